@@ -1,0 +1,187 @@
+use std::path::PathBuf;
+
+/// Why a recovery phrase was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MnemonicProblem {
+    /// The phrase has a word count BIP39 does not allow (12, 15, 18, 21 or 24 words).
+    WordCount {
+        /// How many words were given.
+        count: usize,
+    },
+    /// A word is not in the BIP39 English word list. `position` counts from 1.
+    UnknownWord {
+        /// 1-based position of the word in the phrase.
+        position: usize,
+    },
+    /// Every word is valid but the checksum does not match: a word is wrong or out of order.
+    Checksum,
+}
+
+impl std::fmt::Display for MnemonicProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WordCount { count } => write!(
+                f,
+                "the phrase has {count} words; a recovery phrase has 12, 15, 18, 21 or 24"
+            ),
+            Self::UnknownWord { position } => write!(
+                f,
+                "word {position} is not in the BIP39 English word list (check its spelling)"
+            ),
+            Self::Checksum => f.write_str(
+                "the checksum does not match: one of the words is wrong or out of order",
+            ),
+        }
+    }
+}
+
+/// Everything that can go wrong in `citywallet-core`.
+///
+/// Variants are grouped by fault: the user's input, the vault file on disk, and our own
+/// storage layer. No variant carries secret material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // --- the user gave bad input ---
+    /// The recovery phrase is not a valid BIP39 mnemonic.
+    #[error("invalid recovery phrase: {0}")]
+    InvalidMnemonic(MnemonicProblem),
+    /// The passphrase does not unlock this vault. Nothing was changed.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// Too many wrong passphrases in a row; the vault refuses attempts for a while.
+    #[error("too many wrong passphrases: try again in {retry_after_secs} s")]
+    Throttled {
+        /// Seconds until the next attempt is accepted.
+        retry_after_secs: u64,
+    },
+    /// A new passphrase is shorter than the policy allows.
+    #[error("the passphrase must have at least {min_chars} characters")]
+    WeakPassphrase {
+        /// The minimum number of characters.
+        min_chars: usize,
+    },
+    /// A vault already exists at this path; it is never overwritten.
+    #[error("a vault already exists at {path}")]
+    VaultExists {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// No vault exists at this path.
+    #[error("no vault at {path}")]
+    VaultNotFound {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// A derivation index is outside the hardened range (0 ..= 2^31 - 1).
+    #[error("key index {index} is out of range (at most 2147483647)")]
+    IndexOutOfRange {
+        /// The refused index.
+        index: u64,
+    },
+    /// No record with this id.
+    #[error("no {kind} with id {id}")]
+    NotFound {
+        /// What kind of record was looked up.
+        kind: &'static str,
+        /// The id that was looked up.
+        id: String,
+    },
+    /// A record with this id already exists.
+    #[error("a {kind} with id {id} already exists")]
+    Duplicate {
+        /// What kind of record.
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
+
+    // --- the vault on disk is not what we expect ---
+    /// The key-derivation file beside the vault is missing or unreadable.
+    #[error("the vault's key file {path} is missing or malformed")]
+    KdfFileInvalid {
+        /// The key-derivation file.
+        path: PathBuf,
+    },
+    /// The passphrase matched but the database did not decrypt: the file is damaged.
+    #[error("the vault file is damaged and cannot be decrypted")]
+    VaultCorrupt,
+    /// The vault was written by a newer CityWallet.
+    #[error("the vault has schema version {found}; this CityWallet understands up to {supported}")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+
+    // --- our storage failed ---
+    /// SQLCipher reported an error.
+    #[error("vault storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("file error on {path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Rng,
+    /// Key derivation failed internally (never for valid input).
+    #[error("key derivation failed")]
+    Derivation,
+}
+
+impl Error {
+    /// A stable machine-readable code for this error, for the CLI's JSON and the app's IPC.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidMnemonic(MnemonicProblem::WordCount { .. }) => "mnemonic_word_count",
+            Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => "mnemonic_unknown_word",
+            Self::InvalidMnemonic(MnemonicProblem::Checksum) => "mnemonic_checksum",
+            Self::WrongPassphrase => "wrong_passphrase",
+            Self::Throttled { .. } => "throttled",
+            Self::WeakPassphrase { .. } => "weak_passphrase",
+            Self::VaultExists { .. } => "vault_exists",
+            Self::VaultNotFound { .. } => "vault_not_found",
+            Self::IndexOutOfRange { .. } => "index_out_of_range",
+            Self::NotFound { .. } => "not_found",
+            Self::Duplicate { .. } => "duplicate",
+            Self::KdfFileInvalid { .. } => "kdf_file_invalid",
+            Self::VaultCorrupt => "vault_corrupt",
+            Self::SchemaTooNew { .. } => "schema_too_new",
+            Self::Storage(_) => "storage",
+            Self::Io { .. } => "io",
+            Self::Rng => "rng",
+            Self::Derivation => "derivation",
+        }
+    }
+
+    /// True when the user can fix this by changing their input; false for internal failures.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidMnemonic(_)
+                | Self::WrongPassphrase
+                | Self::Throttled { .. }
+                | Self::WeakPassphrase { .. }
+                | Self::VaultExists { .. }
+                | Self::VaultNotFound { .. }
+                | Self::IndexOutOfRange { .. }
+                | Self::NotFound { .. }
+                | Self::Duplicate { .. }
+        )
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { path, source }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,334 @@
+//! The vault: one SQLCipher database holding the seed, key metadata, credentials, device,
+//! report and grant records, trusted headers and an activity log.
+//!
+//! Files for a vault at `PATH`:
+//! * `PATH`: the SQLCipher 4 database, keyed with a raw 256-bit key (no plaintext header).
+//! * `PATH.kdf`: Argon2id salt and parameters and a key-check value (not secret).
+//! * `PATH.kdf.next`: present only while a passphrase change is in flight.
+//! * `PATH.attempts`: the count of recent wrong passphrases, for back-off.
+//! * `PATH-wal`, `PATH-shm`: SQLite's write-ahead log (encrypted like the database).
+
+mod kdf;
+mod records;
+mod schema;
+pub mod throttle;
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use zeroize::Zeroizing;
+
+pub use kdf::KdfParams;
+pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};
+pub use schema::SCHEMA_VERSION;
+
+use crate::keys::{KeyPath, RecoveryPhrase, Seed};
+use crate::{Error, Result};
+use kdf::{DbKey, KdfFile, rename_durably, sibling};
+use throttle::{Attempts, unix_now};
+
+/// Shortest passphrase accepted for a new vault or a passphrase change.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// The passphrase that unlocks a vault. Zeroized on drop; `Debug` is redacted.
+pub struct Passphrase(Zeroizing<String>);
+
+impl Passphrase {
+    /// Wrap a passphrase; `s` is moved in and wiped with the wrapper.
+    pub fn new(s: String) -> Self {
+        Self(Zeroizing::new(s))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    fn check_policy(&self) -> Result<()> {
+        if self.0.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(Error::WeakPassphrase {
+                min_chars: MIN_PASSPHRASE_CHARS,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl From<&str> for Passphrase {
+    fn from(s: &str) -> Self {
+        Self::new(s.to_owned())
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase([redacted])")
+    }
+}
+
+/// An unlocked vault.
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    kdf_params: KdfParams,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("kdf_params", &self.kdf_params)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sidecar file paths of a vault.
+struct Files {
+    db: PathBuf,
+    kdf: PathBuf,
+    kdf_next: PathBuf,
+    attempts: PathBuf,
+}
+
+impl Files {
+    fn of(path: &Path) -> Self {
+        Self {
+            db: path.to_owned(),
+            kdf: sibling(path, ".kdf"),
+            kdf_next: sibling(path, ".kdf.next"),
+            attempts: sibling(path, ".attempts"),
+        }
+    }
+}
+
+impl Vault {
+    /// Create a new vault at `path` holding `phrase` (with an optional BIP39 passphrase, ""
+    /// for none), locked with `passphrase`. Refuses to overwrite anything.
+    ///
+    /// The database is built under a temporary name and renamed into place once committed,
+    /// so a crash leaves either no vault or a complete one.
+    pub fn create(
+        path: &Path,
+        passphrase: &Passphrase,
+        params: KdfParams,
+        phrase: &RecoveryPhrase,
+        bip39_passphrase: &str,
+    ) -> Result<Self> {
+        let files = Files::of(path);
+        if files.db.exists() {
+            return Err(Error::VaultExists {
+                path: files.db.clone(),
+            });
+        }
+        passphrase.check_policy()?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(Error::io(parent))?;
+        }
+        let (kdf_file, key) = KdfFile::new(passphrase, params)?;
+
+        let building = sibling(path, ".creating");
+        remove_if_exists(&building)?;
+        {
+            let mut conn = Connection::open(&building)?;
+            quiet(&conn)?;
+            conn.execute_batch(&key_statement("key", &key))?;
+            conn.pragma_update(None, "temp_store", "MEMORY")?;
+            schema::migrate(&mut conn)?;
+            let seed = phrase.to_seed(bip39_passphrase);
+            let identity = seed.derive(KeyPath::IDENTITY)?;
+            let now = unix_now() as i64;
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO wallet (id, entropy, seed, bip39_passphrase_used, created_at)
+                 VALUES (1, ?1, ?2, ?3, ?4)",
+                rusqlite::params![
+                    phrase.entropy().as_slice(),
+                    seed.as_bytes().as_slice(),
+                    !bip39_passphrase.is_empty(),
+                    now
+                ],
+            )?;
+            records::insert_key(&tx, &identity, None, now)?;
+            records::log(&tx, now, "vault_created", &serde_json::json!({}))?;
+            tx.commit()?;
+            conn.close().map_err(|(_, e)| e)?;
+        }
+        kdf_file.write(&files.kdf)?;
+        remove_if_exists(&files.kdf_next)?;
+        rename_durably(&building, &files.db)?;
+        Attempts::clear(&files.attempts)?;
+        Self::connect(&files.db, &key, params)
+    }
+
+    /// Unlock the vault at `path`. A wrong passphrase is [`Error::WrongPassphrase`] and
+    /// leaves the database untouched; after several in a row, attempts are refused with
+    /// [`Error::Throttled`] for a growing delay (see [`throttle`]).
+    pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Self> {
+        let files = Files::of(path);
+        if !files.db.is_file() {
+            return Err(Error::VaultNotFound {
+                path: files.db.clone(),
+            });
+        }
+        let attempts = Attempts::read(&files.attempts);
+        attempts.check(unix_now())?;
+
+        let current = KdfFile::read(&files.kdf)?;
+        let pending = KdfFile::read(&files.kdf_next)?;
+        if current.is_none() && pending.is_none() {
+            return Err(Error::KdfFileInvalid { path: files.kdf });
+        }
+        let mut key_matched = false;
+        for (kdf_file, is_pending) in [(current, false), (pending.clone(), true)] {
+            let Some(kdf_file) = kdf_file else { continue };
+            let Some(key) = kdf_file.derive(passphrase)? else {
+                continue;
+            };
+            key_matched = true;
+            match Self::connect(&files.db, &key, kdf_file.params()) {
+                Ok(vault) => {
+                    // Finish or discard a passphrase change a crash interrupted.
+                    if is_pending {
+                        rename_durably(&files.kdf_next, &files.kdf)?;
+                    } else if pending.is_some() {
+                        remove_if_exists(&files.kdf_next)?;
+                    }
+                    Attempts::clear(&files.attempts)?;
+                    return Ok(vault);
+                }
+                Err(Error::VaultCorrupt) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if key_matched && pending.is_none() {
+            // The passphrase is right but the file does not decrypt.
+            return Err(Error::VaultCorrupt);
+        }
+        attempts.record_failure(&files.attempts, unix_now())?;
+        Err(Error::WrongPassphrase)
+    }
+
+    /// Open the database with `key`, check that it decrypts, configure it and migrate.
+    fn connect(path: &Path, key: &DbKey, kdf_params: KdfParams) -> Result<Self> {
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        quiet(&conn)?;
+        conn.execute_batch(&key_statement("key", key))?;
+        // The first read decrypts page 1; a wrong key or a damaged file fails here.
+        let probe: rusqlite::Result<i64> =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+        match probe {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                return Err(Error::VaultCorrupt);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = ON;",
+        )?;
+        schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+            kdf_params,
+        })
+    }
+
+    /// Re-key the vault under `new` with a fresh salt. Crash-safe: the new key file is
+    /// written as `PATH.kdf.next` first, and [`Vault::open`] finishes or discards an
+    /// interrupted change, so either passphrase opens the vault at every moment.
+    pub fn change_passphrase(&mut self, new: &Passphrase, params: KdfParams) -> Result<()> {
+        new.check_policy()?;
+        let files = Files::of(&self.path);
+        let (kdf_file, key) = KdfFile::new(new, params)?;
+        kdf_file.write(&files.kdf_next)?;
+        // SQLCipher cannot re-key a database in WAL mode: fold the log in and leave WAL for
+        // the duration, then return to it.
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
+        self.conn.execute_batch(&key_statement("rekey", &key))?;
+        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        rename_durably(&files.kdf_next, &files.kdf)?;
+        self.kdf_params = params;
+        records::log(
+            &self.conn,
+            unix_now() as i64,
+            "passphrase_changed",
+            &serde_json::json!({}),
+        )?;
+        Ok(())
+    }
+
+    /// The vault's database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The Argon2id parameters the vault is keyed with.
+    pub fn kdf_params(&self) -> KdfParams {
+        self.kdf_params
+    }
+
+    /// The recovery phrase, for an explicit, confirmed reveal only.
+    pub fn reveal_phrase(&self) -> Result<RecoveryPhrase> {
+        let entropy: Zeroizing<Vec<u8>> = Zeroizing::new(self.conn.query_row(
+            "SELECT entropy FROM wallet WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?);
+        let phrase = RecoveryPhrase::from_entropy(&entropy)?;
+        records::log(
+            &self.conn,
+            unix_now() as i64,
+            "phrase_revealed",
+            &serde_json::json!({}),
+        )?;
+        Ok(phrase)
+    }
+
+    /// The BIP39 seed, read from the database for one derivation and wiped after.
+    pub(crate) fn seed(&self) -> Result<Seed> {
+        let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(
+            self.conn
+                .query_row("SELECT seed FROM wallet WHERE id = 1", [], |r| r.get(0))
+                .optional()?
+                .ok_or(Error::VaultCorrupt)?,
+        );
+        Seed::from_slice(&bytes).ok_or(Error::VaultCorrupt)
+    }
+}
+
+/// SQLCipher logs decryption failures to stderr by default; we report them as typed errors.
+fn quiet(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    Ok(())
+}
+
+fn key_statement(pragma: &str, key: &DbKey) -> Zeroizing<String> {
+    let value = key.pragma_value();
+    let mut sql = Zeroizing::new(String::with_capacity(80));
+    sql.push_str("PRAGMA ");
+    sql.push_str(pragma);
+    sql.push_str(" = \"");
+    sql.push_str(&value);
+    sql.push_str("\";");
+    sql
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path)(e)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,99 @@
+//! Versioned schema migrations. `PRAGMA user_version` holds the number of migrations applied;
+//! each migration runs in its own transaction together with the version bump.
+
+use rusqlite::Connection;
+
+use crate::{Error, Result};
+
+/// Migration `i` takes the schema from version `i` to `i + 1`. Append only: never edit one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE wallet (
+        id                    INTEGER PRIMARY KEY CHECK (id = 1),
+        entropy               BLOB    NOT NULL,
+        seed                  BLOB    NOT NULL CHECK (length(seed) = 64),
+        bip39_passphrase_used INTEGER NOT NULL CHECK (bip39_passphrase_used IN (0, 1)),
+        created_at            INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE keys (
+        role       TEXT    NOT NULL CHECK (role IN ('identity', 'report', 'device')),
+        key_index  INTEGER NOT NULL CHECK (key_index BETWEEN 0 AND 2147483647),
+        path       TEXT    NOT NULL UNIQUE,
+        public_key BLOB    NOT NULL UNIQUE CHECK (length(public_key) = 32),
+        label      TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (role, key_index)
+    ) STRICT;
+
+    CREATE TABLE devices (
+        id         TEXT    PRIMARY KEY,
+        public_key BLOB    NOT NULL UNIQUE CHECK (length(public_key) = 32),
+        key_index  INTEGER UNIQUE,
+        label      TEXT,
+        status     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE credentials (
+        id          TEXT    PRIMARY KEY,
+        issuer      TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        body        BLOB    NOT NULL,
+        received_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX credentials_by_kind ON credentials (kind, received_at);
+
+    CREATE TABLE reports (
+        id         TEXT    PRIMARY KEY,
+        status     TEXT    NOT NULL,
+        body       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE grants (
+        id         TEXT    PRIMARY KEY,
+        status     TEXT    NOT NULL,
+        body       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE trusted_headers (
+        chain_id    TEXT    NOT NULL,
+        height      INTEGER NOT NULL CHECK (height > 0),
+        hash        BLOB    NOT NULL,
+        body        BLOB    NOT NULL,
+        verified_at INTEGER NOT NULL,
+        PRIMARY KEY (chain_id, height)
+    ) STRICT;
+
+    CREATE TABLE activity (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     INTEGER NOT NULL,
+        kind   TEXT    NOT NULL,
+        detail TEXT    NOT NULL
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Bring the schema up to [`SCHEMA_VERSION`]; refuse a vault from a newer build untouched.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
