@@ -152,7 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .enumerate()
                         .map(|(i, w)| format!("{:>2}. {:<10}", row * 4 + i + 1, w))
                         .collect();
-                    println!("  {}", cells.join(" "));
+                    println!("  {}", cells.join(" ").trim_end());
                 }
             }
         }

@@ -1,1 +1,129 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's longer recipes.
+//!
+//! * `ci`: format check, clippy with warnings denied, every test, benchmarks compiled.
+//! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
+//! * `bench`: the criterion benchmarks.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "ci" => ci(),
+        "demo" => demo(),
+        "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
+        _ => Err("usage: cargo xtask <ci|demo|bench>".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
+fn cargo(args: &[&str]) -> Result {
+    eprintln!("$ cargo {}", args.join(" "));
+    run(Command::new(env!("CARGO")).args(args).current_dir(root()))
+}
+
+/// Run `cmd` without echoing it: the demo's commands carry passphrases in their environment.
+fn run(cmd: &mut Command) -> Result {
+    let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+fn ci() -> Result {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["bench", "--locked", "--workspace", "--no-run"])?;
+    cargo(&["test", "--locked", "--workspace"])
+}
+
+fn demo() -> Result {
+    cargo(&["build", "--locked", "--quiet", "-p", "citywallet"])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let bin = target.join("debug").join("citywallet");
+    let dir = target.join("demo");
+    let _ = std::fs::remove_dir_all(&dir);
+    let vault = dir.join("vault.db");
+    let vault_arg = vault.to_string_lossy().into_owned();
+
+    let step = |title: &str, args: &[&str], env: &[(&str, &str)]| -> Result {
+        println!("\n== {title}\n$ citywallet {}", args.join(" "));
+        run(Command::new(&bin)
+            .args(["--vault", &vault_arg])
+            .args(args)
+            .env("CITYWALLET_PASSPHRASE", "demo city passphrase")
+            .envs(env.iter().copied()))
+    };
+    step(
+        "Create a vault: the recovery phrase is shown once",
+        &["init"],
+        &[],
+    )?;
+    step("Show the citizen identity", &["identity", "show"], &[])?;
+    step(
+        "The same, for scripts",
+        &["--json", "identity", "show"],
+        &[],
+    )?;
+    step(
+        "Derive a key for an air-quality sensor",
+        &["device", "new", "--label", "air sensor, bus stop 12"],
+        &[],
+    )?;
+    step(
+        "And one for a traffic counter",
+        &["device", "new", "--label", "traffic counter, 5th av"],
+        &[],
+    )?;
+    step("List device keys", &["device", "list"], &[])?;
+    step(
+        "Change the passphrase: the vault file is re-keyed",
+        &["passphrase", "change"],
+        &[("CITYWALLET_NEW_PASSPHRASE", "new demo city passphrase")],
+    )?;
+    step(
+        "Open it with the new passphrase",
+        &["identity", "show"],
+        &[("CITYWALLET_PASSPHRASE", "new demo city passphrase")],
+    )?;
+    println!("\n== A wrong passphrase is refused (exit code 2) and changes nothing");
+    println!("$ citywallet identity show");
+    let status = Command::new(&bin)
+        .args(["--vault", &vault_arg, "identity", "show"])
+        .env("CITYWALLET_PASSPHRASE", "demo city passphrase")
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.code() != Some(2) {
+        return Err(format!("expected exit code 2, got {status}"));
+    }
+    println!("\nDemo vault: {}", vault.display());
+    Ok(())
+}

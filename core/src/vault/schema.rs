@@ -97,3 +97,48 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_a_newer_schema_untouched() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        migrate(&mut conn).expect("migrate");
+        migrate(&mut conn).expect("idempotent");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("bump");
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(Error::SchemaTooNew { found, supported })
+                if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION
+        ));
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_version_unchanged() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        // A table the first migration wants to create already exists: it must fail whole.
+        conn.execute_batch("CREATE TABLE activity (x INTEGER);")
+            .expect("pre-existing table");
+        assert!(migrate(&mut conn).is_err());
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 0);
+        let wallet_exists: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'wallet'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("query");
+        assert_eq!(wallet_exists, 0, "the migration rolled back whole");
+    }
+}
