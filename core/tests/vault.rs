@@ -10,6 +10,12 @@ use citywallet_core::keys::{KeyPath, KeyRole, RecoveryPhrase};
 use citywallet_core::vault::{KdfParams, Passphrase, StoredCredential, Vault};
 use citywallet_core::{Error, MnemonicProblem};
 
+// Secret types can never be serialized, cloned into JSON or sent anywhere by accident.
+static_assertions::assert_not_impl_any!(RecoveryPhrase: serde::Serialize);
+static_assertions::assert_not_impl_any!(citywallet_core::keys::Seed: serde::Serialize);
+static_assertions::assert_not_impl_any!(citywallet_core::keys::KeyPair: serde::Serialize, Clone);
+static_assertions::assert_not_impl_any!(Passphrase: serde::Serialize, Clone);
+
 /// Cheap Argon2id parameters so the suite stays fast; production uses RECOMMENDED.
 const TEST_KDF: KdfParams = KdfParams {
     m_cost_kib: 256,

@@ -60,7 +60,51 @@ fn ci() -> Result {
         "warnings",
     ])?;
     cargo(&["bench", "--locked", "--workspace", "--no-run"])?;
-    cargo(&["test", "--locked", "--workspace"])
+    test_with_summary()
+}
+
+/// `cargo test` for the workspace, echoing its output, then one closing line with the totals
+/// of every test binary ("N passed, N failed"), so the last line speaks for the whole run.
+fn test_with_summary() -> Result {
+    use std::io::{BufRead, BufReader};
+    let args = ["test", "--locked", "--workspace"];
+    eprintln!("$ cargo {}", args.join(" "));
+    let mut child = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cargo test: {e}"))?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                for part in rest.split([';', '.']) {
+                    let mut words = part.split_whitespace();
+                    if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                        let n: u64 = n.parse().unwrap_or(0);
+                        match what {
+                            "passed" => passed += n,
+                            "failed" => failed += n,
+                            "ignored" => ignored += n,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
+    println!("\nworkspace tests: {passed} passed, {failed} failed, {ignored} skipped");
+    if status.success() && failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed: {status}"))
+    }
 }
 
 fn demo() -> Result {
