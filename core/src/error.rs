@@ -36,6 +36,69 @@ impl std::fmt::Display for MnemonicProblem {
     }
 }
 
+/// Why a presentation was refused. Crypto failures are deliberately coarse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The bytes are not a well-formed presentation (or a disclosed claim is not one of the
+    /// credential type's).
+    Malformed,
+    /// The presentation answers another challenge.
+    ChallengeMismatch,
+    /// The challenge is older than the verifier allows, or from the future.
+    ChallengeStale {
+        /// Seconds since the challenge was issued (negative: ahead of the verifier's clock).
+        age_secs: i64,
+    },
+    /// The issuer, or this key for it, is not one the verifier trusts.
+    IssuerUnknown,
+    /// The BBS proof does not verify.
+    ProofInvalid,
+    /// The holder's signature is missing or does not verify.
+    HolderBindingInvalid,
+    /// The credential is expired.
+    Expired,
+    /// The credential is not yet valid.
+    NotYetValid,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("the presentation is malformed"),
+            Self::ChallengeMismatch => {
+                f.write_str("the presentation answers a different challenge")
+            }
+            Self::ChallengeStale { age_secs } => {
+                write!(f, "the challenge is stale ({age_secs} s old)")
+            }
+            Self::IssuerUnknown => f.write_str("the issuer is not trusted"),
+            Self::ProofInvalid => f.write_str("the proof is invalid"),
+            Self::HolderBindingInvalid => {
+                f.write_str("the holder's signature over the challenge is invalid")
+            }
+            Self::Expired => f.write_str("the credential has expired"),
+            Self::NotYetValid => f.write_str("the credential is not yet valid"),
+        }
+    }
+}
+
+impl Rejection {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed => "presentation_malformed",
+            Self::ChallengeMismatch => "challenge_mismatch",
+            Self::ChallengeStale { .. } => "challenge_stale",
+            Self::IssuerUnknown => "issuer_unknown",
+            Self::ProofInvalid => "proof_invalid",
+            Self::HolderBindingInvalid => "holder_binding_invalid",
+            Self::Expired => "credential_expired",
+            Self::NotYetValid => "credential_not_yet_valid",
+        }
+    }
+}
+
 /// Everything that can go wrong in `citywallet-core`.
 ///
 /// Variants are grouped by fault: the user's input, the vault file on disk, and our own
@@ -97,6 +160,36 @@ pub enum Error {
         id: String,
     },
 
+    /// A `did:key` is not an Ed25519 did:key.
+    #[error("not an Ed25519 did:key")]
+    InvalidDid,
+    /// A credential is malformed, fails its schema or its signature.
+    #[error("invalid credential: {reason}")]
+    InvalidCredential {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An issuer key is not a valid BBS key.
+    #[error("invalid issuer key")]
+    InvalidIssuerKey,
+    /// A challenge is not valid challenge JSON (nonce, verifier, issued_at).
+    #[error(
+        "invalid challenge: expected {{\"nonce\": 32+ hex digits, \"verifier\", \"issued_at\"}}"
+    )]
+    InvalidChallenge,
+    /// A claim to disclose is not in the credential.
+    #[error("the credential has no claim of that name")]
+    UnknownClaim,
+    /// The data does not fit one QR code at error-correction level M.
+    #[error("{bytes} bytes do not fit one QR code at level M")]
+    TooLargeForQr {
+        /// Size of the data.
+        bytes: usize,
+    },
+    /// A presentation was refused.
+    #[error("presentation rejected: {0}")]
+    Rejected(Rejection),
+
     // --- the vault on disk is not what we expect ---
     /// The key-derivation file beside the vault is missing or unreadable.
     #[error("the vault's key file {path} is missing or malformed")]
@@ -151,6 +244,13 @@ impl Error {
             Self::IndexOutOfRange { .. } => "index_out_of_range",
             Self::NotFound { .. } => "not_found",
             Self::Duplicate { .. } => "duplicate",
+            Self::InvalidDid => "invalid_did",
+            Self::InvalidCredential { .. } => "invalid_credential",
+            Self::InvalidIssuerKey => "invalid_issuer_key",
+            Self::InvalidChallenge => "invalid_challenge",
+            Self::UnknownClaim => "unknown_claim",
+            Self::TooLargeForQr { .. } => "too_large_for_qr",
+            Self::Rejected(r) => r.code(),
             Self::KdfFileInvalid { .. } => "kdf_file_invalid",
             Self::VaultCorrupt => "vault_corrupt",
             Self::SchemaTooNew { .. } => "schema_too_new",
@@ -174,6 +274,13 @@ impl Error {
                 | Self::IndexOutOfRange { .. }
                 | Self::NotFound { .. }
                 | Self::Duplicate { .. }
+                | Self::InvalidDid
+                | Self::InvalidCredential { .. }
+                | Self::InvalidIssuerKey
+                | Self::InvalidChallenge
+                | Self::UnknownClaim
+                | Self::TooLargeForQr { .. }
+                | Self::Rejected(_)
         )
     }
 

@@ -354,6 +354,25 @@ impl fmt::Debug for PublicKey {
     }
 }
 
+/// Parse an Ed25519 `did:key` (`did:key:z` + base58btc of `0xed 0x01` + 32-byte key).
+pub fn parse_did_key(did: &str) -> Result<PublicKey> {
+    let encoded = did.strip_prefix("did:key:z").ok_or(Error::InvalidDid)?;
+    if encoded.len() > 64 {
+        return Err(Error::InvalidDid);
+    }
+    let bytes = bs58::decode(encoded)
+        .into_vec()
+        .map_err(|_| Error::InvalidDid)?;
+    match bytes.as_slice() {
+        [0xed, 0x01, key @ ..] => key
+            .try_into()
+            .ok()
+            .and_then(|k: [u8; 32]| PublicKey::from_bytes(&k))
+            .ok_or(Error::InvalidDid),
+        _ => Err(Error::InvalidDid),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 //! Secret types zeroize on drop, print `[redacted]` in `Debug` and implement no `Serialize`.
 //!
 //! * [`keys`]: BIP39 recovery phrases, SLIP-0010 Ed25519 derivation on fixed paths, `did:key`.
+//! * [`credentials`]: BBS credentials, selective-disclosure presentations, verification.
 //! * [`vault`]: the SQLCipher vault keyed with Argon2id, its schema and records.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod credentials;
 mod error;
 pub mod keys;
 pub mod vault;
@@ -15,4 +17,4 @@ pub mod vault;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 
-pub use error::{Error, MnemonicProblem, Result};
+pub use error::{Error, MnemonicProblem, Rejection, Result};
