@@ -5,6 +5,9 @@ set -euo pipefail
 
 # gcc, make and perl build the vendored OpenSSL under SQLCipher; pkg-config finds libraries.
 packages=(build-essential pkg-config perl make ca-certificates)
+# Node.js runs the interoperability check with an independent BBS implementation.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,3 +30,12 @@ for c in rustfmt clippy; do
     rustup component add "$c"
   fi
 done
+
+# The independent BBS implementation for tests/interop, pinned by its lock file.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+interop="$root/tests/interop"
+if [ ! -d "$interop/node_modules/@digitalbazaar/bbs-signatures" ] \
+   || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the interop test packages"
+  npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error
+fi

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 2 the user's input was refused (wrong passphrase, bad phrase,
 //! usage error), 1 internal failure.
 
+mod creds;
 mod secrets;
 
 use std::io::Read;
@@ -66,6 +67,19 @@ enum Command {
     /// The vault passphrase.
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// Held credentials.
+    #[command(subcommand)]
+    Credential(creds::CredentialCmd),
+    /// Present a credential for a verifier's challenge, disclosing chosen claims.
+    Present(creds::PresentArgs),
+    /// Verify a presentation against your challenge (no vault needed).
+    Verify(creds::VerifyArgs),
+    /// Verifier challenges.
+    #[command(subcommand)]
+    Challenge(creds::ChallengeCmd),
+    /// Issuer tools for demos and tests: key generation and issuing.
+    #[command(subcommand)]
+    Issuer(creds::IssuerCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +250,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "Passphrase changed; the vault is re-keyed.".into()
             });
         }
+        Command::Credential(cmd) => creds::credential(cmd, &path, &out)?,
+        Command::Present(args) => creds::present(args, &path, &out)?,
+        Command::Verify(args) => creds::verify(args, &out)?,
+        Command::Challenge(cmd) => creds::challenge(cmd, &out)?,
+        Command::Issuer(cmd) => creds::issuer(cmd, &out)?,
     }
     Ok(())
 }

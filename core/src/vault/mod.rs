@@ -8,6 +8,7 @@
 //! * `PATH.attempts`: the count of recent wrong passphrases, for back-off.
 //! * `PATH-wal`, `PATH-shm`: SQLite's write-ahead log (encrypted like the database).
 
+mod held;
 mod kdf;
 mod records;
 mod schema;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
 
+pub use held::CredentialSummary;
 pub use kdf::KdfParams;
 pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};
 pub use schema::SCHEMA_VERSION;
