@@ -158,6 +158,104 @@ fn demo() -> Result {
         &["identity", "show"],
         &[("CITYWALLET_PASSPHRASE", "new demo city passphrase")],
     )?;
+    // Credentials: a bureau issues a credit credential; the citizen shows only tier and
+    // bureau to an officer, as a QR code; the officer verifies.
+    let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let out = Command::new(&bin)
+        .args(["--vault", &vault_arg, "identity", "show"])
+        .env("CITYWALLET_PASSPHRASE", "new demo city passphrase")
+        .output()
+        .map_err(|e| e.to_string())?;
+    let did = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with("did:key:"))
+        .ok_or("no did in identity output")?
+        .to_owned();
+    let env = [("CITYWALLET_PASSPHRASE", "new demo city passphrase")];
+    step(
+        "The credit bureau makes its BBS key (demo issuer tool)",
+        &[
+            "issuer",
+            "keygen",
+            "--id",
+            "city-credit-bureau",
+            "--out",
+            &file("bureau.json"),
+        ],
+        &env,
+    )?;
+    step(
+        "It issues a credit credential to the citizen",
+        &[
+            "issuer",
+            "issue",
+            "--key",
+            &file("bureau.json"),
+            "--type",
+            "credit",
+            "--holder",
+            &did,
+            "--claims",
+            r#"{"score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-01"}"#,
+            "--id",
+            "urn:uuid:demo-credit-0001",
+            "--out",
+            &file("credit.json"),
+        ],
+        &env,
+    )?;
+    step(
+        "The citizen imports it (signature and holder checked)",
+        &["credential", "import", &file("credit.json")],
+        &env,
+    )?;
+    step("Held credentials", &["credential", "list"], &env)?;
+    step(
+        "An officer makes a challenge",
+        &[
+            "challenge",
+            "new",
+            "--verifier",
+            "officer-17",
+            "--out",
+            &file("challenge.json"),
+        ],
+        &env,
+    )?;
+    step(
+        "The citizen shows tier and bureau only, as a QR code",
+        &[
+            "present",
+            "--credential",
+            "urn:uuid:demo-credit-0001",
+            "--disclose",
+            "tier,bureau",
+            "--challenge",
+            &file("challenge.json"),
+            "--out",
+            &file("presentation.json"),
+            "--compact-out",
+            &file("presentation.bin"),
+            "--qr",
+            "--qr-svg",
+            &file("presentation.svg"),
+        ],
+        &env,
+    )?;
+    step(
+        "The officer verifies the scanned QR payload",
+        &[
+            "verify",
+            "--presentation",
+            &file("presentation.bin"),
+            "--challenge",
+            &file("challenge.json"),
+            "--issuers",
+            &file("bureau.json"),
+        ],
+        &env,
+    )?;
+
     println!("\n== A wrong passphrase is refused (exit code 2) and changes nothing");
     println!("$ citywallet identity show");
     let status = Command::new(&bin)
