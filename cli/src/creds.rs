@@ -349,7 +349,8 @@ fn load_issuer_key(path: &Path) -> anyhow::Result<(String, IssuerSecretKey, Issu
             "not an issuer key file with a secret key",
         )
     };
-    let file: KeyFile = serde_json::from_slice(&read_input(path)?).map_err(|_| bad())?;
+    let raw = Zeroizing::new(read_input(path)?);
+    let file: KeyFile = serde_json::from_slice(&raw).map_err(|_| bad())?;
     let secret = Zeroizing::new(
         hex::decode(file.secret_key.as_deref().ok_or_else(bad)?.as_str()).map_err(|_| bad())?,
     );
@@ -401,7 +402,7 @@ pub fn issuer(cmd: IssuerCmd, out: &Output) -> anyhow::Result<()> {
                 })?;
             let id = match id {
                 Some(id) => id,
-                None => random_urn()?,
+                None => citywallet_core::credentials::new_credential_id()?,
             };
             let from = now();
             let credential = Credential::issue(
@@ -424,19 +425,6 @@ pub fn issuer(cmd: IssuerCmd, out: &Output) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn random_urn() -> anyhow::Result<String> {
-    let c = Challenge::new("urn", 1)?; // 16 random bytes from the OS, hex
-    let h = &c.nonce;
-    Ok(format!(
-        "urn:uuid:{}-{}-4{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[16..20],
-        &h[20..32]
-    ))
 }
 
 fn write_secret_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -127,6 +127,24 @@ impl Header {
     }
 }
 
+/// A fresh credential id: a random (version 4) `urn:uuid:`.
+pub fn new_credential_id() -> Result<String> {
+    let mut b = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
+        .map_err(|_| Error::Rng)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    Ok(format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
 fn check_id(id: &str) -> Result<()> {
     let ok = (1..=MAX_ID_CHARS).contains(&id.chars().count())
         && id
@@ -299,5 +317,43 @@ impl Credential {
             .iter()
             .find(|c| c.name == name)
             .map(|c| c.value.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_are_random_v4_uuids_that_pass_the_id_rules() {
+        let a = new_credential_id().expect("rng");
+        let b = new_credential_id().expect("rng");
+        assert_ne!(a, b);
+        assert!(check_id(&a).is_ok());
+        let uuid = a.strip_prefix("urn:uuid:").expect("prefix");
+        let groups: Vec<&str> = uuid.split('-').collect();
+        assert_eq!(
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(groups[2].starts_with('4'));
+        assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn headers_must_be_canonical() {
+        let h = Header {
+            v: 1,
+            id: "c-1".into(),
+            issuer: "i".into(),
+            kind: CredentialType::Credit,
+            schema: 1,
+            valid_from: 1,
+            valid_until: 2,
+        };
+        let bytes = h.to_bytes();
+        assert!(Header::parse(&bytes).is_some());
+        let spaced = String::from_utf8(bytes).expect("utf8").replace(',', ", ");
+        assert!(Header::parse(spaced.as_bytes()).is_none());
     }
 }

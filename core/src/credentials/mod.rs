@@ -8,7 +8,9 @@ pub mod qr;
 pub mod schema;
 
 pub use bbs::{CIPHERSUITE, IssuerPublicKey, IssuerSecretKey};
-pub use credential::{Claim, Credential, CredentialDraft, MAX_CREDENTIAL_BYTES, MAX_ID_CHARS};
+pub use credential::{
+    Claim, Credential, CredentialDraft, MAX_CREDENTIAL_BYTES, MAX_ID_CHARS, new_credential_id,
+};
 pub use presentation::{
     Challenge, MAX_CHALLENGE_BYTES, MAX_CLOCK_DRIFT_SECS, MAX_PRESENTATION_BYTES, Presentation,
     Verified, binding_message, present,
