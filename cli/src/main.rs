@@ -126,14 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bip39_passphrase: b,
         } => {
             let phrase = RecoveryPhrase::generate()?;
-            let extra = bip39_passphrase(b)?;
-            let vault = Vault::create(
-                &path,
-                &new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?,
-                KdfParams::RECOMMENDED,
-                &phrase,
-                &extra,
-            )?;
+            let vault = create_vault(&path, &phrase, b)?;
             let identity = vault.identity()?;
             if out.json {
                 out.value(&json!({
@@ -186,14 +179,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .into());
             }
             let phrase = RecoveryPhrase::parse(&input)?;
-            let extra = bip39_passphrase(b)?;
-            let vault = Vault::create(
-                &path,
-                &new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?,
-                KdfParams::RECOMMENDED,
-                &phrase,
-                &extra,
-            )?;
+            let vault = create_vault(&path, &phrase, b)?;
             let identity = vault.identity()?;
             out.show(&identity, || {
                 format!(
@@ -257,6 +243,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Issuer(cmd) => creds::issuer(cmd, &out)?,
     }
     Ok(())
+}
+
+/// A new vault for `phrase`, asking for its passphrase and, if wanted, a BIP39 passphrase.
+fn create_vault(
+    path: &std::path::Path,
+    phrase: &RecoveryPhrase,
+    bip39: bool,
+) -> anyhow::Result<Vault> {
+    let extra = bip39_passphrase(bip39)?;
+    let passphrase = new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?;
+    Ok(Vault::create(
+        path,
+        &passphrase,
+        KdfParams::RECOMMENDED,
+        phrase,
+        &extra,
+    )?)
 }
 
 fn open(path: &std::path::Path) -> anyhow::Result<Vault> {

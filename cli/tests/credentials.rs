@@ -109,6 +109,46 @@ fn setup() -> (Env, String) {
     (env, did)
 }
 
+/// The citizen imports the credit credential, the officer writes `challenge.json`, and the
+/// citizen presents `disclose` into `p.json`.
+fn imported_and_presented(disclose: &str) -> Env {
+    let (env, _) = setup();
+    env.ok(
+        "citizen.db",
+        &["--json", "credential", "import", &env.s("credit.json")],
+    );
+    env.ok(
+        "-",
+        &[
+            "--json",
+            "challenge",
+            "new",
+            "--verifier",
+            "officer-17",
+            "--out",
+            &env.s("challenge.json"),
+        ],
+    );
+    env.ok(
+        "citizen.db",
+        &[
+            "--json",
+            "present",
+            "--credential",
+            "urn:uuid:credit-0001",
+            "--disclose",
+            disclose,
+            "--challenge",
+            &env.s("challenge.json"),
+            "--out",
+            &env.s("p.json"),
+            "--compact-out",
+            &env.s("p.bin"),
+        ],
+    );
+    env
+}
+
 #[test]
 fn citizen_shows_tier_and_bureau_and_the_officer_verifies() {
     let (env, did) = setup();
@@ -207,40 +247,7 @@ fn citizen_shows_tier_and_bureau_and_the_officer_verifies() {
 
 #[test]
 fn tampered_presentations_get_precise_reasons() {
-    let (env, _) = setup();
-    env.ok(
-        "citizen.db",
-        &["--json", "credential", "import", &env.s("credit.json")],
-    );
-    env.ok(
-        "-",
-        &[
-            "--json",
-            "challenge",
-            "new",
-            "--verifier",
-            "officer-17",
-            "--out",
-            &env.s("challenge.json"),
-        ],
-    );
-    env.ok(
-        "citizen.db",
-        &[
-            "--json",
-            "present",
-            "--credential",
-            "urn:uuid:credit-0001",
-            "--disclose",
-            "tier,bureau",
-            "--challenge",
-            &env.s("challenge.json"),
-            "--out",
-            &env.s("p.json"),
-            "--compact-out",
-            &env.s("p.bin"),
-        ],
-    );
+    let env = imported_and_presented("tier,bureau");
     let verify = |presentation: &str, challenge: &str, issuers: &[&str], code: &str| {
         let mut args = vec![
             "--json",
@@ -428,38 +435,7 @@ fn imports_refuse_foreign_and_tampered_credentials() {
 /// (`@digitalbazaar/bbs-signatures`, installed by `scripts/setup.sh`) check the proof.
 #[test]
 fn an_independent_bbs_implementation_verifies_the_presentation() {
-    let (env, _) = setup();
-    env.ok(
-        "citizen.db",
-        &["--json", "credential", "import", &env.s("credit.json")],
-    );
-    env.ok(
-        "-",
-        &[
-            "--json",
-            "challenge",
-            "new",
-            "--verifier",
-            "officer-17",
-            "--out",
-            &env.s("challenge.json"),
-        ],
-    );
-    env.ok(
-        "citizen.db",
-        &[
-            "--json",
-            "present",
-            "--credential",
-            "urn:uuid:credit-0001",
-            "--disclose",
-            "tier,bureau",
-            "--challenge",
-            &env.s("challenge.json"),
-            "--out",
-            &env.s("p.json"),
-        ],
-    );
+    let env = imported_and_presented("tier,bureau");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/verify.mjs");
     let node = |file: &str| {
         let out = Command::new("node")
