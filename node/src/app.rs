@@ -1,0 +1,731 @@
+//! The city application: checks and effects of every transaction, block execution and
+//! proven queries. Pure with respect to the network: CometBFT (or the devnet) feeds it
+//! transactions, block times and heights.
+//!
+//! Every transaction is checked in full before it changes anything; its writes are staged
+//! and merged into the block's changes only when it succeeds, so a refused transaction leaves
+//! the state exactly as it was (its nonce included).
+
+use std::collections::BTreeMap;
+
+use citywallet_protocol::{
+    Account, Action, Code, DeviceRecord, GrantRecord, IssuerRecord, MAX_TX_BYTES, OrgRecord,
+    ReportRecord, ReportStatus, RevocationRecord, RewardRecord, Role, SignedTx, Status, keys,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{ProvenValue, Store};
+use crate::{NodeError, Result};
+
+/// Longest id (issuer, organisation, device, report, grant, credential).
+pub const MAX_ID_CHARS: usize = 64;
+/// Longest free-text field (names, purposes, locations, reasons).
+pub const MAX_TEXT_CHARS: usize = 256;
+/// Most categories or credential types in one list.
+pub const MAX_LIST_ITEMS: usize = 32;
+/// Largest validator power one transaction may set.
+pub const MAX_VALIDATOR_POWER: u64 = 1 << 40;
+
+/// The outcome of one transaction: a code and a log message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxResult {
+    /// Result code.
+    pub code: Code,
+    /// What happened, for CometBFT's `log`.
+    pub log: String,
+}
+
+impl TxResult {
+    fn ok(action: &Action) -> Self {
+        Self {
+            code: Code::Ok,
+            log: format!("{} applied", action.name()),
+        }
+    }
+
+    fn refused(code: Code, log: impl Into<String>) -> Self {
+        Self {
+            code,
+            log: log.into(),
+        }
+    }
+}
+
+/// A validator in genesis or an update: Ed25519 key and power.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorUpdate {
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// Voting power (0 removes).
+    pub power: u64,
+}
+
+/// The chain's initial state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Genesis {
+    /// Chain id.
+    pub chain_id: String,
+    /// City admin keys (hex): register issuers, organisations, roles, validators.
+    pub admins: Vec<String>,
+    /// Issuers.
+    pub issuers: Vec<IssuerRecord>,
+    /// Organisations.
+    pub orgs: Vec<OrgRecord>,
+    /// Officer keys (hex).
+    pub officers: Vec<String>,
+    /// Technician keys (hex).
+    pub technicians: Vec<String>,
+    /// Validators.
+    pub validators: Vec<ValidatorUpdate>,
+}
+
+type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Reads through staged changes to the committed state at one height.
+struct View<'a> {
+    store: &'a Store,
+    height: Option<u64>,
+    layers: [&'a Changes; 2],
+}
+
+impl View<'_> {
+    fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        for layer in self.layers.iter().rev() {
+            if let Some(v) = layer.get(key) {
+                return Ok(v.clone());
+            }
+        }
+        match self.height {
+            Some(h) => self.store.get(key, h),
+            None => Ok(None),
+        }
+    }
+
+    fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+        match self.raw(key)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|_| {
+                NodeError::Tree(format!(
+                    "undecodable value at {}",
+                    String::from_utf8_lossy(key)
+                ))
+            }),
+        }
+    }
+
+    fn has(&self, key: &[u8]) -> Result<bool> {
+        Ok(self.raw(key)?.is_some())
+    }
+}
+
+/// The application state machine.
+#[derive(Debug)]
+pub struct App {
+    store: Store,
+    chain_id: String,
+    /// Changes of the block being executed.
+    block: Changes,
+    /// Validator updates of the block being executed.
+    validator_updates: Vec<ValidatorUpdate>,
+    /// Nonces of transactions admitted by CheckTx since the last commit.
+    check: Changes,
+}
+
+fn put<T: Serialize>(changes: &mut Changes, key: Vec<u8>, value: &T) {
+    changes.insert(key, Some(serde_json::to_vec(value).unwrap_or_default()));
+}
+
+fn check_id(id: &str, what: &str) -> Result<(), TxResult> {
+    let ok = (1..=MAX_ID_CHARS).contains(&id.chars().count())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(TxResult::refused(
+            Code::InvalidField,
+            format!("{what} must be 1-{MAX_ID_CHARS} characters of a-z A-Z 0-9 : . _ -"),
+        ))
+    }
+}
+
+fn check_text(text: &str, what: &str) -> Result<(), TxResult> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(TxResult::refused(
+            Code::TooLarge,
+            format!("{what} is longer than {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    if text.is_empty() || text.chars().any(char::is_control) {
+        return Err(TxResult::refused(
+            Code::InvalidField,
+            format!("{what} is empty or has control characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_list(items: &[String], what: &str) -> Result<(), TxResult> {
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(TxResult::refused(
+            Code::TooLarge,
+            format!("more than {MAX_LIST_ITEMS} {what}"),
+        ));
+    }
+    if items.is_empty() {
+        return Err(TxResult::refused(Code::InvalidField, format!("no {what}")));
+    }
+    items.iter().try_for_each(|i| check_id(i, what))
+}
+
+impl App {
+    /// The application over `store`, for `chain_id`.
+    pub fn new(store: Store, chain_id: &str) -> Self {
+        Self {
+            store,
+            chain_id: chain_id.into(),
+            block: Changes::new(),
+            validator_updates: Vec::new(),
+            check: Changes::new(),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// Latest committed height and app hash.
+    pub fn latest(&self) -> Result<Option<(u64, [u8; 32])>> {
+        self.store.latest()
+    }
+
+    /// Write genesis as height 0 and return its app hash. Refused when state exists.
+    pub fn init_chain(&mut self, genesis: &Genesis) -> Result<[u8; 32]> {
+        if self.store.latest()?.is_some() {
+            return Err(NodeError::Genesis("the state already has a genesis"));
+        }
+        if genesis.chain_id != self.chain_id || genesis.admins.is_empty() {
+            return Err(NodeError::Genesis("chain id mismatch or no admin"));
+        }
+        let key32 = |h: &str| -> Result<[u8; 32]> {
+            hex::decode(h)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or(NodeError::Genesis("a key is not 32 bytes of hex"))
+        };
+        let mut changes = Changes::new();
+        for a in &genesis.admins {
+            put(&mut changes, keys::admin(&key32(a)?), &true);
+        }
+        for i in &genesis.issuers {
+            put(&mut changes, keys::issuer(&i.id), i);
+        }
+        for o in &genesis.orgs {
+            put(&mut changes, keys::org(&o.id), o);
+        }
+        for (role, list) in [
+            (Role::Officer, &genesis.officers),
+            (Role::Technician, &genesis.technicians),
+        ] {
+            for k in list {
+                put(&mut changes, keys::role(role, &key32(k)?), &true);
+            }
+        }
+        for v in &genesis.validators {
+            put(
+                &mut changes,
+                keys::validator(&key32(&v.public_key)?),
+                &v.power,
+            );
+        }
+        put(&mut changes, b"meta/chain_id".to_vec(), &genesis.chain_id);
+        let changes: Vec<_> = changes.into_iter().collect();
+        self.store.commit(0, &changes)
+    }
+
+    fn view<'a>(&'a self, layers: [&'a Changes; 2]) -> Result<View<'a>> {
+        Ok(View {
+            store: &self.store,
+            height: self.store.latest()?.map(|(h, _)| h),
+            layers,
+        })
+    }
+
+    /// CheckTx: would this transaction be accepted now? Admitted transactions advance the
+    /// signer's nonce for later CheckTx calls until the next commit; nothing else changes.
+    pub fn check_tx(&mut self, bytes: &[u8], now: u64) -> Result<TxResult> {
+        let empty = Changes::new();
+        let (result, staged) = {
+            let view = self.view([&empty, &self.check])?;
+            self.evaluate(&view, bytes, now, 0)?
+        };
+        if result.code == Code::Ok {
+            // Only the nonce is remembered between CheckTx calls.
+            for (k, v) in staged {
+                if k.starts_with(b"account/") {
+                    self.check.insert(k, v);
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    /// Execute one transaction of the block at `height` with block time `time`.
+    pub fn deliver_tx(&mut self, bytes: &[u8], height: u64, time: u64) -> Result<TxResult> {
+        let empty = Changes::new();
+        let (result, staged) = {
+            let view = self.view([&self.block, &empty])?;
+            self.evaluate(&view, bytes, time, height)?
+        };
+        if result.code == Code::Ok {
+            for (k, v) in staged {
+                if let Some(power) = k.strip_prefix(b"validator/".as_slice()) {
+                    let power_value: u64 = v
+                        .as_deref()
+                        .and_then(|b| serde_json::from_slice(b).ok())
+                        .unwrap_or(0);
+                    self.validator_updates.push(ValidatorUpdate {
+                        public_key: String::from_utf8_lossy(power).into_owned(),
+                        power: power_value,
+                    });
+                }
+                self.block.insert(k, v);
+            }
+        }
+        Ok(result)
+    }
+
+    /// Commit the block at `height`: write its changes as a new tree version and return the
+    /// app hash and the validator updates it made.
+    pub fn commit(&mut self, height: u64) -> Result<([u8; 32], Vec<ValidatorUpdate>)> {
+        put(&mut self.block, b"meta/height".to_vec(), &height);
+        let changes: Vec<_> = std::mem::take(&mut self.block).into_iter().collect();
+        let root = self.store.commit(height, &changes)?;
+        self.check.clear();
+        Ok((root, std::mem::take(&mut self.validator_updates)))
+    }
+
+    /// A proven read of `key` at `height` (default: latest).
+    pub fn query(&self, key: &[u8], height: Option<u64>) -> Result<ProvenValue> {
+        let latest = self.store.latest()?.map_or(0, |(h, _)| h);
+        self.store.get_proven(key, height.unwrap_or(latest))
+    }
+
+    /// Check a transaction against `view` at block `time`/`height`; on success return the
+    /// writes it makes. Never changes anything itself.
+    fn evaluate(
+        &self,
+        view: &View<'_>,
+        bytes: &[u8],
+        time: u64,
+        height: u64,
+    ) -> Result<(TxResult, Changes)> {
+        let mut staged = Changes::new();
+        let result = match self.evaluate_inner(view, bytes, time, height, &mut staged)? {
+            Ok(r) => r,
+            Err(refusal) => {
+                staged.clear();
+                refusal
+            }
+        };
+        Ok((result, staged))
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn evaluate_inner(
+        &self,
+        view: &View<'_>,
+        bytes: &[u8],
+        time: u64,
+        height: u64,
+        out: &mut Changes,
+    ) -> Result<Result<TxResult, TxResult>> {
+        use TxResult as R;
+        if bytes.len() > MAX_TX_BYTES {
+            return Ok(Err(R::refused(
+                Code::TooLarge,
+                format!(
+                    "transaction of {} bytes exceeds {MAX_TX_BYTES}",
+                    bytes.len()
+                ),
+            )));
+        }
+        let tx = match SignedTx::decode(bytes) {
+            Ok(tx) => tx,
+            Err(e) => {
+                return Ok(Err(R::refused(
+                    Code::Malformed,
+                    format!("undecodable transaction: {e}"),
+                )));
+            }
+        };
+        let body = &tx.body;
+        if body.chain_id != self.chain_id {
+            return Ok(Err(R::refused(
+                Code::WrongChain,
+                format!("transaction is for chain {:?}", body.chain_id),
+            )));
+        }
+        if !tx.signature_valid() {
+            return Ok(Err(R::refused(
+                Code::BadSignature,
+                "signature does not verify for the signer",
+            )));
+        }
+        if body.expires_at != 0 && time > body.expires_at {
+            return Ok(Err(R::refused(
+                Code::Expired,
+                format!("transaction expired at {}", body.expires_at),
+            )));
+        }
+        let signer = body.signer;
+        let account: Account = view.get(&keys::account(&signer))?.unwrap_or_default();
+        if body.nonce != account.nonce {
+            return Ok(Err(R::refused(
+                Code::BadNonce,
+                format!(
+                    "nonce {} is not the signer's next nonce {}",
+                    body.nonce, account.nonce
+                ),
+            )));
+        }
+        let is_admin = view.has(&keys::admin(&signer))?;
+        let has_role = |role| view.has(&keys::role(role, &signer));
+        let signer_hex = hex::encode(signer);
+        macro_rules! refuse {
+            ($code:expr, $($msg:tt)*) => { return Ok(Err(R::refused($code, format!($($msg)*)))) };
+        }
+        macro_rules! valid {
+            ($check:expr) => {
+                if let Err(r) = $check {
+                    return Ok(Err(r));
+                }
+            };
+        }
+        macro_rules! need_admin {
+            () => {
+                if !is_admin {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only a city admin may {}",
+                        body.action.name()
+                    );
+                }
+            };
+        }
+
+        match &body.action {
+            Action::RegisterIssuer {
+                id,
+                name,
+                bbs_public_key,
+                operator_key,
+                credential_types,
+            } => {
+                need_admin!();
+                valid!(check_id(id, "issuer id"));
+                valid!(check_text(name, "name"));
+                valid!(check_list(credential_types, "credential types"));
+                if view.has(&keys::issuer(id))? {
+                    refuse!(Code::Duplicate, "issuer {id} exists");
+                }
+                put(
+                    out,
+                    keys::issuer(id),
+                    &IssuerRecord {
+                        id: id.clone(),
+                        name: name.clone(),
+                        bbs_public_key: hex::encode(bbs_public_key),
+                        operator_key: hex::encode(operator_key),
+                        credential_types: credential_types.clone(),
+                        status: Status::Active,
+                    },
+                );
+            }
+            Action::DeactivateIssuer { id } => {
+                need_admin!();
+                let Some(mut rec) = view.get::<IssuerRecord>(&keys::issuer(id))? else {
+                    refuse!(Code::UnknownTarget, "no issuer {id}");
+                };
+                rec.status = Status::Inactive;
+                put(out, keys::issuer(id), &rec);
+            }
+            Action::RegisterOrg {
+                id,
+                name,
+                key,
+                categories,
+            } => {
+                need_admin!();
+                valid!(check_id(id, "organisation id"));
+                valid!(check_text(name, "name"));
+                valid!(check_list(categories, "categories"));
+                if view.has(&keys::org(id))? {
+                    refuse!(Code::Duplicate, "organisation {id} exists");
+                }
+                put(
+                    out,
+                    keys::org(id),
+                    &OrgRecord {
+                        id: id.clone(),
+                        name: name.clone(),
+                        key: hex::encode(key),
+                        categories: categories.clone(),
+                        status: Status::Active,
+                    },
+                );
+            }
+            Action::DeactivateOrg { id } => {
+                need_admin!();
+                let Some(mut rec) = view.get::<OrgRecord>(&keys::org(id))? else {
+                    refuse!(Code::UnknownTarget, "no organisation {id}");
+                };
+                rec.status = Status::Inactive;
+                put(out, keys::org(id), &rec);
+            }
+            Action::RegisterRole { role, key } => {
+                need_admin!();
+                if view.has(&keys::role(*role, key))? {
+                    refuse!(
+                        Code::Duplicate,
+                        "the key already has the {} role",
+                        role.as_str()
+                    );
+                }
+                put(out, keys::role(*role, key), &true);
+            }
+            Action::ProvisionDevice {
+                id,
+                public_key,
+                kind,
+                location,
+                department,
+            } => {
+                if !has_role(Role::Technician)? {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only a registered technician may provision devices"
+                    );
+                }
+                valid!(check_id(id, "device id"));
+                valid!(check_text(kind, "kind"));
+                valid!(check_text(location, "location"));
+                valid!(check_text(department, "department"));
+                if view.has(&keys::device(id))? {
+                    refuse!(Code::Duplicate, "device {id} exists");
+                }
+                put(
+                    out,
+                    keys::device(id),
+                    &DeviceRecord {
+                        id: id.clone(),
+                        public_key: hex::encode(public_key),
+                        kind: kind.clone(),
+                        location: location.clone(),
+                        department: department.clone(),
+                        technician: signer_hex.clone(),
+                        status: Status::Active,
+                    },
+                );
+            }
+            Action::RevokeDevice { id } => {
+                if !has_role(Role::Technician)? {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only a registered technician may revoke devices"
+                    );
+                }
+                let Some(mut rec) = view.get::<DeviceRecord>(&keys::device(id))? else {
+                    refuse!(Code::UnknownTarget, "no device {id}");
+                };
+                if rec.status == Status::Inactive {
+                    refuse!(Code::Duplicate, "device {id} is already revoked");
+                }
+                rec.status = Status::Inactive;
+                put(out, keys::device(id), &rec);
+            }
+            Action::RevokeCredential {
+                issuer,
+                credential_id,
+                reason,
+            } => {
+                let Some(rec) = view.get::<IssuerRecord>(&keys::issuer(issuer))? else {
+                    refuse!(Code::UnknownTarget, "no issuer {issuer}");
+                };
+                if rec.operator_key != signer_hex || rec.status != Status::Active {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only issuer {issuer}'s active operator key may revoke its credentials"
+                    );
+                }
+                valid!(check_text(credential_id, "credential id"));
+                if credential_id.contains('/') {
+                    refuse!(Code::InvalidField, "a credential id may not contain '/'");
+                }
+                valid!(check_text(reason, "reason"));
+                if view.has(&keys::revoked(issuer, credential_id))? {
+                    refuse!(
+                        Code::Duplicate,
+                        "credential {credential_id} is already revoked"
+                    );
+                }
+                put(
+                    out,
+                    keys::revoked(issuer, credential_id),
+                    &RevocationRecord {
+                        issuer: issuer.clone(),
+                        credential_id: credential_id.clone(),
+                        reason: reason.clone(),
+                        height,
+                    },
+                );
+            }
+            Action::SubmitReport {
+                id,
+                category,
+                location_cell,
+                evidence_hash,
+            } => {
+                valid!(check_id(id, "report id"));
+                valid!(check_id(category, "category"));
+                valid!(check_id(location_cell, "location cell"));
+                if view.has(&keys::report(id))? {
+                    refuse!(Code::Duplicate, "report {id} exists");
+                }
+                put(
+                    out,
+                    keys::report(id),
+                    &ReportRecord {
+                        id: id.clone(),
+                        reporter: signer_hex.clone(),
+                        category: category.clone(),
+                        location_cell: location_cell.clone(),
+                        evidence_hash: hex::encode(evidence_hash),
+                        time,
+                        status: ReportStatus::Submitted,
+                    },
+                );
+            }
+            Action::ReviewReport { id, accept, reward } => {
+                if !has_role(Role::Officer)? {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only a registered officer may review reports"
+                    );
+                }
+                let Some(mut rec) = view.get::<ReportRecord>(&keys::report(id))? else {
+                    refuse!(Code::UnknownTarget, "no report {id}");
+                };
+                if rec.status != ReportStatus::Submitted {
+                    refuse!(Code::Duplicate, "report {id} was already reviewed");
+                }
+                if *accept {
+                    let reporter: [u8; 32] = hex::decode(&rec.reporter)
+                        .ok()
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or(NodeError::Tree("a report's reporter key is damaged".into()))?;
+                    let mut points: RewardRecord =
+                        view.get(&keys::reward(&reporter))?.unwrap_or_default();
+                    points.points = points.points.saturating_add(*reward);
+                    put(out, keys::reward(&reporter), &points);
+                    rec.status = ReportStatus::Accepted;
+                } else {
+                    rec.status = ReportStatus::Rejected;
+                }
+                put(out, keys::report(id), &rec);
+            }
+            Action::GrantAccess {
+                id,
+                org,
+                categories,
+                purpose,
+                expires_at,
+            } => {
+                valid!(check_id(id, "grant id"));
+                valid!(check_list(categories, "categories"));
+                valid!(check_text(purpose, "purpose"));
+                let Some(o) = view.get::<OrgRecord>(&keys::org(org))? else {
+                    refuse!(Code::UnknownTarget, "no organisation {org}");
+                };
+                if o.status != Status::Active {
+                    refuse!(Code::UnknownTarget, "organisation {org} is not active");
+                }
+                if let Some(c) = categories.iter().find(|c| !o.categories.contains(c)) {
+                    refuse!(
+                        Code::Unauthorized,
+                        "organisation {org} is not accredited for {c}"
+                    );
+                }
+                if *expires_at <= time {
+                    refuse!(Code::Expired, "the grant would already be expired");
+                }
+                if view.has(&keys::grant(id))? {
+                    refuse!(Code::Duplicate, "grant {id} exists");
+                }
+                put(
+                    out,
+                    keys::grant(id),
+                    &GrantRecord {
+                        id: id.clone(),
+                        citizen: signer_hex.clone(),
+                        org: org.clone(),
+                        categories: categories.clone(),
+                        purpose: purpose.clone(),
+                        expires_at: *expires_at,
+                        status: Status::Active,
+                    },
+                );
+            }
+            Action::RevokeGrant { id } => {
+                let Some(mut rec) = view.get::<GrantRecord>(&keys::grant(id))? else {
+                    refuse!(Code::UnknownTarget, "no grant {id}");
+                };
+                if rec.citizen != signer_hex {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only the citizen who granted {id} may revoke it"
+                    );
+                }
+                if rec.status == Status::Inactive {
+                    refuse!(Code::Duplicate, "grant {id} is already revoked");
+                }
+                rec.status = Status::Inactive;
+                put(out, keys::grant(id), &rec);
+            }
+            Action::SetValidator { public_key, power } => {
+                need_admin!();
+                if ed25519_dalek::VerifyingKey::from_bytes(public_key).is_err() {
+                    refuse!(Code::InvalidField, "not an Ed25519 public key");
+                }
+                if *power > MAX_VALIDATOR_POWER {
+                    refuse!(Code::InvalidField, "power above {MAX_VALIDATOR_POWER}");
+                }
+                let key = keys::validator(public_key);
+                if *power == 0 {
+                    if !view.has(&key)? {
+                        refuse!(Code::UnknownTarget, "not a validator");
+                    }
+                    out.insert(key, None);
+                } else {
+                    put(out, key, power);
+                }
+            }
+        }
+        put(
+            out,
+            keys::account(&signer),
+            &Account {
+                nonce: account.nonce + 1,
+            },
+        );
+        Ok(Ok(R::ok(&body.action)))
+    }
+}

@@ -1,0 +1,14 @@
+//! The city node: the city's registries (issuers, revocations, devices, organisations, grants,
+//! reports, rewards, accounts) as a state machine over a Jellyfish Merkle tree whose root is
+//! the app hash, with ICS23 membership and non-membership proofs for every read.
+//!
+//! * [`store`]: the versioned tree on disk (redb): one version per block height.
+//! * [`app`]: transaction checks and effects, block execution, queries with proofs.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod app;
+mod error;
+pub mod store;
+
+pub use error::{NodeError, Result};

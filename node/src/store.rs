@@ -1,0 +1,265 @@
+//! The versioned Jellyfish Merkle tree on disk, in one redb file.
+//!
+//! Tables: `nodes` (borsh `NodeKey` → borsh `Node`), `values` (key hash ‖ version u64 BE →
+//! 0x00 deleted | 0x01 ‖ value), `preimages` (key hash → key), `meta` (`height`, `app_hash`).
+//! A block's nodes, values and meta are written in one redb transaction, so a crash leaves
+//! the previous block or the new one. Old versions are kept, so proofs at past heights work.
+
+use std::path::{Path, PathBuf};
+
+use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
+use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
+use redb::{Database, ReadableTable, TableDefinition};
+use sha2::Sha256;
+
+use crate::{NodeError, Result};
+
+const NODES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("nodes");
+const VALUES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("values");
+const PREIMAGES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("preimages");
+const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+
+/// A proven read: the value (or `None`) and the ICS23 proof of it against the root at
+/// `height`.
+#[derive(Debug, Clone)]
+pub struct ProvenValue {
+    /// The value, or `None` when the key is absent.
+    pub value: Option<Vec<u8>>,
+    /// ICS23 membership or non-membership proof (`jmt::ics23_spec()`).
+    pub proof: ics23::CommitmentProof,
+    /// The height (tree version) the proof is for.
+    pub height: u64,
+    /// The root the proof leads to: the app hash after block `height`.
+    pub root: [u8; 32],
+}
+
+/// The state tree.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..32].copy_from_slice(&key_hash.0);
+    k[32..].copy_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn tree_err(e: impl std::fmt::Display) -> NodeError {
+    NodeError::Tree(e.to_string())
+}
+
+impl Store {
+    /// Open or create the state database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| NodeError::Db(e.to_string()))?;
+        }
+        let db = Database::create(path)?;
+        let tx = db.begin_write()?;
+        tx.open_table(NODES)?;
+        tx.open_table(VALUES)?;
+        tx.open_table(PREIMAGES)?;
+        tx.open_table(META)?;
+        tx.commit()?;
+        Ok(Self {
+            db,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The latest committed height and its root, or `None` before genesis.
+    pub fn latest(&self) -> Result<Option<(u64, [u8; 32])>> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        let height = meta.get("height")?.map(|v| v.value().to_vec());
+        let root = meta.get("app_hash")?.map(|v| v.value().to_vec());
+        match (height, root) {
+            (None, None) => Ok(None),
+            (Some(h), Some(r)) => {
+                let h: [u8; 8] = h.try_into().map_err(|_| self.corrupt("height"))?;
+                let r: [u8; 32] = r.try_into().map_err(|_| self.corrupt("app hash"))?;
+                Ok(Some((u64::from_be_bytes(h), r)))
+            }
+            _ => Err(self.corrupt("meta")),
+        }
+    }
+
+    fn corrupt(&self, what: &'static str) -> NodeError {
+        NodeError::Corrupt {
+            path: self.path.clone(),
+            what,
+        }
+    }
+
+    /// Write `changes` (key → new value, or `None` to delete) as version `height`, durably,
+    /// and return the new root. `height` must be the next height (0 for genesis).
+    pub fn commit(&self, height: u64, changes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<[u8; 32]> {
+        let expected = self.latest()?.map_or(0, |(h, _)| h + 1);
+        if height != expected {
+            return Err(NodeError::UnknownHeight {
+                height,
+                latest: expected.saturating_sub(1),
+            });
+        }
+        let tree = JellyfishMerkleTree::<_, Sha256>::new(self);
+        let set: Vec<(KeyHash, Option<OwnedValue>)> = changes
+            .iter()
+            .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()))
+            .collect();
+        let (root, batch): (RootHash, _) = tree.put_value_set(set, height).map_err(tree_err)?;
+
+        let tx = self.db.begin_write()?;
+        {
+            let mut nodes = tx.open_table(NODES)?;
+            for (key, node) in batch.node_batch.nodes() {
+                let k = borsh::to_vec(key).map_err(tree_err)?;
+                let v = borsh::to_vec(node).map_err(tree_err)?;
+                nodes.insert(k.as_slice(), v.as_slice())?;
+            }
+            let mut values = tx.open_table(VALUES)?;
+            for ((version, key_hash), value) in batch.node_batch.values() {
+                let mut stored = Vec::with_capacity(1 + value.as_ref().map_or(0, Vec::len));
+                match value {
+                    Some(v) => {
+                        stored.push(1);
+                        stored.extend_from_slice(v);
+                    }
+                    None => stored.push(0),
+                }
+                values.insert(value_key(key_hash, *version).as_slice(), stored.as_slice())?;
+            }
+            let mut preimages = tx.open_table(PREIMAGES)?;
+            for (k, _) in changes {
+                preimages.insert(KeyHash::with::<Sha256>(k).0.as_slice(), k.as_slice())?;
+            }
+            let mut meta = tx.open_table(META)?;
+            meta.insert("height", height.to_be_bytes().as_slice())?;
+            meta.insert("app_hash", root.0.as_slice())?;
+        }
+        tx.commit()?;
+        Ok(root.0)
+    }
+
+    /// The value of `key` at `height` (committed), without a proof.
+    pub fn get(&self, key: &[u8], height: u64) -> Result<Option<Vec<u8>>> {
+        self.get_value_option(height, KeyHash::with::<Sha256>(key))
+            .map_err(tree_err)
+    }
+
+    /// The value of `key` at `height` with its ICS23 proof against that height's root.
+    pub fn get_proven(&self, key: &[u8], height: u64) -> Result<ProvenValue> {
+        let latest = self.latest()?.map_or(0, |(h, _)| h);
+        if self.latest()?.is_none() || height > latest {
+            return Err(NodeError::UnknownHeight { height, latest });
+        }
+        let tree = JellyfishMerkleTree::<_, Sha256>::new(self);
+        let (value, proof) = tree
+            .get_with_ics23_proof(key.to_vec(), height)
+            .map_err(tree_err)?;
+        let root = tree.get_root_hash(height).map_err(tree_err)?;
+        Ok(ProvenValue {
+            value,
+            proof,
+            height,
+            root: root.0,
+        })
+    }
+
+    /// The root (app hash) at `height`.
+    pub fn root(&self, height: u64) -> Result<[u8; 32]> {
+        JellyfishMerkleTree::<_, Sha256>::new(self)
+            .get_root_hash(height)
+            .map(|r| r.0)
+            .map_err(tree_err)
+    }
+}
+
+impl TreeReader for Store {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow_compat::Result<Option<Node>> {
+        let tx = self.db.begin_read().map_err(anyhow_compat::wrap)?;
+        let nodes = tx.open_table(NODES).map_err(anyhow_compat::wrap)?;
+        let key = borsh::to_vec(node_key).map_err(anyhow_compat::wrap)?;
+        match nodes.get(key.as_slice()).map_err(anyhow_compat::wrap)? {
+            Some(v) => Ok(Some(
+                borsh::from_slice(v.value()).map_err(anyhow_compat::wrap)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow_compat::Result<Option<OwnedValue>> {
+        let tx = self.db.begin_read().map_err(anyhow_compat::wrap)?;
+        let values = tx.open_table(VALUES).map_err(anyhow_compat::wrap)?;
+        let start = value_key(&key_hash, 0);
+        let end = value_key(&key_hash, max_version);
+        let last = values
+            .range(start.as_slice()..=end.as_slice())
+            .map_err(anyhow_compat::wrap)?
+            .next_back();
+        match last {
+            None => Ok(None),
+            Some(entry) => {
+                let (_, v) = entry.map_err(anyhow_compat::wrap)?;
+                match v.value() {
+                    [1, rest @ ..] => Ok(Some(rest.to_vec())),
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Used only by jmt's state-sync restore, which the node does not offer; a full scan.
+    fn get_rightmost_leaf(&self) -> anyhow_compat::Result<Option<(NodeKey, LeafNode)>> {
+        let tx = self.db.begin_read().map_err(anyhow_compat::wrap)?;
+        let nodes = tx.open_table(NODES).map_err(anyhow_compat::wrap)?;
+        let mut best: Option<(NodeKey, LeafNode)> = None;
+        for entry in nodes.iter().map_err(anyhow_compat::wrap)? {
+            let (k, v) = entry.map_err(anyhow_compat::wrap)?;
+            if let Node::Leaf(leaf) =
+                borsh::from_slice::<Node>(v.value()).map_err(anyhow_compat::wrap)?
+            {
+                let key: NodeKey = borsh::from_slice(k.value()).map_err(anyhow_compat::wrap)?;
+                if best
+                    .as_ref()
+                    .is_none_or(|(_, b)| leaf.key_hash() > b.key_hash())
+                {
+                    best = Some((key, leaf));
+                }
+            }
+        }
+        Ok(best)
+    }
+}
+
+impl HasPreimage for Store {
+    fn preimage(&self, key_hash: KeyHash) -> anyhow_compat::Result<Option<Vec<u8>>> {
+        let tx = self.db.begin_read().map_err(anyhow_compat::wrap)?;
+        let table = tx.open_table(PREIMAGES).map_err(anyhow_compat::wrap)?;
+        Ok(table
+            .get(key_hash.0.as_slice())
+            .map_err(anyhow_compat::wrap)?
+            .map(|v| v.value().to_vec()))
+    }
+}
+
+/// jmt's reader trait speaks `anyhow::Result`.
+mod anyhow_compat {
+    pub(super) type Result<T> = std::result::Result<T, anyhow::Error>;
+    pub(super) fn wrap(e: impl std::fmt::Display) -> anyhow::Error {
+        anyhow::anyhow!("{e}")
+    }
+}

@@ -1,0 +1,108 @@
+//! The city chain's wire format, shared by the wallet and the node: transactions and their
+//! signing bytes, state keys and values, query paths and result codes. No IO.
+//!
+//! # Transaction encoding (version 1)
+//!
+//! All integers are big-endian. `str` is a u16 length then UTF-8 bytes; `bytes32` and
+//! `bytes96` are fixed-size; `list<T>` is a u16 count then the items.
+//!
+//! ```text
+//! tx        = "CWT" | version u8 = 1 | body | signature bytes64
+//! body      = chain_id str | signer bytes32 | nonce u64 | expires_at u64 | action
+//! action    = tag u8 | fields (see [`Action`]; one tag per variant, in declaration order)
+//! ```
+//!
+//! The signer signs [`signing_bytes`]: the domain tag `"CityWallet tx v1\0"` followed by the
+//! encoded `body`. Everything after the signature is refused, as is any encoding that does not
+//! re-encode to the same bytes.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod codec;
+mod state;
+mod tx;
+
+pub use codec::DecodeError;
+pub use state::{
+    Account, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord, ReportStatus,
+    RevocationRecord, RewardRecord, Role, Status, keys,
+};
+pub use tx::{Action, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
+
+/// Result codes of CheckTx and FinalizeBlock (`code` in CometBFT's responses). Zero is
+/// success; each refusal has its own code and a log message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum Code {
+    /// Accepted.
+    Ok = 0,
+    /// The bytes are not a transaction.
+    Malformed = 1,
+    /// Larger than [`MAX_TX_BYTES`], or a field longer than its limit.
+    TooLarge = 2,
+    /// The transaction names another chain.
+    WrongChain = 3,
+    /// The signature does not verify for the signer.
+    BadSignature = 4,
+    /// The nonce is not the signer's next nonce (a replay or a gap).
+    BadNonce = 5,
+    /// The transaction's `expires_at` has passed.
+    Expired = 6,
+    /// The signer may not perform this action.
+    Unauthorized = 7,
+    /// The action names an issuer, organisation, device, report or grant that does not exist
+    /// or is not active.
+    UnknownTarget = 8,
+    /// The action would create something that already exists.
+    Duplicate = 9,
+    /// A field's value is not acceptable (empty id, unknown category, zero power, ...).
+    InvalidField = 10,
+}
+
+impl Code {
+    /// The numeric code.
+    pub fn value(self) -> u32 {
+        self as u32
+    }
+
+    /// A stable name for logs and the wallet's typed errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Malformed => "malformed",
+            Self::TooLarge => "too_large",
+            Self::WrongChain => "wrong_chain",
+            Self::BadSignature => "bad_signature",
+            Self::BadNonce => "bad_nonce",
+            Self::Expired => "expired",
+            Self::Unauthorized => "unauthorized",
+            Self::UnknownTarget => "unknown_target",
+            Self::Duplicate => "duplicate",
+            Self::InvalidField => "invalid_field",
+        }
+    }
+
+    /// The code for a numeric value, if it is one of ours.
+    pub fn from_value(v: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.value() == v)
+    }
+
+    /// Every code.
+    pub const ALL: [Self; 11] = [
+        Self::Ok,
+        Self::Malformed,
+        Self::TooLarge,
+        Self::WrongChain,
+        Self::BadSignature,
+        Self::BadNonce,
+        Self::Expired,
+        Self::Unauthorized,
+        Self::UnknownTarget,
+        Self::Duplicate,
+        Self::InvalidField,
+    ];
+}
+
+/// ABCI query path for a proven read of one state key: `data` is the key's bytes.
+pub const QUERY_PATH_KEY: &str = "/key";

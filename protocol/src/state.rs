@@ -1,0 +1,231 @@
+//! State keys and the values stored under them. Values are JSON (serde, fixed field order),
+//! so a wallet can decode what a proof proves; keys are UTF-8 paths.
+
+use serde::{Deserialize, Serialize};
+
+/// A role the city admin can give a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reviews reports and verifies citizens' proofs.
+    Officer,
+    /// Provisions and revokes IoT devices.
+    Technician,
+}
+
+impl Role {
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            Self::Officer => 0,
+            Self::Technician => 1,
+        }
+    }
+
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0 => Some(Self::Officer),
+            1 => Some(Self::Technician),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Officer => "officer",
+            Self::Technician => "technician",
+        }
+    }
+}
+
+/// Whether a registry entry is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In force.
+    Active,
+    /// Deactivated or revoked.
+    Inactive,
+}
+
+/// `issuer/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerRecord {
+    /// Issuer id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// BBS public key, hex.
+    pub bbs_public_key: String,
+    /// Ed25519 key that signs its transactions, hex.
+    pub operator_key: String,
+    /// Credential types it may issue.
+    pub credential_types: Vec<String>,
+    /// Status.
+    pub status: Status,
+}
+
+/// `revoked/{issuer}/{credential id}`: present means revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationRecord {
+    /// Issuer id.
+    pub issuer: String,
+    /// Credential id.
+    pub credential_id: String,
+    /// Why.
+    pub reason: String,
+    /// Block height of the revocation.
+    pub height: u64,
+}
+
+/// `device/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// Device id.
+    pub id: String,
+    /// Device key, hex.
+    pub public_key: String,
+    /// Kind.
+    pub kind: String,
+    /// Location.
+    pub location: String,
+    /// Owning department.
+    pub department: String,
+    /// The technician who provisioned it, hex key.
+    pub technician: String,
+    /// Status.
+    pub status: Status,
+}
+
+/// `org/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRecord {
+    /// Organisation id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Its key, hex.
+    pub key: String,
+    /// Accredited data categories.
+    pub categories: Vec<String>,
+    /// Status.
+    pub status: Status,
+}
+
+/// `grant/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// Grant id.
+    pub id: String,
+    /// The granting citizen's key, hex.
+    pub citizen: String,
+    /// Organisation id.
+    pub org: String,
+    /// Categories granted.
+    pub categories: Vec<String>,
+    /// Purpose.
+    pub purpose: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Status.
+    pub status: Status,
+}
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// Waiting for an officer.
+    Submitted,
+    /// Accepted; the reporter was rewarded.
+    Accepted,
+    /// Rejected.
+    Rejected,
+}
+
+/// `report/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    /// Report id.
+    pub id: String,
+    /// The reporter's key, hex.
+    pub reporter: String,
+    /// Category.
+    pub category: String,
+    /// Location cell.
+    pub location_cell: String,
+    /// SHA-256 of the evidence, hex.
+    pub evidence_hash: String,
+    /// Block time (Unix seconds) of submission.
+    pub time: u64,
+    /// Status.
+    pub status: ReportStatus,
+}
+
+/// `reward/{citizen key hex}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RewardRecord {
+    /// Points.
+    pub points: u64,
+}
+
+/// `account/{key hex}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Account {
+    /// The next nonce the key must use.
+    pub nonce: u64,
+}
+
+/// State key paths. Ids never contain `/` (the node refuses them), so keys are unambiguous.
+pub mod keys {
+    use super::Role;
+
+    fn key(parts: &[&str]) -> Vec<u8> {
+        parts.join("/").into_bytes()
+    }
+
+    /// `issuer/{id}`
+    pub fn issuer(id: &str) -> Vec<u8> {
+        key(&["issuer", id])
+    }
+    /// `revoked/{issuer}/{credential id}`
+    pub fn revoked(issuer: &str, credential_id: &str) -> Vec<u8> {
+        key(&["revoked", issuer, credential_id])
+    }
+    /// `device/{id}`
+    pub fn device(id: &str) -> Vec<u8> {
+        key(&["device", id])
+    }
+    /// `org/{id}`
+    pub fn org(id: &str) -> Vec<u8> {
+        key(&["org", id])
+    }
+    /// `grant/{id}`
+    pub fn grant(id: &str) -> Vec<u8> {
+        key(&["grant", id])
+    }
+    /// `report/{id}`
+    pub fn report(id: &str) -> Vec<u8> {
+        key(&["report", id])
+    }
+    /// `reward/{citizen key hex}`
+    pub fn reward(citizen: &[u8; 32]) -> Vec<u8> {
+        key(&["reward", &hex::encode(citizen)])
+    }
+    /// `account/{key hex}`
+    pub fn account(signer: &[u8; 32]) -> Vec<u8> {
+        key(&["account", &hex::encode(signer)])
+    }
+    /// `role/{officer|technician}/{key hex}`
+    pub fn role(role: Role, k: &[u8; 32]) -> Vec<u8> {
+        key(&["role", role.as_str(), &hex::encode(k)])
+    }
+    /// `admin/{key hex}` (set at genesis)
+    pub fn admin(k: &[u8; 32]) -> Vec<u8> {
+        key(&["admin", &hex::encode(k)])
+    }
+    /// `validator/{key hex}` → power
+    pub fn validator(k: &[u8; 32]) -> Vec<u8> {
+        key(&["validator", &hex::encode(k)])
+    }
+}

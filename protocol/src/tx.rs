@@ -1,0 +1,438 @@
+//! Transactions: body, action, signature, and the canonical encoding.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::state::Role;
+
+/// Largest encoded transaction accepted.
+pub const MAX_TX_BYTES: usize = 8 * 1024;
+const MAGIC: &[u8; 3] = b"CWT";
+const VERSION: u8 = 1;
+const DOMAIN: &[u8] = b"CityWallet tx v1\0";
+
+/// What a transaction does. The tag of each variant is its position here (0, 1, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// 0, admin: register an issuer with its BBS key and the Ed25519 key that signs its
+    /// transactions. Fields: id str, name str, bbs_public_key bytes96, operator_key bytes32,
+    /// credential_types list<str>.
+    RegisterIssuer {
+        /// Issuer id.
+        id: String,
+        /// Display name.
+        name: String,
+        /// BBS public key (BLS12-381 G2, compressed).
+        bbs_public_key: [u8; 96],
+        /// Ed25519 key that signs the issuer's transactions (revocations).
+        operator_key: [u8; 32],
+        /// Credential types it may issue.
+        credential_types: Vec<String>,
+    },
+    /// 1, admin: deactivate an issuer. Fields: id str.
+    DeactivateIssuer {
+        /// Issuer id.
+        id: String,
+    },
+    /// 2, admin: register an organisation (data consumer). Fields: id str, name str,
+    /// key bytes32, categories list<str>.
+    RegisterOrg {
+        /// Organisation id.
+        id: String,
+        /// Display name.
+        name: String,
+        /// Its Ed25519 key.
+        key: [u8; 32],
+        /// Data categories it is accredited for.
+        categories: Vec<String>,
+    },
+    /// 3, admin: deactivate an organisation. Fields: id str.
+    DeactivateOrg {
+        /// Organisation id.
+        id: String,
+    },
+    /// 4, admin: give a key the officer or technician role. Fields: role u8, key bytes32.
+    RegisterRole {
+        /// The role.
+        role: Role,
+        /// The Ed25519 key.
+        key: [u8; 32],
+    },
+    /// 5, technician: register a device key. Fields: id str, public_key bytes32, kind str,
+    /// location str, department str.
+    ProvisionDevice {
+        /// Device id.
+        id: String,
+        /// The device's Ed25519 key.
+        public_key: [u8; 32],
+        /// Kind, such as `air-quality-sensor`.
+        kind: String,
+        /// Location (cell id or address).
+        location: String,
+        /// Owning department.
+        department: String,
+    },
+    /// 6, technician: revoke a device. Fields: id str.
+    RevokeDevice {
+        /// Device id.
+        id: String,
+    },
+    /// 7, the issuer's operator key: revoke a credential. Fields: issuer str,
+    /// credential_id str, reason str.
+    RevokeCredential {
+        /// Issuer id.
+        issuer: String,
+        /// Credential id.
+        credential_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// 8, citizen: file a report. Fields: id str, category str, location_cell str,
+    /// evidence_hash bytes32.
+    SubmitReport {
+        /// Report id.
+        id: String,
+        /// Category, such as `pothole`.
+        category: String,
+        /// Location cell.
+        location_cell: String,
+        /// SHA-256 of the evidence.
+        evidence_hash: [u8; 32],
+    },
+    /// 9, officer: accept (crediting `reward` points) or reject a report. Fields: id str,
+    /// accept u8 (0 or 1), reward u64.
+    ReviewReport {
+        /// Report id.
+        id: String,
+        /// Accept or reject.
+        accept: bool,
+        /// Points credited to the reporter on acceptance.
+        reward: u64,
+    },
+    /// 10, citizen: grant an organisation access to data categories. Fields: id str, org str,
+    /// categories list<str>, purpose str, expires_at u64 (Unix seconds).
+    GrantAccess {
+        /// Grant id.
+        id: String,
+        /// Organisation id.
+        org: String,
+        /// Categories granted.
+        categories: Vec<String>,
+        /// Purpose stated by the organisation.
+        purpose: String,
+        /// When the grant ends.
+        expires_at: u64,
+    },
+    /// 11, the citizen who granted it: revoke a grant. Fields: id str.
+    RevokeGrant {
+        /// Grant id.
+        id: String,
+    },
+    /// 12, admin: set a validator's voting power (0 removes it). Fields: public_key bytes32,
+    /// power u64.
+    SetValidator {
+        /// Validator Ed25519 key.
+        public_key: [u8; 32],
+        /// Voting power.
+        power: u64,
+    },
+}
+
+impl Action {
+    /// A stable name, for logs and events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::RegisterIssuer { .. } => "register_issuer",
+            Self::DeactivateIssuer { .. } => "deactivate_issuer",
+            Self::RegisterOrg { .. } => "register_org",
+            Self::DeactivateOrg { .. } => "deactivate_org",
+            Self::RegisterRole { .. } => "register_role",
+            Self::ProvisionDevice { .. } => "provision_device",
+            Self::RevokeDevice { .. } => "revoke_device",
+            Self::RevokeCredential { .. } => "revoke_credential",
+            Self::SubmitReport { .. } => "submit_report",
+            Self::ReviewReport { .. } => "review_report",
+            Self::GrantAccess { .. } => "grant_access",
+            Self::RevokeGrant { .. } => "revoke_grant",
+            Self::SetValidator { .. } => "set_validator",
+        }
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            Self::RegisterIssuer {
+                id,
+                name,
+                bbs_public_key,
+                operator_key,
+                credential_types,
+            } => {
+                w.u8(0);
+                w.str(id);
+                w.str(name);
+                w.bytes(bbs_public_key);
+                w.bytes(operator_key);
+                w.list(credential_types);
+            }
+            Self::DeactivateIssuer { id } => {
+                w.u8(1);
+                w.str(id);
+            }
+            Self::RegisterOrg {
+                id,
+                name,
+                key,
+                categories,
+            } => {
+                w.u8(2);
+                w.str(id);
+                w.str(name);
+                w.bytes(key);
+                w.list(categories);
+            }
+            Self::DeactivateOrg { id } => {
+                w.u8(3);
+                w.str(id);
+            }
+            Self::RegisterRole { role, key } => {
+                w.u8(4);
+                w.u8(role.tag());
+                w.bytes(key);
+            }
+            Self::ProvisionDevice {
+                id,
+                public_key,
+                kind,
+                location,
+                department,
+            } => {
+                w.u8(5);
+                w.str(id);
+                w.bytes(public_key);
+                w.str(kind);
+                w.str(location);
+                w.str(department);
+            }
+            Self::RevokeDevice { id } => {
+                w.u8(6);
+                w.str(id);
+            }
+            Self::RevokeCredential {
+                issuer,
+                credential_id,
+                reason,
+            } => {
+                w.u8(7);
+                w.str(issuer);
+                w.str(credential_id);
+                w.str(reason);
+            }
+            Self::SubmitReport {
+                id,
+                category,
+                location_cell,
+                evidence_hash,
+            } => {
+                w.u8(8);
+                w.str(id);
+                w.str(category);
+                w.str(location_cell);
+                w.bytes(evidence_hash);
+            }
+            Self::ReviewReport { id, accept, reward } => {
+                w.u8(9);
+                w.str(id);
+                w.u8(u8::from(*accept));
+                w.u64(*reward);
+            }
+            Self::GrantAccess {
+                id,
+                org,
+                categories,
+                purpose,
+                expires_at,
+            } => {
+                w.u8(10);
+                w.str(id);
+                w.str(org);
+                w.list(categories);
+                w.str(purpose);
+                w.u64(*expires_at);
+            }
+            Self::RevokeGrant { id } => {
+                w.u8(11);
+                w.str(id);
+            }
+            Self::SetValidator { public_key, power } => {
+                w.u8(12);
+                w.bytes(public_key);
+                w.u64(*power);
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match r.u8()? {
+            0 => Self::RegisterIssuer {
+                id: r.str()?,
+                name: r.str()?,
+                bbs_public_key: r.array()?,
+                operator_key: r.array()?,
+                credential_types: r.list()?,
+            },
+            1 => Self::DeactivateIssuer { id: r.str()? },
+            2 => Self::RegisterOrg {
+                id: r.str()?,
+                name: r.str()?,
+                key: r.array()?,
+                categories: r.list()?,
+            },
+            3 => Self::DeactivateOrg { id: r.str()? },
+            4 => Self::RegisterRole {
+                role: Role::from_tag(r.u8()?).ok_or(DecodeError::UnknownAction(4))?,
+                key: r.array()?,
+            },
+            5 => Self::ProvisionDevice {
+                id: r.str()?,
+                public_key: r.array()?,
+                kind: r.str()?,
+                location: r.str()?,
+                department: r.str()?,
+            },
+            6 => Self::RevokeDevice { id: r.str()? },
+            7 => Self::RevokeCredential {
+                issuer: r.str()?,
+                credential_id: r.str()?,
+                reason: r.str()?,
+            },
+            8 => Self::SubmitReport {
+                id: r.str()?,
+                category: r.str()?,
+                location_cell: r.str()?,
+                evidence_hash: r.array()?,
+            },
+            9 => Self::ReviewReport {
+                id: r.str()?,
+                accept: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(DecodeError::UnknownAction(9)),
+                },
+                reward: r.u64()?,
+            },
+            10 => Self::GrantAccess {
+                id: r.str()?,
+                org: r.str()?,
+                categories: r.list()?,
+                purpose: r.str()?,
+                expires_at: r.u64()?,
+            },
+            11 => Self::RevokeGrant { id: r.str()? },
+            12 => Self::SetValidator {
+                public_key: r.array()?,
+                power: r.u64()?,
+            },
+            tag => return Err(DecodeError::UnknownAction(tag)),
+        })
+    }
+}
+
+/// Everything a transaction says, before its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxBody {
+    /// The chain it is for.
+    pub chain_id: String,
+    /// The acting Ed25519 key.
+    pub signer: [u8; 32],
+    /// The signer's next nonce (starts at 0).
+    pub nonce: u64,
+    /// Unix seconds after which the transaction is refused; 0 for never.
+    pub expires_at: u64,
+    /// What it does.
+    pub action: Action,
+}
+
+impl TxBody {
+    fn encode(&self, w: &mut Writer) {
+        w.str(&self.chain_id);
+        w.bytes(&self.signer);
+        w.u64(self.nonce);
+        w.u64(self.expires_at);
+        self.action.encode(w);
+    }
+
+    /// Sign with `sign`, which must return the signer's Ed25519 signature of its argument.
+    pub fn sign_with(self, sign: impl FnOnce(&[u8]) -> [u8; 64]) -> SignedTx {
+        let signature = sign(&signing_bytes(&self));
+        SignedTx {
+            body: self,
+            signature,
+        }
+    }
+}
+
+/// The bytes the signer signs: `"CityWallet tx v1\0"` then the encoded body.
+pub fn signing_bytes(body: &TxBody) -> Vec<u8> {
+    let mut w = Writer(DOMAIN.to_vec());
+    body.encode(&mut w);
+    w.0
+}
+
+/// A signed transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTx {
+    /// The body.
+    pub body: TxBody,
+    /// Ed25519 signature of [`signing_bytes`] by `body.signer`.
+    pub signature: [u8; 64],
+}
+
+impl SignedTx {
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(256));
+        w.bytes(MAGIC);
+        w.u8(VERSION);
+        self.body.encode(&mut w);
+        w.bytes(&self.signature);
+        w.0
+    }
+
+    /// Decode, refusing oversized, truncated, trailing or non-canonical bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        if bytes.len() > MAX_TX_BYTES {
+            return Err(DecodeError::TooLarge);
+        }
+        let mut r = Reader(bytes);
+        if r.take(3)? != MAGIC || r.u8()? != VERSION {
+            return Err(DecodeError::BadHeader);
+        }
+        let body = TxBody {
+            chain_id: r.str()?,
+            signer: r.array()?,
+            nonce: r.u64()?,
+            expires_at: r.u64()?,
+            action: Action::decode(&mut r)?,
+        };
+        let signature = r.array()?;
+        r.end()?;
+        let tx = Self { body, signature };
+        // Lists and strings can only be encoded one way; this catches anything else.
+        if tx.encode() != bytes {
+            return Err(DecodeError::Trailing);
+        }
+        Ok(tx)
+    }
+
+    /// Whether the signature verifies for the signer (strict Ed25519).
+    pub fn signature_valid(&self) -> bool {
+        let Ok(key) = VerifyingKey::from_bytes(&self.body.signer) else {
+            return false;
+        };
+        key.verify_strict(
+            &signing_bytes(&self.body),
+            &Signature::from_bytes(&self.signature),
+        )
+        .is_ok()
+    }
+}
