@@ -192,6 +192,19 @@ impl App {
         }
     }
 
+    /// The application over an existing state (chain id read from it), or over an empty
+    /// store waiting for [`App::init_chain`].
+    pub fn open(store: Store) -> Result<Self> {
+        let chain_id = match store.latest()? {
+            Some((h, _)) => store
+                .get(b"meta/chain_id", h)?
+                .and_then(|b| serde_json::from_slice::<String>(&b).ok())
+                .ok_or(NodeError::Genesis("the state has no chain id"))?,
+            None => String::new(),
+        };
+        Ok(Self::new(store, &chain_id))
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
@@ -212,7 +225,13 @@ impl App {
         if self.store.latest()?.is_some() {
             return Err(NodeError::Genesis("the state already has a genesis"));
         }
-        if genesis.chain_id != self.chain_id || genesis.admins.is_empty() {
+        if self.chain_id.is_empty() {
+            self.chain_id = genesis.chain_id.clone();
+        }
+        if genesis.chain_id != self.chain_id
+            || genesis.chain_id.is_empty()
+            || genesis.admins.is_empty()
+        {
             return Err(NodeError::Genesis("chain id mismatch or no admin"));
         }
         let key32 = |h: &str| -> Result<[u8; 32]> {

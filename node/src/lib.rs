@@ -4,9 +4,11 @@
 //!
 //! * [`store`]: the versioned tree on disk (redb): one version per block height.
 //! * [`app`]: transaction checks and effects, block execution, queries with proofs.
+//! * [`abci`]: the application behind CometBFT's ABCI 0.38 socket protocol.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod abci;
 pub mod app;
 mod error;
 pub mod store;
