@@ -4,12 +4,15 @@
 //!
 //! * [`store`]: the versioned tree on disk (redb): one version per block height.
 //! * [`app`]: transaction checks and effects, block execution, queries with proofs.
+//! * [`chain`]: the devnet's block producer: CometBFT headers and commits signed by N
+//!   validator keys over the same application.
 //! * [`abci`]: the application behind CometBFT's ABCI 0.38 socket protocol.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod abci;
 pub mod app;
+pub mod chain;
 mod error;
 pub mod store;
 
