@@ -6,6 +6,8 @@
 //! * [`app`]: transaction checks and effects, block execution, queries with proofs.
 //! * [`chain`]: the devnet's block producer: CometBFT headers and commits signed by N
 //!   validator keys over the same application.
+//! * [`devnet`]: a demo genesis, a mempool and the block loop around [`chain`].
+//! * [`rpc`]: CometBFT's JSON-RPC (GET and POST) over the devnet.
 //! * [`abci`]: the application behind CometBFT's ABCI 0.38 socket protocol.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -13,7 +15,9 @@
 pub mod abci;
 pub mod app;
 pub mod chain;
+pub mod devnet;
 mod error;
+pub mod rpc;
 pub mod store;
 
 pub use error::{NodeError, Result};

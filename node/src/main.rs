@@ -3,12 +3,17 @@
 //! `citywallet-node abci --addr 127.0.0.1:26658 --data DIR` serves the city application over
 //! the ABCI 0.38 socket protocol for a CometBFT node (`proxy_app = "tcp://..."`); the genesis
 //! comes from CometBFT's `app_state` (a [`citywallet_node::app::Genesis`] in JSON).
+//!
+//! `citywallet-node devnet --validators 4 --rpc 127.0.0.1:26657 --block-time 1000 --data DIR`
+//! runs the same application as a local chain with a demo genesis and serves CometBFT's
+//! JSON-RPC.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use citywallet_node::abci::CityAbci;
 use citywallet_node::app::App;
+use citywallet_node::devnet::{Devnet, DevnetConfig};
 use citywallet_node::store::Store;
 use clap::{Parser, Subcommand};
 
@@ -30,6 +35,30 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Run a local devnet: N validator keys, blocks on a timer, CometBFT JSON-RPC.
+    Devnet {
+        /// Number of validators.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// RPC address.
+        #[arg(long, default_value = "127.0.0.1:26657")]
+        rpc: std::net::SocketAddr,
+        /// A second RPC address serving the same chain (a witness for light clients).
+        #[arg(long)]
+        witness_rpc: Option<std::net::SocketAddr>,
+        /// Milliseconds between blocks.
+        #[arg(long, default_value_t = 1000)]
+        block_time: u64,
+        /// State directory (must be new).
+        #[arg(long)]
+        data: PathBuf,
+        /// Seed for the demo keys, for reproducible runs.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Chain id.
+        #[arg(long, default_value = "citywallet-devnet")]
+        chain_id: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,6 +71,52 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {addr}"))?;
             eprintln!("citywallet-node: ABCI on {}", server.local_addr());
             server.listen().context("serving ABCI")?;
+        }
+        Command::Devnet {
+            validators,
+            rpc,
+            witness_rpc,
+            block_time,
+            data,
+            seed,
+            chain_id,
+        } => {
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("creating {}", data.display()))?;
+            let config = DevnetConfig {
+                chain_id,
+                validators,
+                seed,
+                data: data.clone(),
+            };
+            let (devnet, _keys) = Devnet::create(&config)?;
+            devnet.produce_block()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async move {
+                let (addr, _rpc) = citywallet_node::rpc::serve(devnet.clone(), rpc).await?;
+                println!(
+                    "citywallet-node devnet: chain {} with {validators} validators",
+                    devnet.genesis().chain_id
+                );
+                println!("RPC: http://{addr}");
+                if let Some(w) = witness_rpc {
+                    let (waddr, _witness) = citywallet_node::rpc::serve(devnet.clone(), w).await?;
+                    println!("witness RPC: http://{waddr}");
+                }
+                println!("demo keys: {}", data.join("devnet-keys.json").display());
+                let mut tick =
+                    tokio::time::interval(std::time::Duration::from_millis(block_time.max(10)));
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            let d = devnet.clone();
+                            tokio::task::spawn_blocking(move || d.produce_block()).await??;
+                        }
+                        _ = tokio::signal::ctrl_c() => break,
+                    }
+                }
+                anyhow::Ok(())
+            })?;
         }
     }
     Ok(())

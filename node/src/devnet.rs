@@ -1,0 +1,304 @@
+//! The devnet: a demo genesis (reproducible from a seed), a mempool fed through CheckTx, and
+//! blocks produced on a timer by [`Producer`]. Not consensus: one process, N validator keys.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use citywallet_protocol::{IssuerRecord, OrgRecord, Status};
+use ed25519_dalek::SigningKey;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tendermint::Time;
+
+use crate::app::{App, Genesis, TxResult, ValidatorUpdate};
+use crate::chain::Producer;
+use crate::store::Store;
+use crate::{NodeError, Result};
+
+/// Most transactions waiting in the mempool; CheckTx refuses more.
+pub const MAX_MEMPOOL: usize = 10_000;
+
+/// Devnet settings.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Chain id.
+    pub chain_id: String,
+    /// Number of validators (all keys held by the devnet).
+    pub validators: usize,
+    /// Seed for every demo key; random when `None`.
+    pub seed: Option<u64>,
+    /// State directory (a fresh one per start).
+    pub data: PathBuf,
+}
+
+/// The demo participants' keys. Secrets, shown only to the devnet's operator (written to
+/// `devnet-keys.json` with mode 0600): the devnet is a development tool.
+pub struct DemoKeys {
+    /// City admin.
+    pub admin: SigningKey,
+    /// A field officer.
+    pub officer: SigningKey,
+    /// An IoT technician.
+    pub technician: SigningKey,
+    /// The credit bureau's transaction key.
+    pub issuer_operator: SigningKey,
+    /// The credit bureau's BBS secret key.
+    pub issuer_bbs_secret: [u8; 32],
+    /// Validators.
+    pub validators: Vec<SigningKey>,
+}
+
+impl std::fmt::Debug for DemoKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DemoKeys([redacted])")
+    }
+}
+
+#[derive(Serialize)]
+struct DemoKeysFile {
+    admin: String,
+    officer: String,
+    technician: String,
+    issuer_operator: String,
+    issuer_bbs_secret: String,
+    validators: Vec<String>,
+}
+
+fn derive(seed: u64, label: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"citywallet devnet key\0")
+        .chain_update(seed.to_be_bytes())
+        .chain_update(label.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// The demo genesis and its keys, all derived from `seed`.
+pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Genesis, DemoKeys)> {
+    let key = |label: &str| SigningKey::from_bytes(&derive(seed, label));
+    let hex_pk = |k: &SigningKey| hex::encode(k.verifying_key().as_bytes());
+    let keys = DemoKeys {
+        admin: key("admin"),
+        officer: key("officer"),
+        technician: key("technician"),
+        issuer_operator: key("issuer-operator"),
+        issuer_bbs_secret: [0; 32],
+        validators: (0..validators)
+            .map(|i| key(&format!("validator-{i}")))
+            .collect(),
+    };
+    let bbs = zkryptium::keys::pair::KeyPair::<zkryptium::schemes::algorithms::BbsBls12381Sha256>::generate(
+        &derive(seed, "issuer-bbs"),
+        None,
+        None,
+    )
+    .map_err(|_| NodeError::Genesis("BBS key generation failed"))?;
+    let keys = DemoKeys {
+        issuer_bbs_secret: bbs.private_key().to_bytes(),
+        ..keys
+    };
+    let genesis = Genesis {
+        chain_id: chain_id.into(),
+        admins: vec![hex_pk(&keys.admin)],
+        issuers: vec![IssuerRecord {
+            id: "city-credit-bureau".into(),
+            name: "City Credit Bureau".into(),
+            bbs_public_key: hex::encode(bbs.public_key().to_bytes()),
+            operator_key: hex_pk(&keys.issuer_operator),
+            credential_types: vec!["credit".into(), "residency".into()],
+            status: Status::Active,
+        }],
+        orgs: vec![
+            OrgRecord {
+                id: "health-research".into(),
+                name: "City Health Research Institute".into(),
+                key: hex::encode(derive(seed, "org-health")),
+                categories: vec!["health".into(), "mobility".into()],
+                status: Status::Active,
+            },
+            OrgRecord {
+                id: "transit-authority".into(),
+                name: "Metropolitan Transit Authority".into(),
+                key: hex::encode(derive(seed, "org-transit")),
+                categories: vec!["mobility".into()],
+                status: Status::Active,
+            },
+        ],
+        officers: vec![hex_pk(&keys.officer)],
+        technicians: vec![hex_pk(&keys.technician)],
+        validators: keys
+            .validators
+            .iter()
+            .map(|k| ValidatorUpdate {
+                public_key: hex_pk(k),
+                power: 10,
+            })
+            .collect(),
+    };
+    Ok((genesis, keys))
+}
+
+pub(crate) struct State {
+    pub(crate) producer: Producer,
+    pub(crate) mempool: Vec<Vec<u8>>,
+    /// SHA-256 of a committed transaction → (height, index in block).
+    pub(crate) txs: HashMap<[u8; 32], (u64, u32)>,
+}
+
+/// A running devnet. Clones share it.
+#[derive(Clone)]
+pub struct Devnet {
+    state: Arc<Mutex<State>>,
+    genesis: Arc<Genesis>,
+    genesis_time: Time,
+}
+
+impl std::fmt::Debug for Devnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Devnet")
+            .field("chain_id", &self.genesis.chain_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now() -> Time {
+    Time::now()
+}
+
+impl Devnet {
+    /// Create the devnet in `config.data` (which must hold no earlier devnet state) and
+    /// return it with the demo keys.
+    pub fn create(config: &DevnetConfig) -> Result<(Self, DemoKeys)> {
+        let seed = match config.seed {
+            Some(s) => s,
+            None => {
+                let mut b = [0u8; 8];
+                getrandom_fill(&mut b)?;
+                u64::from_be_bytes(b)
+            }
+        };
+        let (genesis, keys) = demo_genesis(&config.chain_id, seed, config.validators.max(1))?;
+        let path = config.data.join("devnet-state.redb");
+        if path.exists() {
+            return Err(NodeError::Genesis(
+                "the data directory already holds a devnet: give a new --data directory",
+            ));
+        }
+        let mut app = App::new(Store::open(&path)?, &config.chain_id);
+        app.init_chain(&genesis)?;
+        let genesis_time = now();
+        let validator_keys = keys
+            .validators
+            .iter()
+            .map(|k| SigningKey::from_bytes(&k.to_bytes()))
+            .collect();
+        let producer = Producer::new(app, validator_keys, &genesis.validators, genesis_time)?;
+        write_keys(config, &keys)?;
+        let devnet = Self {
+            state: Arc::new(Mutex::new(State {
+                producer,
+                mempool: Vec::new(),
+                txs: HashMap::new(),
+            })),
+            genesis: Arc::new(genesis),
+            genesis_time,
+        };
+        Ok((devnet, keys))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The genesis.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// When the chain started.
+    pub fn genesis_time(&self) -> Time {
+        self.genesis_time
+    }
+
+    /// CheckTx, and into the mempool when accepted.
+    pub fn broadcast(&self, tx: Vec<u8>) -> Result<TxResult> {
+        let mut state = self.lock();
+        if state.mempool.len() >= MAX_MEMPOOL {
+            return Ok(TxResult {
+                code: citywallet_protocol::Code::TooLarge,
+                log: "mempool is full".into(),
+            });
+        }
+        let secs = u64::try_from(now().unix_timestamp()).unwrap_or(0);
+        let result = state.producer.app_mut().check_tx(&tx, secs)?;
+        if result.code == citywallet_protocol::Code::Ok {
+            state.mempool.push(tx);
+        }
+        Ok(result)
+    }
+
+    /// Produce one block with the mempool's transactions; returns its height.
+    pub fn produce_block(&self) -> Result<u64> {
+        let mut state = self.lock();
+        let txs = std::mem::take(&mut state.mempool);
+        let last = state.producer.latest().map(|b| b.block.header.time);
+        let mut time = now();
+        if let Some(last) = last {
+            if time <= last {
+                time = (last + std::time::Duration::from_millis(1))
+                    .map_err(|e| NodeError::Tree(e.to_string()))?;
+            }
+        }
+        let hashes: Vec<[u8; 32]> = txs.iter().map(|t| Sha256::digest(t).into()).collect();
+        let height = state
+            .producer
+            .produce(txs, time)?
+            .block
+            .header
+            .height
+            .value();
+        for (i, h) in hashes.into_iter().enumerate() {
+            state.txs.insert(h, (height, i as u32));
+        }
+        Ok(height)
+    }
+}
+
+fn getrandom_fill(buf: &mut [u8]) -> Result<()> {
+    // The operating system's randomness.
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(buf))
+        .map_err(|e| NodeError::Db(format!("no randomness: {e}")))
+}
+
+fn write_keys(config: &DevnetConfig, keys: &DemoKeys) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = DemoKeysFile {
+        admin: hex::encode(keys.admin.to_bytes()),
+        officer: hex::encode(keys.officer.to_bytes()),
+        technician: hex::encode(keys.technician.to_bytes()),
+        issuer_operator: hex::encode(keys.issuer_operator.to_bytes()),
+        issuer_bbs_secret: hex::encode(keys.issuer_bbs_secret),
+        validators: keys
+            .validators
+            .iter()
+            .map(|k| hex::encode(k.to_bytes()))
+            .collect(),
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?;
+    let path = config.data.join("devnet-keys.json");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| NodeError::Db(format!("{}: {e}", path.display())))?;
+    f.write_all(&bytes)
+        .map_err(|e| NodeError::Db(e.to_string()))
+}
