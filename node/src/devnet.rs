@@ -32,6 +32,18 @@ pub struct DevnetConfig {
     pub data: PathBuf,
 }
 
+/// The seed for `config`: its own, or a random one.
+pub fn resolve_seed(config: &DevnetConfig) -> Result<u64> {
+    match config.seed {
+        Some(s) => Ok(s),
+        None => {
+            let mut b = [0u8; 8];
+            getrandom_fill(&mut b)?;
+            Ok(u64::from_be_bytes(b))
+        }
+    }
+}
+
 /// The demo participants' keys. Secrets, shown only to the devnet's operator (written to
 /// `devnet-keys.json` with mode 0600): the devnet is a development tool.
 pub struct DemoKeys {
@@ -170,14 +182,7 @@ impl Devnet {
     /// Create the devnet in `config.data` (which must hold no earlier devnet state) and
     /// return it with the demo keys.
     pub fn create(config: &DevnetConfig) -> Result<(Self, DemoKeys)> {
-        let seed = match config.seed {
-            Some(s) => s,
-            None => {
-                let mut b = [0u8; 8];
-                getrandom_fill(&mut b)?;
-                u64::from_be_bytes(b)
-            }
-        };
+        let seed = resolve_seed(config)?;
         let (genesis, keys) = demo_genesis(&config.chain_id, seed, config.validators.max(1))?;
         let path = config.data.join("devnet-state.redb");
         if path.exists() {
@@ -242,8 +247,49 @@ impl Devnet {
 
     /// Produce one block with the mempool's transactions; returns its height.
     pub fn produce_block(&self) -> Result<u64> {
+        self.produce_block_with(Vec::new())
+    }
+
+    /// Test-only: a devnet with the same genesis and validator keys as `config`'s (same
+    /// seed), in `config.data/fork`, meant to serve as a lying witness. Drive it with
+    /// [`Devnet::produce_fork_block`]: every block then carries a transaction the primary's
+    /// lacks, so each height has a different header, validly signed by the same validators.
+    pub fn create_fork(config: &DevnetConfig) -> Result<(Self, DemoKeys)> {
+        let fork = DevnetConfig {
+            data: config.data.join("fork"),
+            ..config.clone()
+        };
+        std::fs::create_dir_all(&fork.data).map_err(|e| NodeError::Db(e.to_string()))?;
+        Self::create(&fork)
+    }
+
+    /// Produce a fork block: the mempool plus a report only this chain has.
+    pub fn produce_fork_block(&self, keys: &DemoKeys) -> Result<u64> {
+        use ed25519_dalek::Signer;
+        let height = self.lock().producer.blocks().len() as u64 + 1;
+        let signer = &keys.officer;
+        let nonce = height - 1;
+        let tx = citywallet_protocol::TxBody {
+            chain_id: self.genesis.chain_id.clone(),
+            signer: signer.verifying_key().to_bytes(),
+            nonce,
+            expires_at: 0,
+            action: citywallet_protocol::Action::SubmitReport {
+                id: format!("fork-{height}"),
+                category: "fork".into(),
+                location_cell: "nowhere".into(),
+                evidence_hash: [0xf0; 32],
+            },
+        }
+        .sign_with(|m| signer.sign(m).to_bytes())
+        .encode();
+        self.produce_block_with(vec![tx])
+    }
+
+    fn produce_block_with(&self, extra: Vec<Vec<u8>>) -> Result<u64> {
         let mut state = self.lock();
-        let txs = std::mem::take(&mut state.mempool);
+        let mut txs = std::mem::take(&mut state.mempool);
+        txs.extend(extra);
         let last = state.producer.latest().map(|b| b.block.header.time);
         let mut time = now();
         if let Some(last) = last {

@@ -58,6 +58,10 @@ enum Command {
         /// Chain id.
         #[arg(long, default_value = "citywallet-devnet")]
         chain_id: String,
+        /// Test only: the witness serves a conflicting fork (same validators, different
+        /// blocks), for light-client fork detection tests.
+        #[arg(long, hide = true, requires = "witness_rpc")]
+        witness_fork: bool,
     },
 }
 
@@ -80,17 +84,27 @@ fn main() -> anyhow::Result<()> {
             data,
             seed,
             chain_id,
+            witness_fork,
         } => {
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("creating {}", data.display()))?;
-            let config = DevnetConfig {
+            let mut config = DevnetConfig {
                 chain_id,
                 validators,
                 seed,
                 data: data.clone(),
             };
+            config.seed = Some(citywallet_node::devnet::resolve_seed(&config)?);
             let (devnet, _keys) = Devnet::create(&config)?;
             devnet.produce_block()?;
+            let fork = if witness_fork {
+                Some(Devnet::create_fork(&config)?)
+            } else {
+                None
+            };
+            if let Some((f, k)) = &fork {
+                f.produce_fork_block(k)?;
+            }
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let (addr, _rpc) = citywallet_node::rpc::serve(devnet.clone(), rpc).await?;
@@ -100,8 +114,16 @@ fn main() -> anyhow::Result<()> {
                 );
                 println!("RPC: http://{addr}");
                 if let Some(w) = witness_rpc {
-                    let (waddr, _witness) = citywallet_node::rpc::serve(devnet.clone(), w).await?;
-                    println!("witness RPC: http://{waddr}");
+                    let served = fork
+                        .as_ref()
+                        .map_or_else(|| devnet.clone(), |(f, _)| f.clone());
+                    let (waddr, _witness) = citywallet_node::rpc::serve(served, w).await?;
+                    let what = if fork.is_some() {
+                        "witness RPC (serving a conflicting fork)"
+                    } else {
+                        "witness RPC"
+                    };
+                    println!("{what}: http://{waddr}");
                 }
                 println!("demo keys: {}", data.join("devnet-keys.json").display());
                 let mut tick =
@@ -111,6 +133,9 @@ fn main() -> anyhow::Result<()> {
                         _ = tick.tick() => {
                             let d = devnet.clone();
                             tokio::task::spawn_blocking(move || d.produce_block()).await??;
+                            if let Some((f, k)) = &fork {
+                                f.produce_fork_block(k)?;
+                            }
                         }
                         _ = tokio::signal::ctrl_c() => break,
                     }

@@ -312,3 +312,77 @@ async fn responses_have_cometbft_shapes_and_bad_requests_get_errors() {
         CHAIN
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_witness_serves_conflicting_headers_signed_by_the_same_validators() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = DevnetConfig {
+        chain_id: CHAIN.into(),
+        validators: 4,
+        seed: Some(11),
+        data: dir.path().to_owned(),
+    };
+    let (primary, _) = Devnet::create(&config).expect("primary");
+    let (fork, fork_keys) = Devnet::create_fork(&config).expect("fork");
+    for _ in 0..3 {
+        primary.produce_block().expect("block");
+        fork.produce_fork_block(&fork_keys).expect("fork block");
+    }
+    let (p_addr, _p) = citywallet_node::rpc::serve(primary, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let (f_addr, _f) = citywallet_node::rpc::serve(fork, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let (p, f) = (client(p_addr), client(f_addr));
+
+    let trusted = p.commit(1u32).await.expect("commit");
+    let trusted_next = p.validators(2u32, Paging::All).await.expect("validators");
+    let trusted_set = tendermint::validator::Set::without_proposer(trusted_next.validators);
+    let honest = p.commit(3u32).await.expect("commit");
+    let lying = f.commit(3u32).await.expect("commit");
+    assert_ne!(
+        honest.signed_header.header.hash(),
+        lying.signed_header.header.hash(),
+        "a real fork"
+    );
+    assert_ne!(
+        honest.signed_header.header.app_hash,
+        lying.signed_header.header.app_hash
+    );
+
+    for sh in [&honest.signed_header, &lying.signed_header] {
+        let vals = tendermint::validator::Set::without_proposer(
+            if sh.header.hash() == honest.signed_header.header.hash() {
+                &p
+            } else {
+                &f
+            }
+            .validators(3u32, Paging::All)
+            .await
+            .expect("validators")
+            .validators,
+        );
+        let verdict = ProdVerifier::default().verify_update_header(
+            UntrustedBlockState {
+                signed_header: sh,
+                validators: &vals,
+                next_validators: None,
+            },
+            TrustedBlockState {
+                chain_id: &trusted.signed_header.header.chain_id,
+                header_time: trusted.signed_header.header.time,
+                height: trusted.signed_header.header.height,
+                next_validators: &trusted_set,
+                next_validators_hash: trusted.signed_header.header.next_validators_hash,
+            },
+            &options(),
+            (sh.header.time + Duration::from_secs(1)).expect("time"),
+        );
+        assert_eq!(
+            verdict,
+            Verdict::Success,
+            "both sides verify alone: only a cross-check finds the fork"
+        );
+    }
+}
