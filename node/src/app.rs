@@ -28,9 +28,10 @@ pub const MAX_LIST_ITEMS: usize = 32;
 pub const MAX_VALIDATOR_POWER: u64 = 1 << 40;
 
 /// The outcome of one transaction: a code and a log message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxResult {
     /// Result code.
+    #[serde(with = "code_serde")]
     pub code: Code,
     /// What happened, for CometBFT's `log`.
     pub log: String,
@@ -49,6 +50,20 @@ impl TxResult {
             code,
             log: log.into(),
         }
+    }
+}
+
+mod code_serde {
+    use citywallet_protocol::Code;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(c: &Code, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(c.value())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let v = u32::deserialize(d)?;
+        Code::from_value(v).ok_or_else(|| serde::de::Error::custom("unknown result code"))
     }
 }
 
@@ -325,11 +340,25 @@ impl App {
     /// Commit the block at `height`: write its changes as a new tree version and return the
     /// app hash and the validator updates it made.
     pub fn commit(&mut self, height: u64) -> Result<([u8; 32], Vec<ValidatorUpdate>)> {
+        self.commit_with_record(height, None)
+    }
+
+    /// [`App::commit`], writing `record` beside the state in the same transaction.
+    pub fn commit_with_record(
+        &mut self,
+        height: u64,
+        record: Option<&[u8]>,
+    ) -> Result<([u8; 32], Vec<ValidatorUpdate>)> {
         put(&mut self.block, b"meta/height".to_vec(), &height);
         let changes: Vec<_> = std::mem::take(&mut self.block).into_iter().collect();
-        let root = self.store.commit(height, &changes)?;
+        let root = self.store.commit_with_record(height, &changes, record)?;
         self.check.clear();
         Ok((root, std::mem::take(&mut self.validator_updates)))
+    }
+
+    /// Validator updates made so far by the block being executed.
+    pub fn pending_validator_updates(&self) -> &[ValidatorUpdate] {
+        &self.validator_updates
     }
 
     /// A proven read of `key` at `height` (default: latest).

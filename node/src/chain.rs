@@ -45,6 +45,61 @@ pub struct ChainBlock {
     pub results: Vec<TxResult>,
 }
 
+/// What is stored per block: the block and the validator updates it made.
+struct Record {
+    block: ChainBlock,
+    pending_updates: Vec<ValidatorUpdate>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RecordJson {
+    block: Block,
+    block_id: block::Id,
+    commit: Commit,
+    validators: Set,
+    next_validators: Set,
+    results: Vec<TxResult>,
+    pending_updates: Vec<ValidatorUpdate>,
+}
+
+impl From<&Record> for RecordJson {
+    fn from(r: &Record) -> Self {
+        Self {
+            block: r.block.block.clone(),
+            block_id: r.block.block_id,
+            commit: r.block.commit.clone(),
+            validators: r.block.validators.clone(),
+            next_validators: r.block.next_validators.clone(),
+            results: r.block.results.clone(),
+            pending_updates: r.pending_updates.clone(),
+        }
+    }
+}
+
+impl TryFrom<RecordJson> for Record {
+    type Error = NodeError;
+    fn try_from(j: RecordJson) -> Result<Self> {
+        Ok(Self {
+            block: ChainBlock {
+                block: j.block,
+                block_id: j.block_id,
+                commit: j.commit,
+                validators: j.validators,
+                next_validators: j.next_validators,
+                results: j.results,
+            },
+            pending_updates: j.pending_updates,
+        })
+    }
+}
+
+fn powers_of(set: &Set) -> BTreeMap<[u8; 32], u64> {
+    set.validators()
+        .iter()
+        .filter_map(|v| Some((<[u8; 32]>::try_from(v.pub_key.to_bytes()).ok()?, v.power())))
+        .collect()
+}
+
 /// Produces blocks over an [`App`] whose genesis is written.
 pub struct Producer {
     app: App,
@@ -260,30 +315,8 @@ impl Producer {
             proposer_address: proposer,
         };
 
-        // Execute the block: its app hash goes into the next header.
-        let mut results = Vec::with_capacity(txs.len());
-        let secs = u64::try_from(time.unix_timestamp()).unwrap_or(0);
-        for tx in &txs {
-            results.push(self.app.deliver_tx(tx, height, secs)?);
-        }
-        let (_, updates) = self.app.commit(height)?;
-        if !updates.is_empty() {
-            let mut powers = self.powers_at(height + 2);
-            for u in updates {
-                if let Some(k) = hex::decode(&u.public_key)
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                {
-                    if u.power == 0 {
-                        powers.remove(&k);
-                    } else {
-                        powers.insert(k, u.power);
-                    }
-                }
-            }
-            self.schedule.insert(height + 2, powers);
-        }
-
+        // The block, its id and its commit depend only on the previous state; the app hash
+        // of executing it goes into the next header.
         let block = Block::new(header, txs, evidence::List::default(), last_commit);
         let encoded = Protobuf::<tendermint_proto::v0_38::types::Block>::encode_vec(block.clone());
         let parts: Vec<&[u8]> = encoded.chunks(BLOCK_PART_SIZE).collect();
@@ -293,15 +326,83 @@ impl Producer {
                 .map_err(chain_err)?,
         };
         let commit = self.sign_commit(&validators, block.header.height, block_id, time)?;
-        self.blocks.push(ChainBlock {
+
+        let mut results = Vec::with_capacity(block.data.len());
+        let secs = u64::try_from(time.unix_timestamp()).unwrap_or(0);
+        for tx in &block.data {
+            results.push(self.app.deliver_tx(tx, height, secs)?);
+        }
+        let chain_block = ChainBlock {
             block,
             block_id,
             commit,
             validators,
             next_validators,
             results,
-        });
+        };
+        let record = Record {
+            block: chain_block.clone(),
+            pending_updates: self.app.pending_validator_updates().to_vec(),
+        };
+        let bytes = serde_json::to_vec(&RecordJson::from(&record)).map_err(chain_err)?;
+        let (_, updates) = self.app.commit_with_record(height, Some(&bytes))?;
+        self.schedule_updates(height, &updates);
+        self.blocks.push(chain_block);
         self.blocks.last().ok_or_else(|| chain_err("no block"))
+    }
+
+    /// Updates returned by block `height` take effect at `height + 2`.
+    fn schedule_updates(&mut self, height: u64, updates: &[ValidatorUpdate]) {
+        if updates.is_empty() {
+            return;
+        }
+        let mut powers = self.powers_at(height + 2);
+        for u in updates {
+            if let Some(k) = hex::decode(&u.public_key)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            {
+                if u.power == 0 {
+                    powers.remove(&k);
+                } else {
+                    powers.insert(k, u.power);
+                }
+            }
+        }
+        self.schedule.insert(height + 2, powers);
+    }
+
+    /// Continue a chain whose blocks were recorded in `app`'s store (a restart).
+    pub fn restore(
+        app: App,
+        keys: Vec<SigningKey>,
+        genesis_validators: &[ValidatorUpdate],
+        genesis_time: Time,
+    ) -> Result<Self> {
+        let records = app.store().block_records()?;
+        let mut producer = Self::new(app, keys, genesis_validators, genesis_time)?;
+        for (height, bytes) in records {
+            let json: RecordJson = serde_json::from_slice(&bytes).map_err(chain_err)?;
+            let record = Record::try_from(json)?;
+            if record.block.block.header.height.value() != height
+                || height != producer.blocks.len() as u64 + 1
+            {
+                return Err(chain_err("block records are not consecutive"));
+            }
+            producer
+                .schedule
+                .insert(height, powers_of(&record.block.validators));
+            producer
+                .schedule
+                .insert(height + 1, powers_of(&record.block.next_validators));
+            producer.schedule_updates(height, &record.pending_updates);
+            producer.blocks.push(record.block);
+        }
+        let state_height = producer.app.latest()?.map_or(0, |(h, _)| h);
+        if state_height != producer.blocks.len() as u64 {
+            return Err(chain_err("state and block records disagree"));
+        }
+        Ok(producer)
     }
 
     /// Precommits of every held key in `validators` for `block_id`, in validator-set order;

@@ -8,6 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use citywallet_protocol::{IssuerRecord, OrgRecord, Status};
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
+
+#[derive(Serialize, serde::Deserialize)]
+struct GenesisFile {
+    genesis: Genesis,
+    genesis_time: Time,
+}
 use sha2::{Digest, Sha256};
 use tendermint::Time;
 
@@ -67,7 +73,7 @@ impl std::fmt::Debug for DemoKeys {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 struct DemoKeysFile {
     admin: String,
     officer: String,
@@ -200,6 +206,13 @@ impl Devnet {
             .collect();
         let producer = Producer::new(app, validator_keys, &genesis.validators, genesis_time)?;
         write_keys(config, &keys)?;
+        let genesis_file = serde_json::to_vec_pretty(&GenesisFile {
+            genesis: genesis.clone(),
+            genesis_time,
+        })
+        .map_err(|e| NodeError::Db(e.to_string()))?;
+        std::fs::write(config.data.join("devnet-genesis.json"), genesis_file)
+            .map_err(|e| NodeError::Db(e.to_string()))?;
         let devnet = Self {
             state: Arc::new(Mutex::new(State {
                 producer,
@@ -210,6 +223,60 @@ impl Devnet {
             genesis_time,
         };
         Ok((devnet, keys))
+    }
+
+    /// Whether `config.data` holds a devnet to [`Devnet::open`].
+    pub fn exists(config: &DevnetConfig) -> bool {
+        config.data.join("devnet-state.redb").exists()
+    }
+
+    /// Continue the devnet in `config.data` after a restart: its state, blocks, genesis and
+    /// validator keys are read back; the next block follows the last one recorded.
+    pub fn open(config: &DevnetConfig) -> Result<Self> {
+        let read = |name: &str| {
+            std::fs::read(config.data.join(name)).map_err(|e| NodeError::Db(format!("{name}: {e}")))
+        };
+        let g: GenesisFile = serde_json::from_slice(&read("devnet-genesis.json")?)
+            .map_err(|_| NodeError::Genesis("devnet-genesis.json is damaged"))?;
+        let k: DemoKeysFile = serde_json::from_slice(&read("devnet-keys.json")?)
+            .map_err(|_| NodeError::Genesis("devnet-keys.json is damaged"))?;
+        let validator_keys = k
+            .validators
+            .iter()
+            .map(|h| {
+                hex::decode(h)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .map(|b| SigningKey::from_bytes(&b))
+                    .ok_or(NodeError::Genesis(
+                        "a validator key in devnet-keys.json is damaged",
+                    ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let app = App::open(Store::open(&config.data.join("devnet-state.redb"))?)?;
+        if app.chain_id() != g.genesis.chain_id {
+            return Err(NodeError::Genesis("the state belongs to another chain"));
+        }
+        let producer =
+            Producer::restore(app, validator_keys, &g.genesis.validators, g.genesis_time)?;
+        let mut txs = HashMap::new();
+        for b in producer.blocks() {
+            for (i, t) in b.block.data.iter().enumerate() {
+                txs.insert(
+                    Sha256::digest(t).into(),
+                    (b.block.header.height.value(), i as u32),
+                );
+            }
+        }
+        Ok(Self {
+            state: Arc::new(Mutex::new(State {
+                producer,
+                mempool: Vec::new(),
+                txs,
+            })),
+            genesis: Arc::new(g.genesis),
+            genesis_time: g.genesis_time,
+        })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {

@@ -95,9 +95,23 @@ fn main() -> anyhow::Result<()> {
                 data: data.clone(),
             };
             config.seed = Some(citywallet_node::devnet::resolve_seed(&config)?);
-            let (devnet, _keys) = Devnet::create(&config)?;
-            devnet.produce_block()?;
+            let devnet = if Devnet::exists(&config) {
+                let d = Devnet::open(&config)?;
+                println!("continuing the devnet in {}", data.display());
+                d
+            } else {
+                let (d, _keys) = Devnet::create(&config)?;
+                d.produce_block()?;
+                d
+            };
             let fork = if witness_fork {
+                anyhow::ensure!(
+                    !Devnet::exists(&DevnetConfig {
+                        data: data.join("fork"),
+                        ..config.clone()
+                    }),
+                    "--witness-fork needs a new --data directory"
+                );
                 Some(Devnet::create_fork(&config)?)
             } else {
                 None

@@ -18,6 +18,7 @@ const NODES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("nodes");
 const VALUES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("values");
 const PREIMAGES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("preimages");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const BLOCKS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("blocks");
 
 /// A proven read: the value (or `None`) and the ICS23 proof of it against the root at
 /// `height`.
@@ -70,6 +71,7 @@ impl Store {
         tx.open_table(VALUES)?;
         tx.open_table(PREIMAGES)?;
         tx.open_table(META)?;
+        tx.open_table(BLOCKS)?;
         tx.commit()?;
         Ok(Self {
             db,
@@ -104,6 +106,17 @@ impl Store {
     /// Write `changes` (key → new value, or `None` to delete) as version `height`, durably,
     /// and return the new root. `height` must be the next height (0 for genesis).
     pub fn commit(&self, height: u64, changes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<[u8; 32]> {
+        self.commit_with_record(height, changes, None)
+    }
+
+    /// [`Store::commit`], also writing `record` (the devnet's block) under `height` in the
+    /// same transaction, so state and block history never disagree after a crash.
+    pub fn commit_with_record(
+        &self,
+        height: u64,
+        changes: &[(Vec<u8>, Option<Vec<u8>>)],
+        record: Option<&[u8]>,
+    ) -> Result<[u8; 32]> {
         let expected = self.latest()?.map_or(0, |(h, _)| h + 1);
         if height != expected {
             return Err(NodeError::UnknownHeight {
@@ -142,12 +155,27 @@ impl Store {
             for (k, _) in changes {
                 preimages.insert(KeyHash::with::<Sha256>(k).0.as_slice(), k.as_slice())?;
             }
+            if let Some(record) = record {
+                tx.open_table(BLOCKS)?.insert(height, record)?;
+            }
             let mut meta = tx.open_table(META)?;
             meta.insert("height", height.to_be_bytes().as_slice())?;
             meta.insert("app_hash", root.0.as_slice())?;
         }
         tx.commit()?;
         Ok(root.0)
+    }
+
+    /// Every block record, by height.
+    pub fn block_records(&self) -> Result<Vec<(u64, Vec<u8>)>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(BLOCKS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
     }
 
     /// The value of `key` at `height` (committed), without a proof.

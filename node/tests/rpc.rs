@@ -386,3 +386,79 @@ async fn a_fork_witness_serves_conflicting_headers_signed_by_the_same_validators
         );
     }
 }
+
+#[test]
+fn a_restarted_devnet_continues_its_chain() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = DevnetConfig {
+        chain_id: CHAIN.into(),
+        validators: 4,
+        seed: Some(3),
+        data: dir.path().to_owned(),
+    };
+    let (devnet, keys) = Devnet::create(&config).expect("devnet");
+    let admin = &keys.admin;
+    let add = TxBody {
+        chain_id: CHAIN.into(),
+        signer: admin.verifying_key().to_bytes(),
+        nonce: 0,
+        expires_at: 0,
+        action: Action::SetValidator {
+            public_key: SigningKey::from_bytes(&[5; 32]).verifying_key().to_bytes(),
+            power: 1,
+        },
+    }
+    .sign_with(|m| admin.sign(m).to_bytes())
+    .encode();
+    devnet.produce_block().expect("1");
+    assert!(devnet.broadcast(add).expect("broadcast").code.value() == 0);
+    devnet.produce_block().expect("2");
+    let genesis = devnet.genesis().clone();
+    drop(devnet);
+
+    assert!(Devnet::exists(&config));
+    assert!(
+        Devnet::create(&config).is_err(),
+        "create refuses an existing devnet"
+    );
+    let devnet = Devnet::open(&config).expect("reopen");
+    assert_eq!(devnet.genesis().validators, genesis.validators);
+    assert_eq!(devnet.produce_block().expect("3"), 3);
+    assert_eq!(devnet.produce_block().expect("4"), 4);
+    // The update from block 2 is in force at height 4, and blocks verify across the restart.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let (addr, _t) =
+            citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
+                .await
+                .expect("serve");
+        let c = client(addr);
+        assert_eq!(c.validators(4u32, Paging::All).await.expect("v").total, 5);
+        let c2 = c.commit(2u32).await.expect("commit");
+        let c3 = c.commit(3u32).await.expect("commit");
+        assert_eq!(
+            c3.signed_header.header.last_block_id.map(|b| b.hash),
+            Some(c2.signed_header.commit.block_id.hash)
+        );
+        let v3 = tendermint::validator::Set::without_proposer(
+            c.validators(3u32, Paging::All).await.expect("v").validators,
+        );
+        let verdict = ProdVerifier::default().verify_update_header(
+            UntrustedBlockState {
+                signed_header: &c3.signed_header,
+                validators: &v3,
+                next_validators: None,
+            },
+            TrustedBlockState {
+                chain_id: &c2.signed_header.header.chain_id,
+                header_time: c2.signed_header.header.time,
+                height: c2.signed_header.header.height,
+                next_validators: &v3,
+                next_validators_hash: c2.signed_header.header.next_validators_hash,
+            },
+            &options(),
+            (c3.signed_header.header.time + Duration::from_secs(1)).expect("time"),
+        );
+        assert_eq!(verdict, Verdict::Success);
+    });
+}
