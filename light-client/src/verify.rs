@@ -1,0 +1,114 @@
+//! Header verification: valid, invalid (with the reason), or not enough trust yet.
+
+use std::time::Duration;
+
+use tendermint::Time;
+use tendermint_light_client_verifier::errors::VerificationErrorDetail;
+use tendermint_light_client_verifier::operations::ProdCommitValidator;
+use tendermint_light_client_verifier::options::Options;
+use tendermint_light_client_verifier::predicates::ProdPredicates;
+use tendermint_light_client_verifier::types::LightBlock;
+use tendermint_light_client_verifier::{
+    PredicateVerifier, ProdVerifier, Verdict as RefVerdict, Verifier,
+};
+
+use crate::batch::BatchVotingPower;
+
+/// The verifier with batched signature checks.
+pub type BatchVerifier = PredicateVerifier<ProdPredicates, BatchVotingPower, ProdCommitValidator>;
+
+/// Which signature engine to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One batch per commit ([`crate::batch`]).
+    Batch,
+    /// `tendermint-light-client-verifier`'s `ProdVerifier`, one signature at a time.
+    Reference,
+}
+
+/// Why a header was refused. Coarse on purpose: which signature failed is not the caller's
+/// business, that one did is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// A commit signature does not verify.
+    #[error("a commit signature is invalid")]
+    BadSignature,
+    /// Less than 2/3 of the new validator set's power signed.
+    #[error("less than two thirds of the validator power signed")]
+    InsufficientPower,
+    /// The validator set does not hash to the header's `validators_hash` (or the next set to
+    /// `next_validators_hash`).
+    #[error("the validator set does not match the header")]
+    ValidatorSetMismatch,
+    /// The trusted header is older than the trusting period.
+    #[error("the trusted header is outside the trusting period: a new trust anchor is needed")]
+    TrustExpired,
+    /// The header's time is ahead of now plus the allowed clock drift.
+    #[error("the header is from the future")]
+    FromTheFuture,
+    /// Height or time does not move forward from the trusted header.
+    #[error("the header does not move forward from the trusted one")]
+    NotMonotonic,
+    /// The header is for another chain, or the commit does not match it.
+    #[error("the header or its commit is inconsistent")]
+    Inconsistent,
+}
+
+/// The outcome of verifying one header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The header is verified: it becomes trusted.
+    Verified,
+    /// The header is refused.
+    Invalid(Rejection),
+    /// Too little of the trusted validator set signed it: verify an intermediate header first.
+    NotEnoughTrust,
+}
+
+fn rejection(e: &VerificationErrorDetail) -> Rejection {
+    match e {
+        VerificationErrorDetail::InvalidSignature(_)
+        | VerificationErrorDetail::MissingSignature(_) => Rejection::BadSignature,
+        VerificationErrorDetail::InsufficientSignersOverlap(_) => Rejection::InsufficientPower,
+        VerificationErrorDetail::InvalidValidatorSet(_)
+        | VerificationErrorDetail::InvalidNextValidatorSet(_) => Rejection::ValidatorSetMismatch,
+        VerificationErrorDetail::NotWithinTrustPeriod(_) => Rejection::TrustExpired,
+        VerificationErrorDetail::HeaderFromTheFuture(_) => Rejection::FromTheFuture,
+        VerificationErrorDetail::NonIncreasingHeight(_)
+        | VerificationErrorDetail::NonMonotonicBftTime(_) => Rejection::NotMonotonic,
+        _ => Rejection::Inconsistent,
+    }
+}
+
+fn from_reference(v: RefVerdict) -> Verdict {
+    match v {
+        RefVerdict::Success => Verdict::Verified,
+        RefVerdict::NotEnoughTrust(_) => Verdict::NotEnoughTrust,
+        RefVerdict::Invalid(e) => Verdict::Invalid(rejection(&e)),
+    }
+}
+
+/// Verify `untrusted` from `trusted` at time `now` (adjacent or skipping). Pure.
+pub fn verify_update(
+    trusted: &LightBlock,
+    untrusted: &LightBlock,
+    options: &Options,
+    now: Time,
+    engine: Engine,
+) -> Verdict {
+    let (t, u) = (trusted.as_trusted_state(), untrusted.as_untrusted_state());
+    from_reference(match engine {
+        Engine::Batch => BatchVerifier::default().verify_update_header(u, t, options, now),
+        Engine::Reference => ProdVerifier::default().verify_update_header(u, t, options, now),
+    })
+}
+
+/// Options with CometBFT's usual trust threshold (1/3).
+pub fn options(trusting_period: Duration, clock_drift: Duration) -> Options {
+    Options {
+        trust_threshold: tendermint::trust_threshold::TrustThresholdFraction::ONE_THIRD,
+        trusting_period,
+        clock_drift,
+    }
+}
