@@ -30,6 +30,12 @@ fn unhex(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap_or_default()).unwrap_or_else(|e| panic!("hex {v}: {e}"))
 }
 
+fn unhex_list(v: &Value) -> Vec<Vec<u8>> {
+    v.as_array()
+        .map(|a| a.iter().map(unhex).collect())
+        .unwrap_or_default()
+}
+
 fn ensure(ok: bool, what: impl FnOnce() -> String) -> Outcome {
     if ok { Ok(()) } else { Err(what().into()) }
 }
@@ -126,10 +132,7 @@ fn ietf_trials() -> Vec<Trial> {
             case["caseName"].as_str().unwrap_or_default()
         );
         trials.push(Trial::test(name, move || {
-            let messages: Vec<Vec<u8>> = case["messages"]
-                .as_array()
-                .map(|a| a.iter().map(unhex).collect())
-                .unwrap_or_default();
+            let messages: Vec<Vec<u8>> = unhex_list(&case["messages"]);
             let header = unhex(&case["header"]);
             let signature = unhex(&case["signature"]);
             let valid = case["result"]["valid"].as_bool().unwrap_or(false);
@@ -156,10 +159,7 @@ fn ietf_trials() -> Vec<Trial> {
             case["caseName"].as_str().unwrap_or_default()
         );
         trials.push(Trial::test(name, move || {
-            let messages: Vec<Vec<u8>> = case["messages"]
-                .as_array()
-                .map(|a| a.iter().map(unhex).collect())
-                .unwrap_or_default();
+            let messages: Vec<Vec<u8>> = unhex_list(&case["messages"]);
             let indexes: Vec<usize> = case["disclosedIndexes"]
                 .as_array()
                 .map(|a| {

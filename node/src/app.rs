@@ -321,14 +321,14 @@ impl App {
         };
         if result.code == Code::Ok {
             for (k, v) in staged {
-                if let Some(power) = k.strip_prefix(b"validator/".as_slice()) {
-                    let power_value: u64 = v
+                if let Some(key_hex) = k.strip_prefix(b"validator/".as_slice()) {
+                    let power: u64 = v
                         .as_deref()
                         .and_then(|b| serde_json::from_slice(b).ok())
                         .unwrap_or(0);
                     self.validator_updates.push(ValidatorUpdate {
-                        public_key: String::from_utf8_lossy(power).into_owned(),
-                        power: power_value,
+                        public_key: String::from_utf8_lossy(key_hex).into_owned(),
+                        power,
                     });
                 }
                 self.block.insert(k, v);

@@ -292,7 +292,7 @@ fn dispatch(
             Ok(json!({
                 "block_height": b.block.header.height,
                 "validators": slice,
-                "count": slice_len(&all[(page - 1) * per_page..], per_page).to_string(),
+                "count": slice.len().to_string(),
                 "total": all.len().to_string(),
             }))
         }
@@ -372,10 +372,6 @@ fn validator_json(v: &tendermint::validator::Info, with_priority: bool) -> Resul
         out["proposer_priority"] = json!(v.proposer_priority.value().to_string());
     }
     Ok(out)
-}
-
-fn slice_len<T>(rest: &[T], per_page: usize) -> usize {
-    rest.len().min(per_page)
 }
 
 fn genesis(devnet: &Devnet) -> Result<Value, RpcError> {
