@@ -1,19 +1,35 @@
-//! CityWallet's light client. This crate does no IO: verification takes the trusted state,
-//! the untrusted data and `now`, and returns a verdict.
+//! CityWallet's light client: the wallet never takes a city node's word.
 //!
+//! Verification is pure (it takes the trusted state, the untrusted data and `now`):
 //! * [`verify`]: header verification with `tendermint-light-client-verifier`'s predicates
 //!   (trust threshold, trusting period, clock drift, validator-set hashes), three outcomes.
+//! * [`batch`]: commit signatures checked in Ed25519 batches, falling back to the
+//!   reference's one-by-one check when a batch fails, so verdicts stay identical.
 //! * [`proof`]: ICS23 state proofs checked against a verified app hash; absence is proven,
 //!   never assumed.
-//! * [`sync`]: bisection over a [`sync::Provider`] (the only way blocks come in).
-//! * [`batch`]: commit signatures checked in one Ed25519 batch, falling back to the
-//!   reference's one-by-one check when the batch fails, so verdicts stay identical.
+//! * [`sync`]: bisection over a [`sync::Provider`].
+//!
+//! On top, with IO behind traits:
+//! * [`rpc`]: the [`rpc::ChainNode`] trait and its CometBFT JSON-RPC implementation.
+//! * [`client`]: primary and witnesses, anchors, updates and proven reads.
+//! * [`witness`]: cross-checks and fork evidence.
+//! * [`session`]: the client with its trust store in the vault.
+//! * [`act`]: verify-before-act for reports, grants, devices and revocations, with receipts.
+//! * [`officer`]: presentation checks against the chain, online and offline.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod act;
 pub mod batch;
+pub mod client;
+mod error;
+pub mod officer;
 pub mod proof;
+pub mod rpc;
+pub mod session;
 pub mod sync;
 pub mod verify;
+pub mod witness;
 
+pub use error::{Error, FetchError, Precondition, Result};
 pub use verify::{Engine, Rejection, Verdict, verify_update};

@@ -25,6 +25,17 @@ pub enum ProofRejection {
     Mismatch,
 }
 
+impl ProofRejection {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "proof_too_large",
+            Self::Malformed => "proof_malformed",
+            Self::Mismatch => "proof_mismatch",
+        }
+    }
+}
+
 /// The spec of the city chain's state tree: `jmt`'s, taken from the `jmt` crate itself (a
 /// third-party crate, not the node's internals).
 pub fn city_spec() -> ProofSpec {

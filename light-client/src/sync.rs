@@ -8,27 +8,18 @@ use tendermint::Time;
 use tendermint_light_client_verifier::options::Options;
 use tendermint_light_client_verifier::types::LightBlock;
 
+use crate::error::{Error, FetchError, Result};
 use crate::verify::{Engine, Rejection, Verdict, verify_update};
-
-/// Why a fetch failed. The provider's fault, never a verdict about the chain.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FetchError {
-    /// The node did not answer in time.
-    #[error("the node did not answer in time")]
-    Timeout,
-    /// The node has no block at this height.
-    #[error("the node has no block at height {0}")]
-    Missing(u64),
-    /// The answer is not a light block (undecodable, inconsistent or too large).
-    #[error("the node's answer is malformed")]
-    Malformed,
-}
 
 /// Where light blocks come from: a node's RPC, or memory in tests.
 pub trait Provider {
     /// The light block at `height`, or the latest with `None`.
     fn light_block(&self, height: Option<u64>) -> Result<LightBlock, FetchError>;
+
+    /// Where the blocks come from, for messages.
+    fn url(&self) -> &str {
+        "memory"
+    }
 }
 
 /// A provider over blocks held in memory.
@@ -63,61 +54,41 @@ impl Provider for InMemoryProvider {
     }
 }
 
-/// Why trust could not be brought to the target.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SyncError {
-    /// A block on the way was refused.
-    #[error("the header at height {height} is invalid: {reason}")]
-    Invalid {
-        /// Its height.
-        height: u64,
-        /// Why.
-        reason: Rejection,
-    },
-    /// A block could not be fetched.
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
-    /// The target is not above the trusted height.
-    #[error("the target height {target} is not above the trusted height {trusted}")]
-    NotForward {
-        /// Trusted height.
-        trusted: u64,
-        /// Target height.
-        target: u64,
-    },
-}
-
 /// Verify the block at `target` from `trusted`, bisecting as needed. Returns every block
 /// verified on the way, ending with the target's; the caller stores the last as its new
-/// trusted state.
+/// trusted state. `on_verified` sees each verified height (for progress). A trusted header
+/// past the trusting period is [`Error::TrustExpired`]: the caller needs a new anchor.
 pub fn sync(
-    provider: &impl Provider,
+    provider: &(impl Provider + ?Sized),
     trusted: &LightBlock,
     target: u64,
     options: &Options,
     now: Time,
     engine: Engine,
-) -> Result<Vec<LightBlock>, SyncError> {
+    on_verified: &mut dyn FnMut(u64),
+) -> Result<Vec<LightBlock>> {
     let start = trusted.height().value();
     if target <= start {
-        return Err(SyncError::NotForward {
-            trusted: start,
-            target,
-        });
+        return Err(Error::InvalidInput(format!(
+            "the target height {target} is not above the trusted height {start}"
+        )));
     }
+    let fetch = Error::fetch;
     let mut verified = Vec::new();
     let mut current = trusted.clone();
     // Heights still to reach, nearest last.
     let mut pending = vec![target];
     while let Some(&next) = pending.last() {
-        let block = provider.light_block(Some(next))?;
+        let block = provider
+            .light_block(Some(next))
+            .map_err(fetch(provider.url()))?;
         if block.height().value() != next {
-            return Err(FetchError::Malformed.into());
+            return Err(fetch(provider.url())(FetchError::Malformed));
         }
         match verify_update(&current, &block, options, now, engine) {
             Verdict::Verified => {
                 pending.pop();
+                on_verified(next);
                 current = block.clone();
                 verified.push(block);
             }
@@ -126,15 +97,20 @@ pub fn sync(
                 let pivot = from + (next - from) / 2;
                 if pivot == from {
                     // Adjacent blocks never lack trust; a node claiming so is lying.
-                    return Err(SyncError::Invalid {
+                    return Err(Error::HeaderInvalid {
                         height: next,
                         reason: Rejection::Inconsistent,
                     });
                 }
                 pending.push(pivot);
             }
+            Verdict::Invalid(Rejection::TrustExpired) => {
+                return Err(Error::TrustExpired {
+                    height: current.height().value(),
+                });
+            }
             Verdict::Invalid(reason) => {
-                return Err(SyncError::Invalid {
+                return Err(Error::HeaderInvalid {
                     height: next,
                     reason,
                 });

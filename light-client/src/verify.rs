@@ -55,6 +55,21 @@ pub enum Rejection {
     Inconsistent,
 }
 
+impl Rejection {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadSignature => "header_bad_signature",
+            Self::InsufficientPower => "header_insufficient_power",
+            Self::ValidatorSetMismatch => "header_validator_set_mismatch",
+            Self::TrustExpired => "trust_expired",
+            Self::FromTheFuture => "header_from_future",
+            Self::NotMonotonic => "header_not_monotonic",
+            Self::Inconsistent => "header_inconsistent",
+        }
+    }
+}
+
 /// The outcome of verifying one header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -102,6 +117,65 @@ pub fn verify_update(
         Engine::Batch => BatchVerifier::default().verify_update_header(u, t, options, now),
         Engine::Reference => ProdVerifier::default().verify_update_header(u, t, options, now),
     })
+}
+
+/// Verify one light block on its own: its validator sets match the header, its commit is
+/// for this header and carries more than 2/3 of the set's power in valid signatures, and
+/// (with `now`) it is within the trusting period and not from the future. Used for a trust
+/// anchor (whose hash the user vouches for) and for receipts checked offline. Pure.
+pub fn verify_alone(
+    block: &LightBlock,
+    options: &Options,
+    now: Option<Time>,
+    engine: Engine,
+) -> Verdict {
+    let u = block.as_untrusted_state();
+    let checks = |verdicts: [RefVerdict; 2]| {
+        verdicts
+            .into_iter()
+            .map(from_reference)
+            .find(|v| *v != Verdict::Verified)
+            .unwrap_or(Verdict::Verified)
+    };
+    let time = match now {
+        None => Verdict::Verified,
+        Some(now) => {
+            let p = ProdPredicates;
+            use tendermint_light_client_verifier::predicates::VerificationPredicates;
+            if p.is_within_trust_period(
+                block.signed_header.header.time,
+                options.trusting_period,
+                now,
+            )
+            .is_err()
+            {
+                Verdict::Invalid(Rejection::TrustExpired)
+            } else if p
+                .is_header_from_past(block.signed_header.header.time, options.clock_drift, now)
+                .is_err()
+            {
+                Verdict::Invalid(Rejection::FromTheFuture)
+            } else {
+                Verdict::Verified
+            }
+        }
+    };
+    let sigs = match engine {
+        Engine::Batch => {
+            let v = BatchVerifier::default();
+            checks([v.verify_validator_sets(&u), v.verify_commit(&u)])
+        }
+        Engine::Reference => {
+            let v = ProdVerifier::default();
+            checks([v.verify_validator_sets(&u), v.verify_commit(&u)])
+        }
+    };
+    match sigs {
+        Verdict::Verified => time,
+        // A lone block lacking >2/3 of its own set is invalid, not "not enough trust".
+        Verdict::NotEnoughTrust => Verdict::Invalid(Rejection::InsufficientPower),
+        other => other,
+    }
 }
 
 /// Options with CometBFT's usual trust threshold (1/3).

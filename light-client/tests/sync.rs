@@ -3,13 +3,26 @@
 
 use std::time::Duration;
 
-use citywallet_light_client::sync::{FetchError, InMemoryProvider, SyncError, sync};
+use citywallet_light_client::sync::{InMemoryProvider, sync as sync_with};
 use citywallet_light_client::verify::{Engine, Rejection, options};
+use citywallet_light_client::{Error, FetchError};
 use tendermint::Time;
+use tendermint_light_client_verifier::options::Options;
 use tendermint_light_client_verifier::types::LightBlock;
 use tendermint_testgen::{Commit, Generator, Header, LightBlock as Gen, Validator};
 
 const T0: i64 = 1_780_000_000;
+
+fn sync(
+    provider: &InMemoryProvider,
+    trusted: &LightBlock,
+    target: u64,
+    options: &Options,
+    now: Time,
+    engine: Engine,
+) -> Result<Vec<LightBlock>, Error> {
+    sync_with(provider, trusted, target, options, now, engine, &mut |_| {})
+}
 
 fn window(h: u64) -> Vec<Validator> {
     (h..h + 4)
@@ -88,19 +101,25 @@ fn a_bad_block_on_the_way_or_a_missing_one_stops_the_sync_with_its_reason() {
     )
     .expect_err("tampered");
     assert!(
-        matches!(err, SyncError::Invalid { height, .. } if height == pivot),
+        matches!(err, Error::HeaderInvalid { height, .. } if height == pivot),
         "{err:?}"
     );
 
     let sparse = InMemoryProvider::new(vec![chain[0].clone(), chain[15].clone()]);
     let err = sync(&sparse, &trusted, 16, &opts, now(), Engine::Batch).expect_err("missing");
     assert!(
-        matches!(err, SyncError::Fetch(FetchError::Missing(_))),
+        matches!(
+            err,
+            Error::Fetch {
+                reason: FetchError::Missing(_),
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(matches!(
         sync(&sparse, &trusted, 1, &opts, now(), Engine::Batch),
-        Err(SyncError::NotForward { .. })
+        Err(Error::InvalidInput(_))
     ));
 
     // Trust that has expired is refused with that reason, not bisected around.
@@ -117,7 +136,7 @@ fn a_bad_block_on_the_way_or_a_missing_one_stops_the_sync_with_its_reason() {
     assert!(
         matches!(
             err,
-            SyncError::Invalid {
+            Error::HeaderInvalid {
                 reason: Rejection::TrustExpired,
                 ..
             }

@@ -262,6 +262,8 @@ impl App {
         for i in &genesis.issuers {
             put(&mut changes, keys::issuer(&i.id), i);
         }
+        let ids: Vec<&str> = genesis.issuers.iter().map(|i| i.id.as_str()).collect();
+        put(&mut changes, keys::issuer_index(), &ids);
         for o in &genesis.orgs {
             put(&mut changes, keys::org(&o.id), o);
         }
@@ -497,6 +499,9 @@ impl App {
                         status: Status::Active,
                     },
                 );
+                let mut index: Vec<String> = view.get(&keys::issuer_index())?.unwrap_or_default();
+                index.push(id.clone());
+                put(out, keys::issuer_index(), &index);
             }
             Action::DeactivateIssuer { id } => {
                 need_admin!();
@@ -635,6 +640,11 @@ impl App {
                         height,
                     },
                 );
+                let mut list: Vec<String> = view
+                    .get(&keys::revocation_list(issuer))?
+                    .unwrap_or_default();
+                list.push(credential_id.clone());
+                put(out, keys::revocation_list(issuer), &list);
             }
             Action::SubmitReport {
                 id,

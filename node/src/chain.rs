@@ -414,50 +414,14 @@ impl Producer {
         block_id: block::Id,
         time: Time,
     ) -> Result<Commit> {
-        let signatures = validators
-            .validators()
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let Some(key) = self.keys.get(&v.address) else {
-                    return Ok(CommitSig::BlockIdFlagAbsent);
-                };
-                let vote = Vote {
-                    vote_type: Type::Precommit,
-                    height,
-                    round: Round::default(),
-                    block_id: Some(block_id),
-                    timestamp: Some(time),
-                    validator_address: v.address,
-                    validator_index: ValidatorIndex::try_from(i as u32).map_err(chain_err)?,
-                    signature: None,
-                    extension: Vec::new(),
-                    extension_signature: None,
-                };
-                let sign_bytes = SignedVote::from_vote(
-                    Vote {
-                        // from_vote needs a signature slot; the bytes signed exclude it.
-                        signature: tendermint::Signature::new([0u8; 64]).map_err(chain_err)?,
-                        ..vote
-                    },
-                    self.chain_id.clone(),
-                )
-                .ok_or_else(|| chain_err("vote without signature"))?
-                .sign_bytes();
-                let signature = key.sign(&sign_bytes).to_bytes();
-                Ok(CommitSig::BlockIdFlagCommit {
-                    validator_address: v.address,
-                    timestamp: time,
-                    signature: tendermint::Signature::new(signature).map_err(chain_err)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Commit {
+        sign_commit(
+            &self.keys,
+            &self.chain_id,
+            validators,
             height,
-            round: Round::default(),
             block_id,
-            signatures,
-        })
+            time,
+        )
     }
 }
 
@@ -504,4 +468,61 @@ mod tests {
             block_id["hash"].as_str().expect("hash")
         );
     }
+}
+
+/// A commit for `block_id` at `height`, signed (round 0, at `time`) by every validator of
+/// `validators` whose key is in `keys`, exactly as CometBFT validators sign precommits.
+/// Absent keys are absent signatures.
+pub fn sign_commit(
+    keys: &BTreeMap<account::Id, SigningKey>,
+    chain_id: &chain::Id,
+    validators: &Set,
+    height: Height,
+    block_id: block::Id,
+    time: Time,
+) -> Result<Commit> {
+    let signatures = validators
+        .validators()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let Some(key) = keys.get(&v.address) else {
+                return Ok(CommitSig::BlockIdFlagAbsent);
+            };
+            let vote = Vote {
+                vote_type: Type::Precommit,
+                height,
+                round: Round::default(),
+                block_id: Some(block_id),
+                timestamp: Some(time),
+                validator_address: v.address,
+                validator_index: ValidatorIndex::try_from(i as u32).map_err(chain_err)?,
+                signature: None,
+                extension: Vec::new(),
+                extension_signature: None,
+            };
+            let sign_bytes = SignedVote::from_vote(
+                Vote {
+                    // from_vote needs a signature slot; the bytes signed exclude it.
+                    signature: tendermint::Signature::new([0u8; 64]).map_err(chain_err)?,
+                    ..vote
+                },
+                chain_id.clone(),
+            )
+            .ok_or_else(|| chain_err("vote without signature"))?
+            .sign_bytes();
+            let signature = key.sign(&sign_bytes).to_bytes();
+            Ok(CommitSig::BlockIdFlagCommit {
+                validator_address: v.address,
+                timestamp: time,
+                signature: tendermint::Signature::new(signature).map_err(chain_err)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Commit {
+        height,
+        round: Round::default(),
+        block_id,
+        signatures,
+    })
 }

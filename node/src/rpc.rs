@@ -143,6 +143,11 @@ async fn uri_rpc(
 
 /// A height parameter: number or string; absent or 0 means latest.
 fn height(params: &Map<String, Value>, latest: u64) -> Result<u64, RpcError> {
+    height_up_to(params, latest, latest)
+}
+
+/// [`height`], accepting heights up to `max` (absent or 0 still means `latest`).
+fn height_up_to(params: &Map<String, Value>, latest: u64, max: u64) -> Result<u64, RpcError> {
     let h = match params.get("height") {
         None | Some(Value::Null) => 0,
         Some(Value::Number(n)) => n
@@ -160,7 +165,7 @@ fn height(params: &Map<String, Value>, latest: u64) -> Result<u64, RpcError> {
         Some(_) => return Err(invalid("height must be a number")),
     };
     let h = if h == 0 { latest } else { h };
-    if h == 0 || h > latest {
+    if h == 0 || h > max {
         return Err(invalid(format!(
             "height {h} is not available: the latest is {latest}"
         )));
@@ -261,8 +266,14 @@ fn dispatch(
             Ok(json!({ "signed_header": to_value(signed)?, "canonical": true }))
         }
         "validators" => {
-            let b = block_at(blocks, height(params, latest)?)?;
-            let all = b.validators.validators();
+            // As CometBFT: the set for the height after the latest is known (the latest
+            // block's next validators).
+            let h = height_up_to(params, latest, latest + 1)?;
+            let all = if h == latest + 1 {
+                block_at(blocks, latest)?.next_validators.validators()
+            } else {
+                block_at(blocks, h)?.validators.validators()
+            };
             let number = |name: &str, default: usize| -> Result<usize, RpcError> {
                 match params.get(name) {
                     None | Some(Value::Null) => Ok(default),
@@ -290,7 +301,7 @@ fn dispatch(
                 .map(|v| validator_json(v, true))
                 .collect::<Result<_, _>>()?;
             Ok(json!({
-                "block_height": b.block.header.height,
+                "block_height": h.to_string(),
                 "validators": slice,
                 "count": slice.len().to_string(),
                 "total": all.len().to_string(),

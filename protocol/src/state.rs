@@ -224,6 +224,16 @@ pub mod keys {
     pub fn admin(k: &[u8; 32]) -> Vec<u8> {
         key(&["admin", &hex::encode(k)])
     }
+    /// `index/issuers` → JSON list of every issuer id ever registered, in order: lets a
+    /// verifier snapshot the whole issuer registry with proofs.
+    pub fn issuer_index() -> Vec<u8> {
+        key(&["index", "issuers"])
+    }
+    /// `revocations/{issuer}` → JSON list of the issuer's revoked credential ids, in order
+    /// of revocation: lets an officer keep a proven revocation list for offline checks.
+    pub fn revocation_list(issuer: &str) -> Vec<u8> {
+        key(&["revocations", issuer])
+    }
     /// `validator/{key hex}` → power
     pub fn validator(k: &[u8; 32]) -> Vec<u8> {
         key(&["validator", &hex::encode(k)])

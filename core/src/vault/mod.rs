@@ -8,6 +8,7 @@
 //! * `PATH.attempts`: the count of recent wrong passphrases, for back-off.
 //! * `PATH-wal`, `PATH-shm`: SQLite's write-ahead log (encrypted like the database).
 
+mod chain;
 mod held;
 mod kdf;
 mod records;
@@ -21,6 +22,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
 
+pub use chain::{
+    Divergence, NodeEntry, NodeRole, OwnRecord, Snapshot, StoredReceipt, TrustedHeader,
+};
 pub use held::CredentialSummary;
 pub use kdf::KdfParams;
 pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};

@@ -75,6 +75,49 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT    NOT NULL
     ) STRICT;
     "#,
+    // 2: the chain: nodes, light-client trust, receipts, fork evidence, the registry snapshot.
+    r#"
+    CREATE TABLE nodes (
+        url      TEXT    PRIMARY KEY,
+        role     TEXT    NOT NULL CHECK (role IN ('primary', 'witness')),
+        added_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX one_primary ON nodes (role) WHERE role = 'primary';
+
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE receipts (
+        id         TEXT    PRIMARY KEY,
+        kind       TEXT    NOT NULL,
+        subject    TEXT    NOT NULL,
+        height     INTEGER NOT NULL,
+        body       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX receipts_by_subject ON receipts (kind, subject);
+
+    CREATE TABLE divergences (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        detected_at INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        primary_url TEXT    NOT NULL,
+        witness_url TEXT    NOT NULL,
+        evidence    BLOB    NOT NULL,
+        submitted   TEXT    NOT NULL,
+        resolved_at INTEGER
+    ) STRICT;
+
+    CREATE TABLE snapshots (
+        name        TEXT    PRIMARY KEY,
+        height      INTEGER NOT NULL,
+        header_time INTEGER NOT NULL,
+        body        BLOB    NOT NULL,
+        taken_at    INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,326 @@
+//! The crate's one error type. Every refusal names its reason precisely, with a stable code
+//! for the CLI's JSON and the app's IPC.
+
+use crate::proof::ProofRejection;
+use crate::verify::Rejection;
+
+/// Why a node's answer could not be used. The node's fault (or the network's), never a
+/// verdict about the chain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The node did not answer in time.
+    #[error("the node did not answer in time")]
+    Timeout,
+    /// The node could not be reached.
+    #[error("the node could not be reached")]
+    Unreachable,
+    /// The node has no block at this height.
+    #[error("the node has no block at height {0}")]
+    Missing(u64),
+    /// The answer is larger than the client accepts.
+    #[error("the node's answer is too large")]
+    TooLarge,
+    /// The answer is not what the method returns (undecodable or inconsistent).
+    #[error("the node's answer is malformed")]
+    Malformed,
+    /// The node answered with a JSON-RPC error.
+    #[error("the node refused the request ({code}): {message}")]
+    Rpc {
+        /// JSON-RPC error code.
+        code: i64,
+        /// Its message, shortened.
+        message: String,
+    },
+    /// The node does not offer this method.
+    #[error("the node does not offer this method")]
+    Unsupported,
+}
+
+impl FetchError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Timeout => "node_timeout",
+            Self::Unreachable => "node_unreachable",
+            Self::Missing(_) => "node_missing_block",
+            Self::TooLarge => "node_response_too_large",
+            Self::Malformed => "node_response_malformed",
+            Self::Rpc { .. } => "node_rpc_error",
+            Self::Unsupported => "node_unsupported",
+        }
+    }
+}
+
+/// A fact an action relies on that the proven state does not support.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Precondition {
+    /// No such organisation is registered (non-membership proven).
+    #[error("organisation {0} is not registered")]
+    OrgUnknown(String),
+    /// The organisation is deactivated.
+    #[error("organisation {0} is not active")]
+    OrgInactive(String),
+    /// The organisation is not accredited for a category.
+    #[error("organisation {org} is not accredited for {category}")]
+    OrgNotAccredited {
+        /// Organisation.
+        org: String,
+        /// The category it lacks.
+        category: String,
+    },
+    /// The id is already taken on the chain.
+    #[error("{kind} {id} already exists on the chain")]
+    AlreadyExists {
+        /// Record kind.
+        kind: &'static str,
+        /// Id.
+        id: String,
+    },
+    /// No such record on the chain (non-membership proven).
+    #[error("no {kind} {id} on the chain")]
+    NotOnChain {
+        /// Record kind.
+        kind: &'static str,
+        /// Id.
+        id: String,
+    },
+    /// The record is not this wallet's to change.
+    #[error("{kind} {id} belongs to another key")]
+    NotYours {
+        /// Record kind.
+        kind: &'static str,
+        /// Id.
+        id: String,
+    },
+    /// The record is already inactive or revoked.
+    #[error("{kind} {id} is not active")]
+    NotActive {
+        /// Record kind.
+        kind: &'static str,
+        /// Id.
+        id: String,
+    },
+    /// The signing key lacks the role on the chain (non-membership proven).
+    #[error("this wallet's key does not have the {0} role on the chain")]
+    MissingRole(&'static str),
+    /// An issuer is not registered.
+    #[error("issuer {0} is not registered")]
+    IssuerUnknown(String),
+    /// An issuer is deactivated.
+    #[error("issuer {0} is not active")]
+    IssuerInactive(String),
+    /// The issuer may not issue this credential type.
+    #[error("issuer {issuer} may not issue {kind} credentials")]
+    IssuerNotForType {
+        /// Issuer.
+        issuer: String,
+        /// Credential type.
+        kind: String,
+    },
+    /// The credential is revoked (membership proven).
+    #[error("credential {0} is revoked")]
+    CredentialRevoked(String),
+    /// The wallet's key is not the issuer's operator key.
+    #[error("this key is not issuer {0}'s operator key")]
+    NotIssuerOperator(String),
+    /// A grant's expiry is not in the future.
+    #[error("the expiry must be in the future")]
+    ExpiryInPast,
+}
+
+/// Everything that can go wrong in `citywallet-light-client`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A node's answer could not be used.
+    #[error("node {node}: {reason}")]
+    Fetch {
+        /// The node's URL.
+        node: String,
+        /// What went wrong.
+        reason: FetchError,
+    },
+    /// A header was refused.
+    #[error("the header at height {height} is invalid: {reason}")]
+    HeaderInvalid {
+        /// Its height.
+        height: u64,
+        /// Why.
+        reason: Rejection,
+    },
+    /// The trusted header is older than the trusting period: a new anchor is needed.
+    #[error(
+        "the trusted header (height {height}) is older than the trusting period: give a new trust anchor"
+    )]
+    TrustExpired {
+        /// Height of the expired trusted header.
+        height: u64,
+    },
+    /// No trusted header yet.
+    #[error("no trust anchor: set one from the genesis or a height and hash")]
+    NoTrustAnchor,
+    /// The anchor block does not have the hash the user gave, or the genesis does not match it.
+    #[error("the trust anchor does not match: {0}")]
+    AnchorMismatch(&'static str),
+    /// The primary and a witness serve conflicting, validly signed headers. Every action stops.
+    #[error(
+        "the primary and witness {witness} disagree at height {height}: a fork or an attack; actions are stopped"
+    )]
+    Divergence {
+        /// Height of the conflict.
+        height: u64,
+        /// The witness's URL.
+        witness: String,
+        /// The evidence, to keep.
+        evidence: Box<crate::witness::DivergenceEvidence>,
+    },
+    /// A divergence was recorded earlier and not resolved.
+    #[error(
+        "a divergence between nodes was detected at height {height}: actions stay stopped until a new trust anchor is set"
+    )]
+    DivergenceOpen {
+        /// Height of the conflict.
+        height: u64,
+    },
+    /// No witness is configured: the primary cannot be cross-checked.
+    #[error("no witness node is configured: add one to cross-check the primary")]
+    NoWitness,
+    /// No witness answered: the primary cannot be cross-checked now.
+    #[error("no witness could confirm the primary's header at height {height}")]
+    NoWitnessAnswered {
+        /// Height that was to be confirmed.
+        height: u64,
+    },
+    /// A state proof was refused.
+    #[error("the proof for {key} is refused: {reason}")]
+    Proof {
+        /// The state key.
+        key: String,
+        /// Why.
+        reason: ProofRejection,
+    },
+    /// The node answered a state read without a usable proof, or for another key or height.
+    #[error("the node's answer for {key} is not proven: {what}")]
+    Unproven {
+        /// The state key.
+        key: String,
+        /// What is missing.
+        what: &'static str,
+    },
+    /// A proven value does not decode as its record type.
+    #[error("the proven value at {0} is not a valid record")]
+    BadRecord(String),
+    /// A fact the action relies on does not hold.
+    #[error("{0}")]
+    Precondition(Precondition),
+    /// The node refused the transaction.
+    #[error("the node refused the transaction ({code}): {log}")]
+    TxRefused {
+        /// Protocol code name.
+        code: &'static str,
+        /// The node's log.
+        log: String,
+    },
+    /// The transaction's effect did not appear in proven state in time.
+    #[error("the transaction was accepted but its effect was not proven within {waited_secs} s")]
+    EffectNotSeen {
+        /// How long the wallet waited.
+        waited_secs: u64,
+    },
+    /// A receipt does not verify.
+    #[error("the receipt does not verify: {0}")]
+    ReceiptInvalid(&'static str),
+    /// No registry snapshot for offline checks.
+    #[error("no verified snapshot of the issuer registry: go online once")]
+    NoSnapshot,
+    /// The snapshot is older than allowed.
+    #[error("the verified snapshot is {age_secs} s old, more than the {limit_secs} s allowed")]
+    SnapshotTooOld {
+        /// Its age.
+        age_secs: u64,
+        /// The limit.
+        limit_secs: u64,
+    },
+    /// Bad input from the user (an id, a URL, a date).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The vault or a credential check failed.
+    #[error(transparent)]
+    Core(#[from] citywallet_core::Error),
+}
+
+impl Error {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Fetch { reason, .. } => reason.code(),
+            Self::HeaderInvalid { reason, .. } => reason.code(),
+            Self::TrustExpired { .. } => "trust_expired",
+            Self::NoTrustAnchor => "no_trust_anchor",
+            Self::AnchorMismatch(_) => "anchor_mismatch",
+            Self::Divergence { .. } => "divergence_detected",
+            Self::DivergenceOpen { .. } => "divergence_open",
+            Self::NoWitness => "no_witness",
+            Self::NoWitnessAnswered { .. } => "no_witness_answered",
+            Self::Proof { reason, .. } => reason.code(),
+            Self::Unproven { .. } => "unproven_answer",
+            Self::BadRecord(_) => "bad_record",
+            Self::Precondition(p) => p.code(),
+            Self::TxRefused { .. } => "tx_refused",
+            Self::EffectNotSeen { .. } => "effect_not_seen",
+            Self::ReceiptInvalid(_) => "receipt_invalid",
+            Self::NoSnapshot => "no_snapshot",
+            Self::SnapshotTooOld { .. } => "snapshot_too_old",
+            Self::InvalidInput(_) => "invalid_input",
+            Self::Core(e) => e.code(),
+        }
+    }
+
+    /// True when the user (or their configuration) can act on it; false for internal faults.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Self::Core(e) => e.is_user_error(),
+            _ => true,
+        }
+    }
+
+    pub(crate) fn fetch(node: &str) -> impl FnOnce(FetchError) -> Self + '_ {
+        move |reason| Self::Fetch {
+            node: node.to_owned(),
+            reason,
+        }
+    }
+}
+
+impl Precondition {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OrgUnknown(_) => "org_unknown",
+            Self::OrgInactive(_) => "org_inactive",
+            Self::OrgNotAccredited { .. } => "org_not_accredited",
+            Self::AlreadyExists { .. } => "already_exists",
+            Self::NotOnChain { .. } => "not_on_chain",
+            Self::NotYours { .. } => "not_yours",
+            Self::NotActive { .. } => "not_active",
+            Self::MissingRole(_) => "missing_role",
+            Self::IssuerUnknown(_) => "issuer_not_registered",
+            Self::IssuerInactive(_) => "issuer_inactive",
+            Self::IssuerNotForType { .. } => "issuer_not_for_type",
+            Self::CredentialRevoked(_) => "credential_revoked",
+            Self::NotIssuerOperator(_) => "not_issuer_operator",
+            Self::ExpiryInPast => "expiry_in_past",
+        }
+    }
+}
+
+impl From<Precondition> for Error {
+    fn from(p: Precondition) -> Self {
+        Self::Precondition(p)
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

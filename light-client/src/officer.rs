@@ -1,0 +1,229 @@
+//! The field officer's check of a presentation against the chain.
+//!
+//! Online: the issuer's registry entry (registered, active, allowed to issue the type, this
+//! BBS key) and the credential's revocation status (absence proven) are read with proofs
+//! against a header verified just now, then the presentation itself is verified.
+//!
+//! Offline: the same facts come from the last verified snapshot of the issuer registry and
+//! the issuers' revocation lists (`index/issuers`, `issuer/{id}`, `revocations/{id}`, all
+//! proven against one verified header and checked again on use). The answer says how old
+//! the snapshot is, and the check is refused when it is older than the configured limit.
+
+use citywallet_core::credentials::{Challenge, IssuerPublicKey, Presentation, Verified};
+use citywallet_core::vault::{Snapshot, Vault};
+use citywallet_protocol::{IssuerRecord, Status, keys};
+use tendermint_light_client_verifier::types::LightBlock;
+
+use crate::client::ProvenRead;
+use crate::error::{Error, Precondition, Result};
+use crate::session::{Session, now, unix};
+
+/// The vault's name for the registry snapshot.
+pub const SNAPSHOT: &str = "issuer_registry";
+
+/// How the chain facts were established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Against a header verified just now.
+    Online,
+    /// From the stored snapshot.
+    Offline,
+}
+
+/// The chain facts behind a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainFacts {
+    /// Online or offline.
+    pub mode: Mode,
+    /// Height of the verified header the facts are proven against.
+    pub height: u64,
+    /// That header's time, Unix seconds.
+    pub header_time: i64,
+    /// Age of the facts in seconds (the snapshot's age offline; 0 online).
+    pub age_secs: u64,
+    /// The issuer's registered name.
+    pub issuer_name: String,
+    /// Whether the credential is revoked (always false in a valid verdict).
+    pub revoked: bool,
+}
+
+/// A presentation that passed, with the facts behind it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OfficerVerdict {
+    /// What the presentation established.
+    pub presentation: Verified,
+    /// What the chain established.
+    pub chain: ChainFacts,
+}
+
+/// The snapshot's body: one header and the proven reads.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SnapshotBody {
+    header: LightBlock,
+    reads: Vec<ProvenRead>,
+}
+
+fn check_issuer(rec: Option<IssuerRecord>, p: &Presentation) -> Result<(String, IssuerPublicKey)> {
+    let rec = rec.ok_or_else(|| Precondition::IssuerUnknown(p.issuer.clone()))?;
+    if rec.status != Status::Active {
+        return Err(Precondition::IssuerInactive(rec.id).into());
+    }
+    let key = hex::decode(&rec.bbs_public_key)
+        .ok()
+        .and_then(|b| IssuerPublicKey::from_bytes(&b))
+        .ok_or_else(|| Error::BadRecord(format!("issuer/{}", rec.id)))?;
+    Ok((rec.name, key))
+}
+
+fn check_type(rec_types: &[String], v: &Verified) -> Result<()> {
+    if rec_types.iter().any(|t| t == v.kind.as_str()) {
+        Ok(())
+    } else {
+        Err(Precondition::IssuerNotForType {
+            issuer: v.issuer.clone(),
+            kind: v.kind.as_str().to_owned(),
+        }
+        .into())
+    }
+}
+
+impl Session<'_> {
+    /// Verify `presentation` against `challenge` with facts proven at a header verified now.
+    pub fn verify_presentation_online(
+        &mut self,
+        presentation: &[u8],
+        challenge: &Challenge,
+        max_challenge_age_secs: i64,
+    ) -> Result<OfficerVerdict> {
+        let p = Presentation::parse(presentation)?;
+        let at = self.sync(&mut |_| {})?;
+        let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(&p.issuer))?.decode()?;
+        let types = rec.as_ref().map(|r| r.credential_types.clone());
+        let (issuer_name, key) = check_issuer(rec, &p)?;
+        let v = p.verify(
+            challenge,
+            &[(p.issuer.clone(), key)],
+            unix(now()),
+            max_challenge_age_secs,
+        )?;
+        check_type(&types.unwrap_or_default(), &v)?;
+        if self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
+            return Err(Precondition::CredentialRevoked(v.credential_id).into());
+        }
+        Ok(OfficerVerdict {
+            chain: ChainFacts {
+                mode: Mode::Online,
+                height: at.height().value(),
+                header_time: unix(at.signed_header.header.time),
+                age_secs: 0,
+                issuer_name,
+                revoked: false,
+            },
+            presentation: v,
+        })
+    }
+
+    /// Take a new snapshot of the issuer registry and revocation lists, proven against a
+    /// header verified now. Returns (height, issuers, revoked credential ids).
+    pub fn refresh_snapshot(&mut self) -> Result<(u64, usize, usize)> {
+        let at = self.sync(&mut |_| {})?;
+        let index = self.read(&at, &keys::issuer_index())?;
+        let ids: Vec<String> = index.decode()?.unwrap_or_default();
+        let mut reads = vec![index];
+        let mut revoked = 0;
+        for id in &ids {
+            reads.push(self.read(&at, &keys::issuer(id))?);
+            let list = self.read(&at, &keys::revocation_list(id))?;
+            revoked += list.decode::<Vec<String>>()?.map_or(0, |l| l.len());
+            reads.push(list);
+        }
+        let body = SnapshotBody {
+            header: at.clone(),
+            reads,
+        };
+        self.vault.put_snapshot(
+            SNAPSHOT,
+            &Snapshot {
+                height: at.height().value(),
+                header_time: unix(at.signed_header.header.time),
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+                taken_at: unix(now()),
+            },
+        )?;
+        Ok((at.height().value(), ids.len(), revoked))
+    }
+}
+
+/// Verify `presentation` offline, from the vault's snapshot, refusing a snapshot older than
+/// `max_snapshot_age_secs`.
+pub fn verify_presentation_offline(
+    vault: &Vault,
+    presentation: &[u8],
+    challenge: &Challenge,
+    max_challenge_age_secs: i64,
+    max_snapshot_age_secs: u64,
+) -> Result<OfficerVerdict> {
+    let snap = vault.snapshot(SNAPSHOT)?.ok_or(Error::NoSnapshot)?;
+    let now_secs = unix(now());
+    let age_secs = now_secs.saturating_sub(snap.header_time).max(0) as u64;
+    if age_secs > max_snapshot_age_secs {
+        return Err(Error::SnapshotTooOld {
+            age_secs,
+            limit_secs: max_snapshot_age_secs,
+        });
+    }
+    let body: SnapshotBody = serde_json::from_slice(&snap.body)
+        .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;
+    // The header was verified when the snapshot was taken; it must still be one this
+    // wallet verified, and every read must still match its app hash.
+    let hash = body.header.signed_header.header.hash();
+    if vault.trusted_header_by_hash(hash.as_bytes())?.is_none() {
+        return Err(Error::BadRecord("the registry snapshot's header".into()));
+    }
+    let find = |key: Vec<u8>| -> Result<&ProvenRead> {
+        let key = String::from_utf8_lossy(&key).into_owned();
+        let r = body
+            .reads
+            .iter()
+            .find(|r| r.key == key)
+            .ok_or(Error::Unproven {
+                key,
+                what: "the snapshot does not cover it",
+            })?;
+        r.verify(&body.header)?;
+        Ok(r)
+    };
+    let p = Presentation::parse(presentation)?;
+    let ids: Vec<String> = find(keys::issuer_index())?.decode()?.unwrap_or_default();
+    if !ids.contains(&p.issuer) {
+        return Err(Precondition::IssuerUnknown(p.issuer.clone()).into());
+    }
+    let rec: Option<IssuerRecord> = find(keys::issuer(&p.issuer))?.decode()?;
+    let types = rec.as_ref().map(|r| r.credential_types.clone());
+    let (issuer_name, key) = check_issuer(rec, &p)?;
+    let v = p.verify(
+        challenge,
+        &[(p.issuer.clone(), key)],
+        now_secs,
+        max_challenge_age_secs,
+    )?;
+    check_type(&types.unwrap_or_default(), &v)?;
+    let revoked: Vec<String> = find(keys::revocation_list(&v.issuer))?
+        .decode()?
+        .unwrap_or_default();
+    if revoked.contains(&v.credential_id) {
+        return Err(Precondition::CredentialRevoked(v.credential_id).into());
+    }
+    Ok(OfficerVerdict {
+        chain: ChainFacts {
+            mode: Mode::Offline,
+            height: snap.height,
+            header_time: snap.header_time,
+            age_secs,
+            issuer_name,
+            revoked: false,
+        },
+        presentation: v,
+    })
+}

@@ -1,0 +1,271 @@
+//! The network: a city node's CometBFT JSON-RPC behind the [`ChainNode`] trait, implemented
+//! with `reqwest` ([`HttpNode`]). Nothing here decides anything: answers are decoded into
+//! `tendermint` types and handed to the pure verification code, which judges them.
+//!
+//! Every answer is bounded: a response larger than [`MAX_RESPONSE_BYTES`] is refused before
+//! it is parsed, and every request has a timeout.
+
+use std::io::Read;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tendermint::{evidence::Evidence, validator};
+use tendermint_light_client_verifier::types::{LightBlock, PeerId};
+use tendermint_rpc::endpoint;
+
+use crate::error::FetchError;
+use crate::sync::Provider;
+
+/// Largest response accepted (a 100-validator commit is about 30 KiB).
+pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+/// Most validators read for one height.
+pub const MAX_VALIDATORS: usize = 10_000;
+const PER_PAGE: usize = 100;
+
+/// A state read as a node answered it, not yet verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRead {
+    /// The key the node says it answered for.
+    pub key: Vec<u8>,
+    /// The value (`None` when the node says the key is absent).
+    pub value: Option<Vec<u8>>,
+    /// The state version (block height) the node says it read.
+    pub height: u64,
+    /// Proof operations: (type, key, data).
+    pub ops: Vec<(String, Vec<u8>, Vec<u8>)>,
+}
+
+/// What a node said about a broadcast transaction (CheckTx's verdict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    /// ABCI code (0 accepted).
+    pub code: u32,
+    /// The node's log.
+    pub log: String,
+    /// Transaction hash.
+    pub hash: [u8; 32],
+}
+
+/// A city node: light blocks, proven state reads, transaction and evidence submission.
+pub trait ChainNode: Provider + Send + Sync {
+    /// The node's chain id and genesis validators.
+    fn genesis(&self) -> Result<(String, Vec<validator::Info>), FetchError>;
+    /// Read `key` from the state after block `height`, with a proof.
+    fn query(&self, key: &[u8], height: u64) -> Result<RawRead, FetchError>;
+    /// Submit a transaction (broadcast_tx_sync).
+    fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError>;
+    /// Submit evidence of misbehaviour; the node's answer (an evidence hash) as text.
+    fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError>;
+}
+
+/// A node reached over HTTP(S) JSON-RPC.
+#[derive(Debug, Clone)]
+pub struct HttpNode {
+    url: String,
+    client: reqwest::blocking::Client,
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+impl HttpNode {
+    /// A node at `url` (`http://` or `https://`), with `timeout` per request.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, crate::Error> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|_| crate::Error::InvalidInput(format!("{url:?} is not a URL")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(crate::Error::InvalidInput(format!(
+                "{url:?} is not an http:// or https:// URL"
+            )));
+        }
+        let client = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| crate::Error::InvalidInput(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            url: url.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+
+    /// Call `method` and return its `result`.
+    fn call(&self, method: &str, params: Value) -> Result<Value, FetchError> {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let resp = self
+            .client
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .map_err(classify)?;
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+        {
+            return Err(FetchError::TooLarge);
+        }
+        let mut bytes = Vec::new();
+        resp.take(MAX_RESPONSE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                if e.to_string().contains("timed out") {
+                    FetchError::Timeout
+                } else {
+                    FetchError::Malformed
+                }
+            })?;
+        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+        let mut v: Value = serde_json::from_slice(&bytes).map_err(|_| FetchError::Malformed)?;
+        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
+            let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+            if code == -32601 {
+                return Err(FetchError::Unsupported);
+            }
+            let message = [err.get("message"), err.get("data")]
+                .iter()
+                .filter_map(|m| m.and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(": ");
+            return Err(FetchError::Rpc {
+                code,
+                message: short(&message),
+            });
+        }
+        v.get_mut("result")
+            .map(Value::take)
+            .ok_or(FetchError::Malformed)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, FetchError> {
+        serde_json::from_value(v).map_err(|_| FetchError::Malformed)
+    }
+
+    fn validators(&self, height: u64) -> Result<Vec<validator::Info>, FetchError> {
+        let mut all = Vec::new();
+        for page in 1.. {
+            let r: endpoint::validators::Response = Self::decode(self.call(
+                "validators",
+                json!({ "height": height.to_string(), "page": page.to_string(), "per_page": PER_PAGE.to_string() }),
+            )?)?;
+            let total = usize::try_from(r.total).map_err(|_| FetchError::Malformed)?;
+            if total > MAX_VALIDATORS || r.block_height.value() != height {
+                return Err(FetchError::Malformed);
+            }
+            let got = r.validators.len();
+            all.extend(r.validators);
+            if all.len() >= total || got == 0 {
+                break;
+            }
+            if page * PER_PAGE >= total + PER_PAGE {
+                return Err(FetchError::Malformed);
+            }
+        }
+        Ok(all)
+    }
+}
+
+fn classify(e: reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout
+    } else if e.is_connect() {
+        FetchError::Unreachable
+    } else {
+        FetchError::Malformed
+    }
+}
+
+fn peer() -> PeerId {
+    // The verifier's block type names the peer it came from; the wallet does not use it.
+    PeerId::new([0; 20])
+}
+
+impl Provider for HttpNode {
+    fn light_block(&self, height: Option<u64>) -> Result<LightBlock, FetchError> {
+        let params = match height {
+            Some(h) => json!({ "height": h.to_string() }),
+            None => json!({}),
+        };
+        let commit: endpoint::commit::Response = Self::decode(self.call("commit", params)?)?;
+        let signed = commit.signed_header;
+        let h = signed.header.height.value();
+        if height.is_some_and(|want| want != h) {
+            return Err(FetchError::Malformed);
+        }
+        let validators = validator::Set::without_proposer(self.validators(h)?);
+        let next = validator::Set::without_proposer(self.validators(h + 1)?);
+        Ok(LightBlock::new(signed, validators, next, peer()))
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl ChainNode for HttpNode {
+    fn genesis(&self) -> Result<(String, Vec<validator::Info>), FetchError> {
+        let g: endpoint::genesis::Response<Value> = Self::decode(self.call("genesis", json!({}))?)?;
+        Ok((g.genesis.chain_id.to_string(), g.genesis.validators))
+    }
+
+    fn query(&self, key: &[u8], height: u64) -> Result<RawRead, FetchError> {
+        let r: endpoint::abci_query::Response = Self::decode(self.call(
+            "abci_query",
+            json!({ "path": citywallet_protocol::QUERY_PATH_KEY, "data": hex::encode(key),
+                    "height": height.to_string(), "prove": true }),
+        )?)?;
+        let q = r.response;
+        if q.code.is_err() {
+            return Err(FetchError::Rpc {
+                code: i64::from(q.code.value()),
+                message: short(&q.log),
+            });
+        }
+        Ok(RawRead {
+            key: q.key,
+            value: (!q.value.is_empty()).then_some(q.value),
+            height: q.height.value(),
+            ops: q
+                .proof
+                .map(|p| {
+                    p.ops
+                        .into_iter()
+                        .map(|o| (o.field_type, o.key, o.data))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError> {
+        let r: endpoint::broadcast::tx_sync::Response = Self::decode(self.call(
+            "broadcast_tx_sync",
+            json!({ "tx": base64::engine::general_purpose::STANDARD.encode(tx) }),
+        )?)?;
+        let hash: [u8; 32] = r
+            .hash
+            .as_bytes()
+            .try_into()
+            .map_err(|_| FetchError::Malformed)?;
+        Ok(Submitted {
+            code: r.code.value(),
+            log: short(&r.log),
+            hash,
+        })
+    }
+
+    fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError> {
+        let request = endpoint::evidence::Request::<tendermint_rpc::dialect::v0_38::Dialect>::new(
+            evidence.clone(),
+        );
+        let params = serde_json::to_value(&request).map_err(|_| FetchError::Malformed)?;
+        let r: endpoint::evidence::Response =
+            Self::decode(self.call("broadcast_evidence", params)?)?;
+        Ok(r.hash.to_string())
+    }
+}

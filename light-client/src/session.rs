@@ -1,0 +1,242 @@
+//! The light client with its memory: trusted headers, divergences and settings kept in the
+//! vault. Every action in [`crate::act`] and [`crate::officer`] goes through a session.
+
+use std::time::Duration;
+
+use citywallet_core::vault::{Divergence, TrustedHeader, Vault};
+use tendermint::Time;
+use tendermint_light_client_verifier::types::LightBlock;
+
+use crate::client::{LightClient, ProvenRead, Rules};
+use crate::error::{Error, Result};
+use crate::verify::Engine;
+
+/// Settings kept in the vault, with their defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Trusting period.
+    pub trusting_period: Duration,
+    /// Allowed clock drift.
+    pub clock_drift: Duration,
+    /// Timeout of one request to a node.
+    pub request_timeout: Duration,
+    /// How long to wait for a transaction's effect to be proven.
+    pub effect_wait: Duration,
+    /// How old the officer's offline snapshot may be.
+    pub snapshot_max_age: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let rules = Rules::default();
+        Self {
+            trusting_period: rules.trusting_period,
+            clock_drift: rules.clock_drift,
+            request_timeout: Duration::from_secs(10),
+            effect_wait: Duration::from_secs(30),
+            snapshot_max_age: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Names of the settings in the vault, with what they hold.
+pub const SETTING_NAMES: [(&str, &str); 5] = [
+    ("trusting_period_secs", "trusting period, seconds"),
+    ("clock_drift_secs", "allowed clock drift, seconds"),
+    (
+        "request_timeout_ms",
+        "timeout of one node request, milliseconds",
+    ),
+    (
+        "effect_wait_secs",
+        "how long to wait for a transaction to be proven, seconds",
+    ),
+    (
+        "snapshot_max_age_secs",
+        "how old the offline registry snapshot may be, seconds",
+    ),
+];
+
+impl Settings {
+    /// Read the settings from `vault` (defaults for unset ones).
+    pub fn load(vault: &Vault) -> Result<Self> {
+        let d = Self::default();
+        let get = |name: &str, default: u64| -> Result<u64> {
+            match vault.setting(name)? {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| {
+                    Error::InvalidInput(format!("setting {name} is not a whole number"))
+                }),
+            }
+        };
+        Ok(Self {
+            trusting_period: Duration::from_secs(get(
+                "trusting_period_secs",
+                d.trusting_period.as_secs(),
+            )?),
+            clock_drift: Duration::from_secs(get("clock_drift_secs", d.clock_drift.as_secs())?),
+            request_timeout: Duration::from_millis(get(
+                "request_timeout_ms",
+                d.request_timeout.as_millis() as u64,
+            )?),
+            effect_wait: Duration::from_secs(get("effect_wait_secs", d.effect_wait.as_secs())?),
+            snapshot_max_age: Duration::from_secs(get(
+                "snapshot_max_age_secs",
+                d.snapshot_max_age.as_secs(),
+            )?),
+        })
+    }
+
+    /// The light client's rules.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            trusting_period: self.trusting_period,
+            clock_drift: self.clock_drift,
+            engine: Engine::Batch,
+        }
+    }
+}
+
+/// The current time as the verifier wants it.
+pub fn now() -> Time {
+    Time::now()
+}
+
+/// Unix seconds of a block time.
+pub fn unix(t: Time) -> i64 {
+    t.unix_timestamp()
+}
+
+/// A light client bound to a vault.
+pub struct Session<'v> {
+    pub(crate) vault: &'v mut Vault,
+    pub(crate) client: LightClient,
+    pub(crate) settings: Settings,
+}
+
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn encode_block(b: &LightBlock) -> Vec<u8> {
+    serde_json::to_vec(b).unwrap_or_default()
+}
+
+pub(crate) fn decode_block(bytes: &[u8]) -> Result<LightBlock> {
+    serde_json::from_slice(bytes).map_err(|_| Error::BadRecord("a stored light block".into()))
+}
+
+impl<'v> Session<'v> {
+    /// A session over `vault` with `client`.
+    pub fn new(vault: &'v mut Vault, client: LightClient, settings: Settings) -> Self {
+        Self {
+            vault,
+            client,
+            settings,
+        }
+    }
+
+    /// The vault.
+    pub fn vault(&mut self) -> &mut Vault {
+        self.vault
+    }
+
+    /// The client.
+    pub fn client(&self) -> &LightClient {
+        &self.client
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The newest trusted block, if any.
+    pub fn trusted(&self) -> Result<Option<LightBlock>> {
+        self.vault
+            .latest_trusted_header()?
+            .map(|h| decode_block(&h.body))
+            .transpose()
+    }
+
+    fn store(&mut self, block: &LightBlock) -> Result<()> {
+        let h = &block.signed_header.header;
+        self.vault.put_trusted_header(&TrustedHeader {
+            chain_id: h.chain_id.to_string(),
+            height: h.height.value(),
+            hash: h.hash().as_bytes().to_vec(),
+            body: encode_block(block),
+            verified_at: unix(now()),
+        })?;
+        Ok(())
+    }
+
+    /// Anchor trust in the primary's genesis (trust on first use of the genesis).
+    pub fn anchor_genesis(&mut self, chain_id: Option<&str>) -> Result<LightBlock> {
+        let block = self.client.anchor_from_genesis(chain_id, now())?;
+        self.vault.reset_trust()?;
+        self.store(&block)?;
+        Ok(block)
+    }
+
+    /// Anchor trust at `height` with the header hash the user vouches for.
+    pub fn anchor_at(&mut self, height: u64, hash: &[u8]) -> Result<LightBlock> {
+        let block = self.client.anchor_at(height, hash, now())?;
+        self.vault.reset_trust()?;
+        self.store(&block)?;
+        Ok(block)
+    }
+
+    /// Refuse while a divergence is unresolved.
+    pub fn check_no_divergence(&self) -> Result<()> {
+        match self.vault.open_divergence()? {
+            Some(d) => Err(Error::DivergenceOpen { height: d.height }),
+            None => Ok(()),
+        }
+    }
+
+    /// Bring trust to the primary's newest block, confirmed by a witness. A divergence is
+    /// recorded in the vault (with its evidence) before it is returned.
+    pub fn sync(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
+        self.check_no_divergence()?;
+        let trusted = self.trusted()?.ok_or(Error::NoTrustAnchor)?;
+        match self.client.update(&trusted, now(), on_verified) {
+            Ok(update) => {
+                for b in &update.verified {
+                    self.store(b)?;
+                }
+                Ok(update.latest)
+            }
+            Err(Error::Divergence {
+                height,
+                witness,
+                evidence,
+            }) => {
+                self.vault.record_divergence(&Divergence {
+                    id: 0,
+                    detected_at: unix(now()),
+                    height,
+                    primary_url: evidence.primary_url.clone(),
+                    witness_url: witness.clone(),
+                    evidence: serde_json::to_vec(&evidence).unwrap_or_default(),
+                    submitted: evidence.submissions.join("; "),
+                })?;
+                Err(Error::Divergence {
+                    height,
+                    witness,
+                    evidence,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A proven read of `key` against `header` (a block this session verified).
+    pub fn read(&self, header: &LightBlock, key: &[u8]) -> Result<ProvenRead> {
+        self.client.read(header, key)
+    }
+}

@@ -1,0 +1,398 @@
+//! Test support: a real devnet (the node's block producer and CometBFT JSON-RPC, in this
+//! process, on free loopback ports), a tampering HTTP proxy in front of it, and wallets.
+//!
+//! The proxy is a hostile node as the wallet sees it: it forwards JSON-RPC to the devnet
+//! and rewrites answers. Some rewrites re-sign headers with the devnet's validator keys,
+//! the way a malicious validator majority would, so that the wallet's later checks (clock,
+//! app hash against proofs) are what refuses them.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use citywallet_core::keys::RecoveryPhrase;
+use citywallet_core::vault::{KdfParams, Passphrase, Vault};
+use citywallet_light_client::client::LightClient;
+use citywallet_light_client::rpc::{ChainNode, HttpNode};
+use citywallet_light_client::session::{Session, Settings};
+use citywallet_node::devnet::{DemoKeys, Devnet, DevnetConfig};
+use citywallet_protocol::{Action, Role, TxBody};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+use tendermint::block::signed_header::SignedHeader;
+use tendermint::{account, block, validator};
+
+/// Milliseconds between devnet blocks in tests.
+pub const BLOCK_MS: u64 = 100;
+
+/// A running devnet with a primary RPC and a witness RPC (the same chain, or a fork).
+pub struct Net {
+    /// The runtime serving RPC and proxies.
+    pub rt: tokio::runtime::Runtime,
+    /// The chain.
+    pub devnet: Devnet,
+    /// Its demo keys (admin, validators, issuer).
+    pub keys: Arc<DemoKeys>,
+    /// Primary RPC URL.
+    pub primary: String,
+    /// Witness RPC URL.
+    pub witness: String,
+    admin_nonce: AtomicU64,
+    stop: Arc<AtomicBool>,
+    producer: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Net")
+            .field("primary", &self.primary)
+            .field("witness", &self.witness)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(p) = self.producer.take() {
+            let _ = p.join();
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+impl Net {
+    /// A devnet with `validators` validators; the witness serves the same chain.
+    pub fn start(validators: usize) -> Self {
+        Self::start_with(validators, false)
+    }
+
+    /// A devnet whose witness serves a conflicting fork signed by the same validators.
+    pub fn start_forked() -> Self {
+        Self::start_with(4, true)
+    }
+
+    fn start_with(validators: usize, forked: bool) -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = DevnetConfig {
+            chain_id: "citywallet-test".into(),
+            validators,
+            seed: Some(7),
+            data: dir.path().to_path_buf(),
+        };
+        let (devnet, keys) = Devnet::create(&config).expect("devnet");
+        devnet.produce_block().expect("block 1");
+        devnet.produce_block().expect("block 2");
+        let fork = forked.then(|| {
+            let (f, k) = Devnet::create_fork(&config).expect("fork");
+            f.produce_fork_block(&k).expect("fork 1");
+            f.produce_fork_block(&k).expect("fork 2");
+            (f, k)
+        });
+        let rt = runtime();
+        let (primary, witness) = rt.block_on(async {
+            let (p, _) = citywallet_node::rpc::serve(devnet.clone(), loopback())
+                .await
+                .expect("serve");
+            let served = fork
+                .as_ref()
+                .map_or_else(|| devnet.clone(), |(f, _)| f.clone());
+            let (w, _) = citywallet_node::rpc::serve(served, loopback())
+                .await
+                .expect("serve witness");
+            (p, w)
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (devnet, stop) = (devnet.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(BLOCK_MS));
+                    devnet.produce_block().expect("block");
+                    if let Some((f, k)) = &fork {
+                        f.produce_fork_block(k).expect("fork block");
+                    }
+                }
+            })
+        };
+        Self {
+            rt,
+            devnet,
+            keys: Arc::new(keys),
+            primary: format!("http://{primary}"),
+            witness: format!("http://{witness}"),
+            admin_nonce: AtomicU64::new(0),
+            stop,
+            producer: Some(producer),
+            _dir: dir,
+        }
+    }
+
+    /// Submit an admin transaction (the devnet's admin key) and produce the blocks that make
+    /// its effect provable.
+    pub fn admin(&self, action: Action) {
+        let admin = &self.keys.admin;
+        let tx = TxBody {
+            chain_id: self.devnet.genesis().chain_id.clone(),
+            signer: admin.verifying_key().to_bytes(),
+            nonce: self.admin_nonce.fetch_add(1, Ordering::SeqCst),
+            expires_at: 0,
+            action,
+        }
+        .sign_with(|m| admin.sign(m).to_bytes())
+        .encode();
+        let r = self.devnet.broadcast(tx).expect("broadcast");
+        assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
+        // Its block, then the next, whose header's app hash commits to its effect.
+        self.devnet.produce_block().expect("block");
+        self.devnet.produce_block().expect("block");
+    }
+
+    /// Give `key` a role on the chain.
+    pub fn give_role(&self, role: Role, key: [u8; 32]) {
+        self.admin(Action::RegisterRole { role, key });
+    }
+
+    /// A tampering proxy in front of the primary.
+    pub fn proxy(&self, tamper: Tamper) -> Proxy {
+        self.proxy_to(&self.primary, tamper)
+    }
+
+    /// A tampering proxy in front of `upstream`.
+    pub fn proxy_to(&self, upstream: &str, tamper: Tamper) -> Proxy {
+        let state = ProxyState {
+            upstream: upstream.to_owned(),
+            client: reqwest::Client::new(),
+            tamper,
+            broadcasts: Arc::new(AtomicUsize::new(0)),
+        };
+        let broadcasts = state.broadcasts.clone();
+        let addr = self.rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind(loopback())
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let app = axum::Router::new()
+                .route("/", post(forward))
+                .with_state(Arc::new(state));
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            addr
+        });
+        Proxy {
+            url: format!("http://{addr}"),
+            broadcasts,
+        }
+    }
+
+    /// The validator keys by address, for re-signing.
+    pub fn validator_keys(&self) -> BTreeMap<account::Id, SigningKey> {
+        self.keys
+            .validators
+            .iter()
+            .map(|k| {
+                let pk = tendermint::PublicKey::from_raw_ed25519(k.verifying_key().as_bytes())
+                    .expect("key");
+                (account::Id::from(pk), k.clone())
+            })
+            .collect()
+    }
+
+    /// The validator set (every demo validator, power 10).
+    pub fn validator_set(&self) -> validator::Set {
+        validator::Set::without_proposer(
+            self.keys
+                .validators
+                .iter()
+                .map(|k| {
+                    let pk = tendermint::PublicKey::from_raw_ed25519(k.verifying_key().as_bytes())
+                        .expect("key");
+                    validator::Info::new(pk, 10u32.into())
+                })
+                .collect(),
+        )
+    }
+
+    /// A function that re-signs a tampered header as the validators would.
+    pub fn resigner(&self) -> Resigner {
+        Resigner {
+            keys: self.validator_keys(),
+            set: self.validator_set(),
+        }
+    }
+}
+
+/// Re-signs headers with the devnet's validator keys.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)] // holds validator secrets
+pub struct Resigner {
+    keys: BTreeMap<account::Id, SigningKey>,
+    set: validator::Set,
+}
+
+impl Resigner {
+    /// Change the header in a `/commit` result with `change` and sign it again.
+    pub fn resign(&self, result: &mut Value, change: impl FnOnce(&mut tendermint::block::Header)) {
+        let Ok(signed) = serde_json::from_value::<SignedHeader>(result["signed_header"].clone())
+        else {
+            return;
+        };
+        let mut header = signed.header.clone();
+        change(&mut header);
+        let block_id = block::Id {
+            hash: header.hash(),
+            part_set_header: signed.commit.block_id.part_set_header,
+        };
+        let commit = citywallet_node::chain::sign_commit(
+            &self.keys,
+            &header.chain_id,
+            &self.set,
+            header.height,
+            block_id,
+            header.time,
+        )
+        .expect("sign");
+        let signed = SignedHeader::new(header, commit).expect("signed header");
+        result["signed_header"] = serde_json::to_value(signed).expect("json");
+    }
+}
+
+/// How a proxy lies.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)] // holds a closure
+pub enum Tamper {
+    /// It does not.
+    Honest,
+    /// Rewrites the `result` of a method: (method, params, result).
+    Rewrite(Arc<dyn Fn(&str, &Value, &mut Value) + Send + Sync>),
+    /// Answers every request with a body of this many bytes.
+    Huge(usize),
+    /// Never answers.
+    Silent,
+}
+
+impl Tamper {
+    /// A rewrite from a closure.
+    pub fn rewrite(f: impl Fn(&str, &Value, &mut Value) + Send + Sync + 'static) -> Self {
+        Self::Rewrite(Arc::new(f))
+    }
+}
+
+/// A running proxy.
+#[derive(Debug)]
+pub struct Proxy {
+    /// Its URL.
+    pub url: String,
+    /// How many `broadcast_tx*` requests reached it.
+    pub broadcasts: Arc<AtomicUsize>,
+}
+
+struct ProxyState {
+    upstream: String,
+    client: reqwest::Client,
+    tamper: Tamper,
+    broadcasts: Arc<AtomicUsize>,
+}
+
+async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let method = req["method"].as_str().unwrap_or_default().to_owned();
+    if method.starts_with("broadcast_tx") {
+        s.broadcasts.fetch_add(1, Ordering::SeqCst);
+    }
+    match &s.tamper {
+        Tamper::Silent => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return "".into_response();
+        }
+        Tamper::Huge(n) => {
+            let filler = "x".repeat(*n);
+            return json!({ "jsonrpc": "2.0", "id": 1, "result": { "filler": filler } })
+                .to_string()
+                .into_response();
+        }
+        _ => {}
+    }
+    let upstream = s
+        .client
+        .post(&s.upstream)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await;
+    let Ok(resp) = upstream else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut v: Value = resp.json().await.unwrap_or(Value::Null);
+    if let (Tamper::Rewrite(f), Some(result)) = (&s.tamper, v.get_mut("result")) {
+        f(&method, &req["params"], result);
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// A new wallet vault in `dir` (a fast key-derivation setting: tests are not about it).
+pub fn wallet(dir: &Path) -> Vault {
+    Vault::create(
+        &dir.join("wallet.db"),
+        &Passphrase::new("a test passphrase".into()),
+        KdfParams {
+            m_cost_kib: 256,
+            t_cost: 1,
+            p_cost: 1,
+        },
+        &RecoveryPhrase::generate().expect("phrase"),
+        "",
+    )
+    .expect("vault")
+}
+
+/// A light client of `primary` with `witnesses`.
+pub fn client(primary: &str, witnesses: &[&str], settings: &Settings) -> LightClient {
+    let node = |url: &str| -> Box<dyn ChainNode> {
+        Box::new(HttpNode::new(url, settings.request_timeout).expect("node"))
+    };
+    LightClient::new(
+        node(primary),
+        witnesses.iter().map(|w| node(w)).collect(),
+        settings.rules(),
+    )
+}
+
+/// Settings for tests: short request timeout and effect wait.
+pub fn settings() -> Settings {
+    Settings {
+        request_timeout: Duration::from_millis(1500),
+        effect_wait: Duration::from_secs(20),
+        ..Settings::default()
+    }
+}
+
+/// A session of `vault` against `primary` with `witnesses`.
+pub fn session<'v>(vault: &'v mut Vault, primary: &str, witnesses: &[&str]) -> Session<'v> {
+    let s = settings();
+    Session::new(vault, client(primary, witnesses, &s), s)
+}
