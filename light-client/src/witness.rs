@@ -15,7 +15,7 @@ use tendermint_light_client_verifier::types::LightBlock;
 use crate::error::{Error, FetchError, Result};
 use crate::rpc::ChainNode;
 use crate::sync::sync;
-use crate::verify::Engine;
+use crate::verify::{Engine, Verdict, verify_alone};
 
 /// What the wallet keeps about a divergence.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -107,7 +107,10 @@ pub fn cross_check(
             )
             .is_ok()
         } else {
-            false
+            // A second header at a height the wallet already trusts: conflicting when it
+            // is validly signed by the validator set the wallet trusts there.
+            theirs.validators.hash() == latest.validators.hash()
+                && verify_alone(&theirs, options, Some(now), engine) == Verdict::Verified
         };
         if !valid {
             // A witness serving an unverifiable header is faulty, not evidence of a fork.

@@ -251,6 +251,18 @@ pub struct Resigner {
 }
 
 impl Resigner {
+    /// Change a light block's header with `change` and sign it again.
+    pub fn resign_block(
+        &self,
+        block: &mut tendermint_light_client_verifier::types::LightBlock,
+        change: impl FnOnce(&mut tendermint::block::Header),
+    ) {
+        let mut result = json!({ "signed_header": block.signed_header });
+        self.resign(&mut result, change);
+        block.signed_header =
+            serde_json::from_value(result["signed_header"].take()).expect("signed header");
+    }
+
     /// Change the header in a `/commit` result with `change` and sign it again.
     pub fn resign(&self, result: &mut Value, change: impl FnOnce(&mut tendermint::block::Header)) {
         let Ok(signed) = serde_json::from_value::<SignedHeader>(result["signed_header"].clone())

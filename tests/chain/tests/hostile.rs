@@ -1,0 +1,355 @@
+//! Hostile nodes: a tampering proxy in front of a real devnet, one lie per test. In every
+//! case the wallet refuses the action with the exact reason, submits nothing, and the same
+//! process then files a report through honest nodes.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use base64::Engine as _;
+use citywallet_chain_tests::{Net, Tamper, session, wallet};
+use citywallet_core::vault::{TrustedHeader, Vault};
+use citywallet_light_client::act::{NewReport, block_json};
+use citywallet_light_client::proof::ProofRejection;
+use citywallet_light_client::rpc::HttpNode;
+use citywallet_light_client::sync::Provider;
+use citywallet_light_client::{Error, FetchError, Rejection};
+use serde_json::{Value, json};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn report() -> NewReport<'static> {
+    NewReport {
+        category: "streetlight",
+        location: "cell-77",
+        description: "light out",
+        evidence: None,
+    }
+}
+
+/// A vault anchored at the devnet's genesis through the honest primary.
+fn anchored(net: &Net) -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut vault = wallet(dir.path());
+    session(&mut vault, &net.primary, &[&net.witness])
+        .anchor_genesis(None)
+        .expect("anchor");
+    (dir, vault)
+}
+
+/// File a report through `primary` (a proxy) and `witnesses`: it must fail with an error
+/// that `expected` accepts, and nothing may reach the primary's broadcast. Then the same
+/// vault files a report through honest nodes.
+fn refused(net: &Net, tamper: Tamper, tamper_witness: bool, expected: impl Fn(&Error) -> bool) {
+    let (_dir, mut vault) = anchored(net);
+    let proxy = net.proxy(tamper.clone());
+    let witness = if tamper_witness {
+        net.proxy_to(&net.witness, tamper)
+    } else {
+        net.proxy_to(&net.witness, Tamper::Honest)
+    };
+    let err = session(&mut vault, &proxy.url, &[&witness.url])
+        .submit_report(&report())
+        .expect_err("a hostile node must be refused");
+    assert!(expected(&err), "unexpected refusal: {err:?}");
+    assert_eq!(
+        proxy.broadcasts.load(Ordering::SeqCst),
+        0,
+        "nothing submitted"
+    );
+    assert!(vault.receipts(None).expect("receipts").is_empty());
+    let mut honest = session(&mut vault, &net.primary, &[&net.witness]);
+    if tamper_witness {
+        // Primary and witness colluded with validly signed headers: the wallet may have
+        // trusted one, so service resumes from a new anchor.
+        honest.anchor_genesis(None).expect("new anchor");
+    }
+    honest
+        .submit_report(&report())
+        .expect("the wallet keeps working with honest nodes");
+}
+
+fn signatures(result: &mut Value) -> &mut Vec<Value> {
+    result["signed_header"]["commit"]["signatures"]
+        .as_array_mut()
+        .expect("signatures")
+}
+
+#[test]
+fn a_forged_commit_signature_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "commit" {
+            let sig = &mut signatures(result)[0]["signature"];
+            let mut bytes = B64.decode(sig.as_str().expect("sig")).expect("b64");
+            bytes[7] ^= 0x01;
+            *sig = json!(B64.encode(bytes));
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::HeaderInvalid {
+                reason: Rejection::BadSignature,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_validator_set_not_matching_the_header_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "validators" {
+            result["validators"][0]["voting_power"] = json!("11");
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::HeaderInvalid {
+                reason: Rejection::ValidatorSetMismatch,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_commit_with_less_than_two_thirds_of_the_power_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "commit" {
+            for sig in signatures(result).iter_mut().skip(2) {
+                *sig = json!({ "block_id_flag": 1, "validator_address": "",
+                               "timestamp": "0001-01-01T00:00:00Z", "signature": null });
+            }
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::HeaderInvalid {
+                reason: Rejection::InsufficientPower,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_header_from_the_future_is_refused_even_when_validly_signed() {
+    let net = Net::start(4);
+    let resigner = net.resigner();
+    let tamper = Tamper::rewrite(move |method, _, result| {
+        if method == "commit" {
+            resigner.resign(result, |h| {
+                h.time = (h.time + Duration::from_secs(3600)).expect("time");
+            });
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::HeaderInvalid {
+                reason: Rejection::FromTheFuture,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_trusted_header_past_the_trusting_period_needs_a_new_anchor() {
+    let net = Net::start(4);
+    let dir = tempfile::tempdir().expect("dir");
+    let mut vault = wallet(dir.path());
+    // The wallet's trusted block, as if verified 30 days ago.
+    let mut old = HttpNode::new(&net.primary, Duration::from_secs(5))
+        .expect("node")
+        .light_block(Some(1))
+        .expect("block 1");
+    net.resigner().resign_block(&mut old, |h| {
+        h.time = (h.time - Duration::from_secs(30 * 24 * 3600)).expect("time");
+    });
+    let h = &old.signed_header.header;
+    vault
+        .put_trusted_header(&TrustedHeader {
+            chain_id: h.chain_id.to_string(),
+            height: 1,
+            hash: h.hash().as_bytes().to_vec(),
+            body: block_json(&old),
+            verified_at: 0,
+        })
+        .expect("store");
+    let proxy = net.proxy(Tamper::Honest);
+    let err = session(&mut vault, &proxy.url, &[&net.witness])
+        .submit_report(&report())
+        .expect_err("expired trust");
+    assert!(matches!(err, Error::TrustExpired { height: 1 }), "{err:?}");
+    assert_eq!(err.code(), "trust_expired");
+    assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 0);
+    // A new anchor restores service.
+    let mut s = session(&mut vault, &net.primary, &[&net.witness]);
+    s.anchor_genesis(None).expect("new anchor");
+    s.submit_report(&report()).expect("report");
+}
+
+#[test]
+fn an_app_hash_that_does_not_match_the_proofs_is_refused() {
+    let net = Net::start(4);
+    let resigner = net.resigner();
+    // Primary and witness collude: both serve validly re-signed headers with a forged app
+    // hash, so only the state proofs can tell.
+    let tamper = Tamper::rewrite(move |method, _, result| {
+        if method == "commit" {
+            resigner.resign(result, |h| {
+                h.app_hash = tendermint::AppHash::try_from(vec![0x5a; 32]).expect("hash");
+            });
+        }
+    });
+    refused(&net, tamper, true, |e| {
+        matches!(
+            e,
+            Error::Proof {
+                reason: ProofRejection::Mismatch,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_truncated_proof_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "abci_query" {
+            let data = &mut result["response"]["proofOps"]["ops"][0]["data"];
+            let bytes = B64.decode(data.as_str().expect("data")).expect("b64");
+            *data = json!(B64.encode(&bytes[..bytes.len() / 2]));
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::Proof {
+                reason: ProofRejection::Malformed,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn an_answer_without_a_proof_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "abci_query" {
+            result["response"]["proofOps"] = Value::Null;
+        }
+    });
+    refused(&net, tamper, false, |e| matches!(e, Error::Unproven { .. }));
+}
+
+#[test]
+fn a_value_hidden_as_absent_is_refused() {
+    // The node drops the value of an existing key (the account nonce, once the wallet has
+    // one): its membership proof does not prove absence.
+    let net = Net::start(4);
+    let (_dir, mut vault) = anchored(&net);
+    session(&mut vault, &net.primary, &[&net.witness])
+        .submit_report(&report())
+        .expect("first report sets a nonce");
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "abci_query" {
+            result["response"]["value"] = Value::Null;
+        }
+    });
+    let proxy = net.proxy(tamper);
+    let err = session(&mut vault, &proxy.url, &[&net.witness])
+        .submit_report(&report())
+        .expect_err("hidden value");
+    assert!(
+        matches!(
+            err,
+            Error::Proof {
+                reason: ProofRejection::Mismatch,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_diverging_witness_stops_every_action_and_the_evidence_is_kept() {
+    let net = Net::start_forked();
+    let (_dir, mut vault) = anchored_without_witness_check(&net);
+    let proxy = net.proxy(Tamper::Honest);
+    let err = session(&mut vault, &proxy.url, &[&net.witness])
+        .submit_report(&report())
+        .expect_err("divergence");
+    let Error::Divergence { evidence, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_ne!(
+        evidence.primary_block.signed_header.header.hash(),
+        evidence.witness_block.signed_header.header.hash()
+    );
+    assert!(
+        evidence
+            .submissions
+            .iter()
+            .all(|s| s.contains("does not accept evidence")),
+        "{:?}",
+        evidence.submissions
+    );
+    let kept = vault.open_divergence().expect("read").expect("kept");
+    assert_eq!(kept.witness_url, net.witness);
+    assert!(!kept.evidence.is_empty());
+    // Every later action is refused until the user sets a new trust anchor.
+    let err = session(&mut vault, &proxy.url, &[&net.witness])
+        .submit_report(&report())
+        .expect_err("still stopped");
+    assert_eq!(err.code(), "divergence_open");
+    assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 0);
+}
+
+/// With a forked witness the genesis anchor comes from the primary alone.
+fn anchored_without_witness_check(net: &Net) -> (tempfile::TempDir, Vault) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut vault = wallet(dir.path());
+    session(&mut vault, &net.primary, &[])
+        .anchor_genesis(None)
+        .expect("anchor");
+    (dir, vault)
+}
+
+#[test]
+fn a_response_too_large_is_refused() {
+    let net = Net::start(4);
+    refused(&net, Tamper::Huge(5 * 1024 * 1024), false, |e| {
+        matches!(
+            e,
+            Error::Fetch {
+                reason: FetchError::TooLarge,
+                ..
+            }
+        )
+    });
+}
+
+#[test]
+fn a_node_that_never_answers_times_out() {
+    let net = Net::start(4);
+    refused(&net, Tamper::Silent, false, |e| {
+        matches!(
+            e,
+            Error::Fetch {
+                reason: FetchError::Timeout,
+                ..
+            }
+        )
+    });
+}
