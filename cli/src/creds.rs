@@ -73,6 +73,13 @@ pub struct VerifyArgs {
     /// Oldest acceptable challenge, in seconds.
     #[arg(long, default_value_t = DEFAULT_MAX_AGE_SECS)]
     max_age: i64,
+    /// Check the issuer and revocation against the chain, with proofs (officer; needs the
+    /// vault).
+    #[arg(long, conflicts_with_all = ["offline", "issuers"])]
+    online: bool,
+    /// Check against the last verified registry snapshot (officer; needs the vault).
+    #[arg(long, conflicts_with = "issuers")]
+    offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +105,19 @@ pub enum IssuerCmd {
         /// Issuer id.
         #[arg(long, default_value = "demo-issuer")]
         id: String,
+    },
+    /// Revoke a credential on the chain with the issuer's operator key (verified first,
+    /// receipt kept in the vault).
+    Revoke {
+        /// Issuer key file (with its operator key).
+        #[arg(long)]
+        key: PathBuf,
+        /// Credential id.
+        #[arg(long)]
+        credential: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
     },
     /// Issue a signed credential.
     Issue {
@@ -135,6 +155,9 @@ struct KeyFile {
     public_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     secret_key: Option<Zeroizing<String>>,
+    /// The Ed25519 key that signs the issuer's transactions (revocations), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator_secret_key: Option<Zeroizing<String>>,
 }
 
 /// A trusted issuer entry: what `--issuers` reads.
@@ -145,14 +168,14 @@ struct TrustedIssuer {
     public_key: String,
 }
 
-fn now() -> i64 {
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
 
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if meta.len() > MAX_INPUT_BYTES {
         return Err(
@@ -295,11 +318,23 @@ fn trusted_issuers(files: &[PathBuf]) -> anyhow::Result<Vec<(String, IssuerPubli
     Ok(out)
 }
 
-pub fn verify(args: VerifyArgs, out: &Output) -> anyhow::Result<()> {
+pub fn verify(args: VerifyArgs, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
+    if args.online || args.offline {
+        return crate::chain::verify_on_chain(
+            crate::chain::ChainVerifyArgs {
+                presentation: args.presentation,
+                challenge: args.challenge,
+                max_age: args.max_age,
+                offline: args.offline,
+            },
+            vault_path,
+            out,
+        );
+    }
     let challenge = Challenge::from_json(&read_input(&args.challenge)?)?;
     let issuers = trusted_issuers(&args.issuers)?;
     let presentation = Presentation::parse(&read_input(&args.presentation)?)?;
-    let v = presentation.verify(&challenge, &issuers, now(), args.max_age)?;
+    let v = presentation.verify(&challenge, &issuers, unix_now(), args.max_age)?;
     let disclosed: serde_json::Map<String, serde_json::Value> = v
         .disclosed
         .iter()
@@ -330,7 +365,7 @@ pub fn challenge(cmd: ChallengeCmd, out: &Output) -> anyhow::Result<()> {
         verifier,
         out: path,
     } = cmd;
-    let c = Challenge::new(&verifier, now())?;
+    let c = Challenge::new(&verifier, unix_now())?;
     let bytes = serde_json::to_vec_pretty(&c)?;
     match path {
         Some(p) => {
@@ -361,8 +396,41 @@ fn load_issuer_key(path: &Path) -> anyhow::Result<(String, IssuerSecretKey, Issu
     Ok((file.id, sk, pk))
 }
 
-pub fn issuer(cmd: IssuerCmd, out: &Output) -> anyhow::Result<()> {
+pub fn issuer(cmd: IssuerCmd, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
     match cmd {
+        IssuerCmd::Revoke {
+            key,
+            credential,
+            reason,
+        } => {
+            let bad = || {
+                UserError::new(
+                    "invalid_issuer_key",
+                    "not an issuer key file with an operator key",
+                )
+            };
+            let raw = Zeroizing::new(read_input(&key)?);
+            let file: KeyFile = serde_json::from_slice(&raw).map_err(|_| bad())?;
+            let secret: Zeroizing<Vec<u8>> = Zeroizing::new(
+                hex::decode(
+                    file.operator_secret_key
+                        .as_deref()
+                        .ok_or_else(bad)?
+                        .as_str(),
+                )
+                .map_err(|_| bad())?,
+            );
+            let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| bad())?;
+            let operator = ed25519_dalek::SigningKey::from_bytes(&bytes);
+            crate::chain::issuer_revoke(
+                &operator,
+                &file.id,
+                &credential,
+                &reason,
+                vault_path,
+                out,
+            )?;
+        }
         IssuerCmd::Keygen { out: path, id } => {
             let (sk, pk) = IssuerSecretKey::generate()?;
             let file = KeyFile {
@@ -371,6 +439,9 @@ pub fn issuer(cmd: IssuerCmd, out: &Output) -> anyhow::Result<()> {
                 ciphersuite: citywallet_core::credentials::CIPHERSUITE.into(),
                 public_key: pk.to_hex(),
                 secret_key: Some(Zeroizing::new(hex::encode(sk.to_bytes().as_slice()))),
+                operator_secret_key: Some(Zeroizing::new(hex::encode(
+                    ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng).to_bytes(),
+                ))),
             };
             let bytes = Zeroizing::new(serde_json::to_vec_pretty(&file)?);
             write_secret_file(&path, &bytes)?;
@@ -404,7 +475,7 @@ pub fn issuer(cmd: IssuerCmd, out: &Output) -> anyhow::Result<()> {
                 Some(id) => id,
                 None => citywallet_core::credentials::new_credential_id()?,
             };
-            let from = now();
+            let from = unix_now();
             let credential = Credential::issue(
                 &CredentialDraft {
                     id: &id,

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 2 the user's input was refused (wrong passphrase, bad phrase,
 //! usage error), 1 internal failure.
 
+mod chain;
 mod creds;
 mod secrets;
 
@@ -77,9 +78,29 @@ enum Command {
     /// Verifier challenges.
     #[command(subcommand)]
     Challenge(creds::ChallengeCmd),
-    /// Issuer tools for demos and tests: key generation and issuing.
+    /// Issuer tools: key generation, issuing, revocation.
     #[command(subcommand)]
     Issuer(creds::IssuerCmd),
+    /// City nodes: the primary and its witnesses (default: the local devnet).
+    #[command(subcommand)]
+    Node(chain::NodeCmd),
+    /// The light client's trust anchor.
+    #[command(subcommand)]
+    Trust(chain::TrustCmd),
+    /// Verify the chain's headers up to the newest, cross-checked by a witness, and refresh
+    /// the registry snapshot for offline checks.
+    Sync,
+    /// Trusted height and time, signing power, nodes, divergences, snapshot age.
+    Status,
+    /// Reports about the city.
+    #[command(subcommand)]
+    Report(chain::ReportCmd),
+    /// Data-access grants to organisations.
+    #[command(subcommand)]
+    Grant(chain::GrantCmd),
+    /// Light-client settings (trusting period, timeouts, snapshot age limit).
+    #[command(subcommand)]
+    Settings(chain::SettingsCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +119,13 @@ enum DeviceCmd {
     },
     /// List device keys.
     List,
+    /// Technician: register a device key on the chain (verified first, receipt kept).
+    Register(chain::RegisterArgs),
+    /// Technician: revoke a device on the chain.
+    Revoke {
+        /// Device id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,9 +266,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Credential(cmd) => creds::credential(cmd, &path, &out)?,
         Command::Present(args) => creds::present(args, &path, &out)?,
-        Command::Verify(args) => creds::verify(args, &out)?,
+        Command::Verify(args) => creds::verify(args, &path, &out)?,
         Command::Challenge(cmd) => creds::challenge(cmd, &out)?,
-        Command::Issuer(cmd) => creds::issuer(cmd, &out)?,
+        Command::Issuer(cmd) => creds::issuer(cmd, &path, &out)?,
+        Command::Device(DeviceCmd::Register(args)) => chain::device_register(args, &path, &out)?,
+        Command::Device(DeviceCmd::Revoke { id }) => chain::device_revoke(&id, &path, &out)?,
+        Command::Node(cmd) => chain::node(cmd, &path, &out)?,
+        Command::Trust(cmd) => chain::trust(cmd, &path, &out)?,
+        Command::Sync => chain::sync(&path, &out)?,
+        Command::Status => chain::status(&path, &out)?,
+        Command::Report(cmd) => chain::report(cmd, &path, &out)?,
+        Command::Grant(cmd) => chain::grant(cmd, &path, &out)?,
+        Command::Settings(cmd) => chain::settings(cmd, &path, &out)?,
     }
     Ok(())
 }
@@ -296,6 +333,8 @@ impl Output {
 /// Print the error (typed code in JSON mode) and choose the exit code.
 fn report(err: &anyhow::Error, json: bool) -> ExitCode {
     let (code, user) = if let Some(e) = err.downcast_ref::<citywallet_core::Error>() {
+        (e.code(), e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<citywallet_light_client::Error>() {
         (e.code(), e.is_user_error())
     } else if let Some(e) = err.downcast_ref::<UserError>() {
         (e.code, true)

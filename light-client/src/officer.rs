@@ -165,16 +165,21 @@ pub fn verify_presentation_offline(
     max_snapshot_age_secs: u64,
 ) -> Result<OfficerVerdict> {
     let snap = vault.snapshot(SNAPSHOT)?.ok_or(Error::NoSnapshot)?;
-    let now_secs = unix(now());
-    let age_secs = now_secs.saturating_sub(snap.header_time).max(0) as u64;
-    if age_secs > max_snapshot_age_secs {
+    let now_time = now();
+    let now_secs = unix(now_time);
+    let body: SnapshotBody = serde_json::from_slice(&snap.body)
+        .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;
+    // Age from the verified header's own time, to the millisecond.
+    let age = now_time
+        .duration_since(body.header.signed_header.header.time)
+        .unwrap_or_default();
+    if age > std::time::Duration::from_secs(max_snapshot_age_secs) {
         return Err(Error::SnapshotTooOld {
-            age_secs,
+            age_secs: age.as_secs(),
             limit_secs: max_snapshot_age_secs,
         });
     }
-    let body: SnapshotBody = serde_json::from_slice(&snap.body)
-        .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;
+    let age_secs = age.as_secs();
     // The header was verified when the snapshot was taken; it must still be one this
     // wallet verified, and every read must still match its app hash.
     let hash = body.header.signed_header.header.hash();

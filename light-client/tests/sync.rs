@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use citywallet_light_client::sync::{InMemoryProvider, sync as sync_with};
-use citywallet_light_client::verify::{Engine, Rejection, options};
+use citywallet_light_client::verify::{Engine, options};
 use citywallet_light_client::{Error, FetchError};
 use tendermint::Time;
 use tendermint_light_client_verifier::options::Options;

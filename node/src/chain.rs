@@ -425,51 +425,6 @@ impl Producer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A real CometBFT 0.38 block (kvstore, height 10) from `../shared/vectors`.
-    fn fixture_block() -> (Block, serde_json::Value) {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/vectors/cometbft/rpc/kvstore_v0_38/block_at_height_10.json"
-        );
-        let text = std::fs::read_to_string(path).expect("fixture");
-        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
-        let block: Block = serde_json::from_value(json["result"]["block"].clone()).expect("block");
-        (block, json["result"]["block_id"].clone())
-    }
-
-    #[test]
-    fn our_hashes_match_a_real_cometbft_block() {
-        let (block, block_id) = fixture_block();
-        let h = &block.header;
-        assert_eq!(
-            h.consensus_hash,
-            consensus_hash(),
-            "default consensus params"
-        );
-        assert_eq!(h.data_hash, Some(txs_hash(&[])));
-        assert_eq!(h.evidence_hash, Some(merkle(&Vec::<Vec<u8>>::new())));
-        assert_eq!(h.last_results_hash, Some(results_hash(&[])));
-        let last_commit = block.last_commit.as_ref().expect("last commit");
-        assert_eq!(h.last_commit_hash, Some(commit_hash(last_commit)));
-
-        let encoded = Protobuf::<tendermint_proto::v0_38::types::Block>::encode_vec(block.clone());
-        let parts: Vec<&[u8]> = encoded.chunks(BLOCK_PART_SIZE).collect();
-        assert_eq!(
-            merkle(&parts).to_string(),
-            block_id["parts"]["hash"].as_str().expect("parts hash"),
-            "block part-set hash"
-        );
-        assert_eq!(
-            h.hash().to_string(),
-            block_id["hash"].as_str().expect("hash")
-        );
-    }
-}
-
 /// A commit for `block_id` at `height`, signed (round 0, at `time`) by every validator of
 /// `validators` whose key is in `keys`, exactly as CometBFT validators sign precommits.
 /// Absent keys are absent signatures.
@@ -525,4 +480,49 @@ pub fn sign_commit(
         block_id,
         signatures,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real CometBFT 0.38 block (kvstore, height 10) from `../shared/vectors`.
+    fn fixture_block() -> (Block, serde_json::Value) {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/vectors/cometbft/rpc/kvstore_v0_38/block_at_height_10.json"
+        );
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let block: Block = serde_json::from_value(json["result"]["block"].clone()).expect("block");
+        (block, json["result"]["block_id"].clone())
+    }
+
+    #[test]
+    fn our_hashes_match_a_real_cometbft_block() {
+        let (block, block_id) = fixture_block();
+        let h = &block.header;
+        assert_eq!(
+            h.consensus_hash,
+            consensus_hash(),
+            "default consensus params"
+        );
+        assert_eq!(h.data_hash, Some(txs_hash(&[])));
+        assert_eq!(h.evidence_hash, Some(merkle(&Vec::<Vec<u8>>::new())));
+        assert_eq!(h.last_results_hash, Some(results_hash(&[])));
+        let last_commit = block.last_commit.as_ref().expect("last commit");
+        assert_eq!(h.last_commit_hash, Some(commit_hash(last_commit)));
+
+        let encoded = Protobuf::<tendermint_proto::v0_38::types::Block>::encode_vec(block.clone());
+        let parts: Vec<&[u8]> = encoded.chunks(BLOCK_PART_SIZE).collect();
+        assert_eq!(
+            merkle(&parts).to_string(),
+            block_id["parts"]["hash"].as_str().expect("parts hash"),
+            "block part-set hash"
+        );
+        assert_eq!(
+            h.hash().to_string(),
+            block_id["hash"].as_str().expect("hash")
+        );
+    }
 }

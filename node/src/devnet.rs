@@ -205,7 +205,12 @@ impl Devnet {
             .map(|k| SigningKey::from_bytes(&k.to_bytes()))
             .collect();
         let producer = Producer::new(app, validator_keys, &genesis.validators, genesis_time)?;
-        write_keys(config, &keys)?;
+        let issuer_public = genesis
+            .issuers
+            .first()
+            .map(|i| i.bbs_public_key.clone())
+            .unwrap_or_default();
+        write_keys(config, &keys, &issuer_public)?;
         let genesis_file = serde_json::to_vec_pretty(&GenesisFile {
             genesis: genesis.clone(),
             genesis_time,
@@ -388,9 +393,7 @@ fn getrandom_fill(buf: &mut [u8]) -> Result<()> {
         .map_err(|e| NodeError::Db(format!("no randomness: {e}")))
 }
 
-fn write_keys(config: &DevnetConfig, keys: &DemoKeys) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &str) -> Result<()> {
     let file = DemoKeysFile {
         admin: hex::encode(keys.admin.to_bytes()),
         officer: hex::encode(keys.officer.to_bytes()),
@@ -404,14 +407,30 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys) -> Result<()> {
             .collect(),
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?;
-    let path = config.data.join("devnet-keys.json");
+    write_secret(&config.data.join("devnet-keys.json"), &bytes)?;
+    // The demo issuer as an issuer key file the wallet's CLI reads (`citywallet issuer
+    // issue|revoke --key`).
+    let issuer = serde_json::json!({
+        "format": "citywallet-bbs-issuer-key/1",
+        "id": "city-credit-bureau",
+        "ciphersuite": "BLS12-381-SHA-256",
+        "publicKey": issuer_public_hex,
+        "secretKey": hex::encode(keys.issuer_bbs_secret),
+        "operatorSecretKey": hex::encode(keys.issuer_operator.to_bytes()),
+    });
+    let bytes = serde_json::to_vec_pretty(&issuer).map_err(|e| NodeError::Db(e.to_string()))?;
+    write_secret(&config.data.join("devnet-issuer-key.json"), &bytes)
+}
+
+fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(&path)
+        .open(path)
         .map_err(|e| NodeError::Db(format!("{}: {e}", path.display())))?;
-    f.write_all(&bytes)
-        .map_err(|e| NodeError::Db(e.to_string()))
+    f.write_all(bytes).map_err(|e| NodeError::Db(e.to_string()))
 }

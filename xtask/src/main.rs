@@ -107,8 +107,191 @@ fn test_with_summary() -> Result {
     }
 }
 
+/// One demo step: title, arguments, extra environment.
+type Step<'a> = dyn Fn(&str, &[&str], &[(&str, &str)]) -> Result + 'a;
+
+/// Stops the demo devnet however the demo ends.
+struct Devnet(std::process::Child);
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The chain part of the demo: the embedded devnet on its default ports (the wallet's
+/// default target when no node is configured), then sync, a report, a grant and an
+/// officer's check against the chain.
+fn chain_demo(
+    target: &std::path::Path,
+    dir: &std::path::Path,
+    step: &Step<'_>,
+    file: &dyn Fn(&str) -> String,
+) -> Result {
+    for port in [26657, 26658] {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Err(format!(
+                "port {port} is in use: stop whatever runs there (an earlier devnet?) and retry"
+            ));
+        }
+    }
+    let data = dir.join("devnet");
+    println!("\n== Start the local city devnet (4 validators, a witness RPC)");
+    let child = Command::new(target.join("debug").join("citywallet-node"))
+        .args(["devnet", "--validators", "4", "--block-time", "500"])
+        .args([
+            "--rpc",
+            "127.0.0.1:26657",
+            "--witness-rpc",
+            "127.0.0.1:26658",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .spawn()
+        .map_err(|e| format!("starting the devnet: {e}"))?;
+    let _devnet = Devnet(child);
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", 26658)).is_err() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            return Err("the devnet did not start within 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let env = [("CITYWALLET_PASSPHRASE", "new demo city passphrase")];
+    step(
+        "No node configured: the wallet targets the local devnet",
+        &["node", "list"],
+        &env,
+    )?;
+    step(
+        "Verify the chain: headers (>2/3 signed), a witness cross-check, the registry snapshot",
+        &["sync"],
+        &env,
+    )?;
+    step("Chain status", &["status"], &env)?;
+    step(
+        "File a report: facts proven first, then submitted, then its effect proven",
+        &[
+            "report",
+            "submit",
+            "--category",
+            "pothole",
+            "--location",
+            "cell-8a2b",
+            "--description",
+            "deep pothole by the school gate",
+        ],
+        &env,
+    )?;
+    step(
+        "Reports, with proven status and rewards",
+        &["report", "list"],
+        &env,
+    )?;
+    step(
+        "Grant a research institute access to health data",
+        &[
+            "grant",
+            "create",
+            "--org",
+            "health-research",
+            "--categories",
+            "health",
+            "--purpose",
+            "asthma study",
+            "--expires",
+            "2027-12-31",
+        ],
+        &env,
+    )?;
+    step("Grants", &["grant", "list"], &env)?;
+    let bureau = data.join("devnet-issuer-key.json");
+    let bureau = bureau.to_string_lossy();
+    let did_out = Command::new(target.join("debug").join("citywallet"))
+        .args(["--vault", &file("vault.db"), "--json", "identity", "show"])
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let did: serde_json::Value =
+        serde_json::from_slice(&did_out.stdout).map_err(|e| e.to_string())?;
+    let did = did["did"].as_str().ok_or("no did")?.to_owned();
+    step(
+        "The devnet's registered credit bureau issues a credential",
+        &[
+            "issuer",
+            "issue",
+            "--key",
+            &bureau,
+            "--type",
+            "credit",
+            "--holder",
+            &did,
+            "--claims",
+            r#"{"score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-01"}"#,
+            "--id",
+            "urn:uuid:demo-credit-0002",
+            "--out",
+            &file("credit2.json"),
+        ],
+        &env,
+    )?;
+    step(
+        "The citizen imports it",
+        &["credential", "import", &file("credit2.json")],
+        &env,
+    )?;
+    step(
+        "The citizen answers the officer's challenge",
+        &[
+            "present",
+            "--credential",
+            "urn:uuid:demo-credit-0002",
+            "--disclose",
+            "tier",
+            "--challenge",
+            &file("challenge.json"),
+            "--compact-out",
+            &file("presentation2.bin"),
+            "--out",
+            &file("presentation2.json"),
+        ],
+        &env,
+    )?;
+    for (title, mode) in [
+        (
+            "The officer verifies online: issuer registered and credential not revoked, proven",
+            "--online",
+        ),
+        ("And offline, from the last verified snapshot", "--offline"),
+    ] {
+        step(
+            title,
+            &[
+                "verify",
+                mode,
+                "--presentation",
+                &file("presentation2.bin"),
+                "--challenge",
+                &file("challenge.json"),
+            ],
+            &env,
+        )?;
+    }
+    Ok(())
+}
+
 fn demo() -> Result {
-    cargo(&["build", "--locked", "--quiet", "-p", "citywallet"])?;
+    cargo(&[
+        "build",
+        "--locked",
+        "--quiet",
+        "-p",
+        "citywallet",
+        "-p",
+        "citywallet-node",
+    ])?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));
@@ -255,6 +438,8 @@ fn demo() -> Result {
         ],
         &env,
     )?;
+
+    chain_demo(&target, &dir, &step, &file)?;
 
     println!("\n== A wrong passphrase is refused (exit code 2) and changes nothing");
     println!("$ citywallet identity show");

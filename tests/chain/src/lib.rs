@@ -147,6 +147,11 @@ impl Net {
         }
     }
 
+    /// The devnet's data directory (its key files: `devnet-issuer-key.json`, ...).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     /// Submit an admin transaction (the devnet's admin key) and produce the blocks that make
     /// its effect provable.
     pub fn admin(&self, action: Action) {
@@ -289,6 +294,9 @@ impl Resigner {
     }
 }
 
+/// Rewrites a method's `result`: (method, params, result).
+pub type Rewriter = dyn Fn(&str, &Value, &mut Value) + Send + Sync;
+
 /// How a proxy lies.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)] // holds a closure
@@ -296,7 +304,7 @@ pub enum Tamper {
     /// It does not.
     Honest,
     /// Rewrites the `result` of a method: (method, params, result).
-    Rewrite(Arc<dyn Fn(&str, &Value, &mut Value) + Send + Sync>),
+    Rewrite(Arc<Rewriter>),
     /// Answers every request with a body of this many bytes.
     Huge(usize),
     /// Never answers.

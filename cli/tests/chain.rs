@@ -1,0 +1,274 @@
+//! The chain commands through the `citywallet` binary against a real devnet (started in
+//! this process on free loopback ports): nodes, sync, status, a report and a grant with
+//! receipts, an officer's online and offline checks, a revocation, and refusals with codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use citywallet_chain_tests::Net;
+use serde_json::Value;
+
+const PASS: &str = "correct horse battery";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn s(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+
+    fn run(&self, vault: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_citywallet"))
+            .arg("--vault")
+            .arg(self.path(vault))
+            .arg("--json")
+            .args(args)
+            .env("CITYWALLET_PASSPHRASE", PASS)
+            .env_remove("CITYWALLET_VAULT")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run")
+    }
+
+    fn ok(&self, vault: &str, args: &[&str]) -> Value {
+        let out = self.run(vault, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    fn refused(&self, vault: &str, args: &[&str], code: &str) {
+        let out = self.run(vault, args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err: Value = serde_json::from_slice(&out.stderr).expect("json error");
+        assert_eq!(err["error"]["code"], code, "{args:?}: {err}");
+    }
+
+    fn wallet(&self, vault: &str, net: &Net) {
+        self.ok(vault, &["init"]);
+        self.ok(vault, &["node", "add", &net.primary]);
+        self.ok(vault, &["node", "add", &net.witness, "--witness"]);
+    }
+}
+
+#[test]
+fn citizen_and_officer_flows_against_the_devnet() {
+    let net = Net::start(4);
+    let env = Env {
+        dir: tempfile::tempdir().expect("tmp"),
+    };
+    env.wallet("citizen.db", &net);
+    let nodes = env.ok("citizen.db", &["node", "list"]);
+    assert_eq!(nodes["primary"], net.primary.as_str());
+    assert_eq!(nodes["defaultDevnet"], false);
+
+    let synced = env.ok("citizen.db", &["sync"]);
+    assert!(synced["height"].as_u64().expect("height") >= 2);
+    assert_eq!(synced["signedPower"], synced["totalPower"]);
+    assert_eq!(synced["snapshot"]["issuers"], 1);
+    let status = env.ok("citizen.db", &["status"]);
+    assert_eq!(status["trustExpired"], false);
+    assert!(status["divergence"].is_null());
+
+    // A report with an evidence file, its receipt checked offline.
+    std::fs::write(env.path("photo.jpg"), b"not really a jpeg").expect("write");
+    let filed = env.ok(
+        "citizen.db",
+        &[
+            "report",
+            "submit",
+            "--category",
+            "pothole",
+            "--location",
+            "cell-8a2b",
+            "--description",
+            "deep pothole",
+            "--evidence",
+            &env.s("photo.jpg"),
+        ],
+    );
+    let report = filed["report"].as_str().expect("id").to_owned();
+    let list = env.ok("citizen.db", &["report", "list"]);
+    assert_eq!(list["reports"][0]["id"], report.as_str());
+    assert_eq!(list["reports"][0]["status"], "submitted");
+    let receipt = env.ok("citizen.db", &["report", "receipt", &report]);
+    assert_eq!(receipt["action"], "submit_report");
+
+    // A grant, listed and revoked; an unaccredited one is refused with its code.
+    let granted = env.ok(
+        "citizen.db",
+        &[
+            "grant",
+            "create",
+            "--org",
+            "health-research",
+            "--categories",
+            "health,mobility",
+            "--purpose",
+            "asthma study",
+            "--expires",
+            "2031-01-01",
+        ],
+    );
+    let grant = granted["grant"].as_str().expect("id").to_owned();
+    assert_eq!(
+        env.ok("citizen.db", &["grant", "list"])[0]["status"],
+        "active"
+    );
+    env.ok("citizen.db", &["grant", "revoke", &grant]);
+    assert_eq!(
+        env.ok("citizen.db", &["grant", "list"])[0]["status"],
+        "revoked"
+    );
+    env.refused(
+        "citizen.db",
+        &[
+            "grant",
+            "create",
+            "--org",
+            "transit-authority",
+            "--categories",
+            "health",
+            "--purpose",
+            "p",
+            "--expires",
+            "2031-01-01",
+        ],
+        "org_not_accredited",
+    );
+    env.refused(
+        "citizen.db",
+        &[
+            "device",
+            "register",
+            "--id",
+            "aq-1",
+            "--public-key",
+            &"ab".repeat(32),
+            "--kind",
+            "sensor",
+            "--location",
+            "cell-1",
+            "--department",
+            "environment",
+        ],
+        "missing_role",
+    );
+
+    // The devnet's credit bureau issues a credential; the citizen presents it.
+    let did = env.ok("citizen.db", &["identity", "show"])["did"]
+        .as_str()
+        .expect("did")
+        .to_owned();
+    let issuer_key = net.data_dir().join("devnet-issuer-key.json");
+    let issuer_key = issuer_key.to_string_lossy();
+    env.ok(
+        "citizen.db",
+        &[
+            "issuer",
+            "issue",
+            "--key",
+            &issuer_key,
+            "--type",
+            "credit",
+            "--holder",
+            &did,
+            "--claims",
+            r#"{"score": 731, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-20"}"#,
+            "--out",
+            &env.s("credit.json"),
+            "--id",
+            "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427",
+        ],
+    );
+    env.ok(
+        "citizen.db",
+        &["credential", "import", &env.s("credit.json")],
+    );
+    env.wallet("officer.db", &net);
+    env.ok(
+        "officer.db",
+        &[
+            "challenge",
+            "new",
+            "--verifier",
+            "officer-17",
+            "--out",
+            &env.s("challenge.json"),
+        ],
+    );
+    env.ok(
+        "citizen.db",
+        &[
+            "present",
+            "--credential",
+            "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427",
+            "--disclose",
+            "tier",
+            "--challenge",
+            &env.s("challenge.json"),
+            "--out",
+            &env.s("p.json"),
+            "--compact-out",
+            &env.s("p.bin"),
+        ],
+    );
+    let verify = |mode: &str| -> Vec<String> {
+        vec![
+            "verify".into(),
+            mode.into(),
+            "--presentation".into(),
+            env.s("p.bin"),
+            "--challenge".into(),
+            env.s("challenge.json"),
+        ]
+    };
+    let args = verify("--online");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let online = env.ok("officer.db", &args);
+    assert_eq!(online["chain"]["mode"], "online");
+    assert_eq!(online["chain"]["issuer_name"], "City Credit Bureau");
+    assert_eq!(online["presentation"]["disclosed"][0][1], "A");
+    env.ok("officer.db", &["sync"]);
+    let offline_args = verify("--offline");
+    let offline_args: Vec<&str> = offline_args.iter().map(String::as_str).collect();
+    assert_eq!(
+        env.ok("officer.db", &offline_args)["chain"]["mode"],
+        "offline"
+    );
+
+    // The issuer revokes it; the officer's online check refuses it with the reason.
+    env.ok(
+        "citizen.db",
+        &[
+            "issuer",
+            "revoke",
+            "--key",
+            &issuer_key,
+            "--credential",
+            "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427",
+            "--reason",
+            "superseded",
+        ],
+    );
+    env.refused("officer.db", &args, "credential_revoked");
+    env.ok(
+        "officer.db",
+        &["settings", "set", "snapshot_max_age_secs", "0"],
+    );
+    env.refused("officer.db", &offline_args, "snapshot_too_old");
+}
