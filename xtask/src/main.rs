@@ -120,6 +120,24 @@ impl Drop for Devnet {
     }
 }
 
+/// The devnet's latest height from `GET /status` on `port`.
+fn latest_height(port: u16) -> Option<u64> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .ok()?;
+    conn.write_all(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    conn.read_to_string(&mut response).ok()?;
+    let body = response.split("\r\n\r\n").nth(1)?;
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v["result"]["sync_info"]["latest_block_height"]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
 /// The chain part of the demo: the embedded devnet on its default ports (the wallet's
 /// default target when no node is configured), then sync, a report, a grant and an
 /// officer's check against the chain.
@@ -151,14 +169,15 @@ fn chain_demo(
         .spawn()
         .map_err(|e| format!("starting the devnet: {e}"))?;
     let _devnet = Devnet(child);
+    // Ready when the witness answers and the chain has two blocks (a read needs the header
+    // after the state it reads).
     let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", 26658)).is_err() {
+    while latest_height(26658).unwrap_or(0) < 2 {
         if started.elapsed() > std::time::Duration::from_secs(60) {
             return Err("the devnet did not start within 60 s".into());
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    std::thread::sleep(std::time::Duration::from_millis(1200));
     let env = [("CITYWALLET_PASSPHRASE", "new demo city passphrase")];
     step(
         "No node configured: the wallet targets the local devnet",
