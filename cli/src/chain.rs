@@ -639,7 +639,7 @@ pub fn issuer_revoke(
     let sign = |m: &[u8]| operator.sign(m).to_bytes();
     let signer = Signer {
         public: operator.verifying_key().to_bytes(),
-        sign: &sign,
+        sign: Box::new(sign),
     };
     let r = s.revoke_credential(&signer, issuer, credential, reason)?;
     out.show(&receipt_json(&r), || {

@@ -23,12 +23,25 @@ const TX_LIFETIME_SECS: u64 = 600;
 /// Pause between checks for a transaction's effect.
 const POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// Signs a message with an Ed25519 key.
+pub type SignFn<'a> = dyn Fn(&[u8]) -> [u8; 64] + 'a;
+
 /// Who signs a transaction: a public key and a signing function.
 pub struct Signer<'a> {
     /// The Ed25519 public key.
     pub public: [u8; 32],
     /// Signs a message.
-    pub sign: &'a dyn Fn(&[u8]) -> [u8; 64],
+    pub sign: Box<SignFn<'a>>,
+}
+
+impl Signer<'static> {
+    /// A wallet key as a signer (the key moves in and is wiped with it).
+    pub fn from_key(key: KeyPair) -> Self {
+        Self {
+            public: key.public().to_bytes(),
+            sign: Box::new(move |m| key.sign(m).to_bytes()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Signer<'_> {
@@ -37,10 +50,6 @@ impl std::fmt::Debug for Signer<'_> {
             .field("public", &hex::encode(self.public))
             .finish_non_exhaustive()
     }
-}
-
-fn key_signer(k: &KeyPair) -> impl Fn(&[u8]) -> [u8; 64] + '_ {
-    move |m| k.sign(m).to_bytes()
 }
 
 /// Proof that an action landed: the effect's proven read and the header that commits to it.
@@ -176,11 +185,7 @@ fn random_id(prefix: &str) -> Result<String> {
 }
 
 fn check_id(id: &str) -> Result<()> {
-    let ok = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b));
-    if ok {
+    if citywallet_protocol::is_valid_id(id) {
         Ok(())
     } else {
         Err(Error::InvalidInput(format!(
@@ -263,7 +268,7 @@ impl Session<'_> {
             expires_at: unix(now()).max(0) as u64 + TX_LIFETIME_SECS,
             action,
         };
-        let tx = body.sign_with(signer.sign).encode();
+        let tx = body.sign_with(|m| (signer.sign)(m)).encode();
         let submitted = self.client.broadcast(&tx)?;
         if submitted.code != 0 {
             return Err(Error::TxRefused {
@@ -330,11 +335,7 @@ impl Session<'_> {
             return Err(Precondition::AlreadyExists { kind: "report", id }.into());
         }
         let me = key.public().to_hex();
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         let receipt = self.submit(
             &at,
             &signer,
@@ -431,11 +432,7 @@ impl Session<'_> {
             return Err(Precondition::AlreadyExists { kind: "grant", id }.into());
         }
         let me = key.public().to_hex();
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         let receipt = self.submit(
             &at,
             &signer,
@@ -496,11 +493,7 @@ impl Session<'_> {
             }
             .into());
         }
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         let receipt = self.submit(
             &at,
             &signer,
@@ -539,11 +532,7 @@ impl Session<'_> {
             }
             .into());
         }
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         let pk = hex::encode(device.public_key);
         self.submit(
             &at,
@@ -582,11 +571,7 @@ impl Session<'_> {
             }
             .into());
         }
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         self.submit(
             &at,
             &signer,
@@ -662,11 +647,7 @@ impl Session<'_> {
             }
             .into());
         }
-        let sign = key_signer(&key);
-        let signer = Signer {
-            public: key.public().to_bytes(),
-            sign: &sign,
-        };
+        let signer = Signer::from_key(key);
         let want = if accept {
             ReportStatus::Accepted
         } else {

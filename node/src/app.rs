@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::{ProvenValue, Store};
 use crate::{NodeError, Result};
 
-/// Longest id (issuer, organisation, device, report, grant, credential).
-pub const MAX_ID_CHARS: usize = 64;
+pub use citywallet_protocol::MAX_ID_CHARS;
 /// Longest free-text field (names, purposes, locations, reasons).
 pub const MAX_TEXT_CHARS: usize = 256;
 /// Most categories or credential types in one list.
@@ -152,11 +151,7 @@ fn put<T: Serialize>(changes: &mut Changes, key: Vec<u8>, value: &T) {
 }
 
 fn check_id(id: &str, what: &str) -> Result<(), TxResult> {
-    let ok = (1..=MAX_ID_CHARS).contains(&id.chars().count())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b));
-    if ok {
+    if citywallet_protocol::is_valid_id(id) {
         Ok(())
     } else {
         Err(TxResult::refused(

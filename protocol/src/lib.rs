@@ -24,8 +24,8 @@ mod tx;
 
 pub use codec::DecodeError;
 pub use state::{
-    Account, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord, ReportStatus,
-    RevocationRecord, RewardRecord, Role, Status, keys,
+    Account, DeviceRecord, GrantRecord, IssuerRecord, MAX_ID_CHARS, OrgRecord, ReportRecord,
+    ReportStatus, RevocationRecord, RewardRecord, Role, Status, is_valid_id, keys,
 };
 pub use tx::{Action, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
 

@@ -3,6 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Longest id (issuer, organisation, device, report, grant).
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Whether `id` is a valid registry id: 1 to [`MAX_ID_CHARS`] characters of
+/// `a-z A-Z 0-9 : . _ -` (so never a `/`, which keeps state keys unambiguous).
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=MAX_ID_CHARS).contains(&id.chars().count())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b))
+}
+
 /// A role the city admin can give a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -245,7 +245,7 @@ fn an_officer_checks_a_presentation_online_and_offline_and_sees_revocation() {
     let sign = move |m: &[u8]| operator.sign(m).to_bytes();
     let signer = Signer {
         public: net.keys.issuer_operator.verifying_key().to_bytes(),
-        sign: &sign,
+        sign: Box::new(sign),
     };
     s.revoke_credential(&signer, "city-credit-bureau", &credential.id, "superseded")
         .expect("revoke");
