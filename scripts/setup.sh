@@ -5,6 +5,9 @@ set -euo pipefail
 
 # gcc, make and perl build the vendored OpenSSL under SQLCipher; pkg-config finds libraries.
 packages=(build-essential pkg-config perl make ca-certificates)
+# The desktop app (Tauri 2 on WebKitGTK), and its end-to-end tests: WebKit's WebDriver and a
+# virtual display.
+packages+=(libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb)
 # Node.js runs the interoperability check with an independent BBS implementation.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -26,8 +26,6 @@ use crate::{Output, open};
 pub const DEVNET_PRIMARY: &str = "http://127.0.0.1:26657";
 /// The devnet's witness RPC.
 pub const DEVNET_WITNESS: &str = "http://127.0.0.1:26658";
-/// Largest evidence file hashed for a report.
-const MAX_EVIDENCE_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Subcommand)]
 pub enum NodeCmd {
@@ -423,17 +421,14 @@ pub fn report(cmd: ReportCmd, vault_path: &Path, out: &Output) -> anyhow::Result
             description,
             evidence,
         } => {
-            let evidence = match &evidence {
-                Some(p) => Some(read_limited(p, MAX_EVIDENCE_BYTES)?),
-                None => None,
-            };
+            let evidence_sha256 = evidence.as_deref().map(sha256_file).transpose()?;
             let mut s = session(&mut vault)?;
             synced(&mut s, false)?;
             let (id, r) = s.submit_report(&NewReport {
                 category: &category,
                 location: &location,
                 description: &description,
-                evidence: evidence.as_deref(),
+                evidence_sha256,
             })?;
             let mut v = receipt_json(&r);
             v["report"] = json!(id);
@@ -736,16 +731,13 @@ pub fn settings(cmd: SettingsCmd, vault_path: &Path, out: &Output) -> anyhow::Re
     Ok(())
 }
 
-fn read_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)
+/// SHA-256 of a file, read in pieces (evidence files can be large; they never leave the
+/// device).
+fn sha256_file(path: &Path) -> anyhow::Result<[u8; 32]> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    f.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(
-            UserError::new("input_too_large", "the evidence file is larger than 64 MiB").into(),
-        );
-    }
-    Ok(bytes)
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(h.finalize().into())
 }

@@ -79,7 +79,7 @@ fn citizen_and_officer_flows_against_the_devnet() {
     let synced = env.ok("citizen.db", &["sync"]);
     assert!(synced["height"].as_u64().expect("height") >= 2);
     assert_eq!(synced["signedPower"], synced["totalPower"]);
-    assert_eq!(synced["snapshot"]["issuers"], 1);
+    assert_eq!(synced["snapshot"]["issuers"], 2);
     let status = env.ok("citizen.db", &["status"]);
     assert_eq!(status["trustExpired"], false);
     assert!(status["divergence"].is_null());

@@ -133,20 +133,21 @@ pub struct NewReport<'a> {
     pub location: &'a str,
     /// What the citizen saw. Kept in the vault; only its hash goes on chain.
     pub description: &'a str,
-    /// Evidence file contents (hashed locally, never uploaded).
-    pub evidence: Option<&'a [u8]>,
+    /// SHA-256 of the evidence file, computed on the device (the file is never uploaded).
+    pub evidence_sha256: Option<[u8; 32]>,
 }
 
 /// The hash a report commits to: SHA-256 over a domain tag, the description's length
-/// (u64 big-endian) and bytes, then the evidence bytes (if any).
-pub fn report_evidence_hash(description: &str, evidence: Option<&[u8]>) -> [u8; 32] {
-    Sha256::new()
+/// (u64 big-endian) and bytes, then the evidence file's SHA-256 (if any).
+pub fn report_evidence_hash(description: &str, evidence_sha256: Option<&[u8; 32]>) -> [u8; 32] {
+    let mut h = Sha256::new()
         .chain_update(b"citywallet report v1\0")
         .chain_update((description.len() as u64).to_be_bytes())
-        .chain_update(description.as_bytes())
-        .chain_update(evidence.unwrap_or_default())
-        .finalize()
-        .into()
+        .chain_update(description.as_bytes());
+    if let Some(e) = evidence_sha256 {
+        h.update(e);
+    }
+    h.finalize().into()
 }
 
 /// A grant to create.
@@ -329,7 +330,8 @@ impl Session<'_> {
         }
         let key = self.vault.key_pair(KeyPath::report(0)?)?;
         let id = random_id("report")?;
-        let evidence_hash = report_evidence_hash(report.description, report.evidence);
+        let evidence_hash =
+            report_evidence_hash(report.description, report.evidence_sha256.as_ref());
         let at = self.sync(&mut |_| {})?;
         if self.report(&at, &id)?.is_some() {
             return Err(Precondition::AlreadyExists { kind: "report", id }.into());

@@ -150,6 +150,14 @@ fn put<T: Serialize>(changes: &mut Changes, key: Vec<u8>, value: &T) {
     changes.insert(key, Some(serde_json::to_vec(value).unwrap_or_default()));
 }
 
+/// Append `item` to the JSON list at `key` (the registry indexes and revocation lists).
+fn append_to_list(view: &View<'_>, out: &mut Changes, key: Vec<u8>, item: &str) -> Result<()> {
+    let mut list: Vec<String> = view.get(&key)?.unwrap_or_default();
+    list.push(item.to_owned());
+    put(out, key, &list);
+    Ok(())
+}
+
 fn check_id(id: &str, what: &str) -> Result<(), TxResult> {
     if citywallet_protocol::is_valid_id(id) {
         Ok(())
@@ -259,6 +267,8 @@ impl App {
         }
         let ids: Vec<&str> = genesis.issuers.iter().map(|i| i.id.as_str()).collect();
         put(&mut changes, keys::issuer_index(), &ids);
+        let ids: Vec<&str> = genesis.orgs.iter().map(|o| o.id.as_str()).collect();
+        put(&mut changes, keys::org_index(), &ids);
         for o in &genesis.orgs {
             put(&mut changes, keys::org(&o.id), o);
         }
@@ -530,6 +540,7 @@ impl App {
                         status: Status::Active,
                     },
                 );
+                append_to_list(view, out, keys::org_index(), id)?;
             }
             Action::DeactivateOrg { id } => {
                 need_admin!();
@@ -635,11 +646,7 @@ impl App {
                         height,
                     },
                 );
-                let mut list: Vec<String> = view
-                    .get(&keys::revocation_list(issuer))?
-                    .unwrap_or_default();
-                list.push(credential_id.clone());
-                put(out, keys::revocation_list(issuer), &list);
+                append_to_list(view, out, keys::revocation_list(issuer), credential_id)?;
             }
             Action::SubmitReport {
                 id,
@@ -666,6 +673,7 @@ impl App {
                         status: ReportStatus::Submitted,
                     },
                 );
+                append_to_list(view, out, keys::report_index(), id)?;
             }
             Action::ReviewReport { id, accept, reward } => {
                 if !has_role(Role::Officer)? {

@@ -63,6 +63,11 @@ pub struct DemoKeys {
     pub issuer_operator: SigningKey,
     /// The credit bureau's BBS secret key.
     pub issuer_bbs_secret: [u8; 32],
+    /// City hall's transaction key (it issues officer, technician, residency and biometric
+    /// credentials).
+    pub cityhall_operator: SigningKey,
+    /// City hall's BBS secret key.
+    pub cityhall_bbs_secret: [u8; 32],
     /// Validators.
     pub validators: Vec<SigningKey>,
 }
@@ -102,6 +107,8 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
         technician: key("technician"),
         issuer_operator: key("issuer-operator"),
         issuer_bbs_secret: [0; 32],
+        cityhall_operator: key("cityhall-operator"),
+        cityhall_bbs_secret: [0; 32],
         validators: (0..validators)
             .map(|i| key(&format!("validator-{i}")))
             .collect(),
@@ -112,21 +119,41 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
         None,
     )
     .map_err(|_| NodeError::Genesis("BBS key generation failed"))?;
+    let cityhall = zkryptium::keys::pair::KeyPair::<
+        zkryptium::schemes::algorithms::BbsBls12381Sha256,
+    >::generate(&derive(seed, "cityhall-bbs"), None, None)
+    .map_err(|_| NodeError::Genesis("BBS key generation failed"))?;
     let keys = DemoKeys {
         issuer_bbs_secret: bbs.private_key().to_bytes(),
+        cityhall_bbs_secret: cityhall.private_key().to_bytes(),
         ..keys
     };
     let genesis = Genesis {
         chain_id: chain_id.into(),
         admins: vec![hex_pk(&keys.admin)],
-        issuers: vec![IssuerRecord {
-            id: "city-credit-bureau".into(),
-            name: "City Credit Bureau".into(),
-            bbs_public_key: hex::encode(bbs.public_key().to_bytes()),
-            operator_key: hex_pk(&keys.issuer_operator),
-            credential_types: vec!["credit".into(), "residency".into()],
-            status: Status::Active,
-        }],
+        issuers: vec![
+            IssuerRecord {
+                id: "city-credit-bureau".into(),
+                name: "City Credit Bureau".into(),
+                bbs_public_key: hex::encode(bbs.public_key().to_bytes()),
+                operator_key: hex_pk(&keys.issuer_operator),
+                credential_types: vec!["credit".into(), "residency".into()],
+                status: Status::Active,
+            },
+            IssuerRecord {
+                id: "city-hall".into(),
+                name: "City Hall".into(),
+                bbs_public_key: hex::encode(cityhall.public_key().to_bytes()),
+                operator_key: hex_pk(&keys.cityhall_operator),
+                credential_types: vec![
+                    "officer".into(),
+                    "technician".into(),
+                    "residency".into(),
+                    "biometric".into(),
+                ],
+                status: Status::Active,
+            },
+        ],
         orgs: vec![
             OrgRecord {
                 id: "health-research".into(),
@@ -205,11 +232,11 @@ impl Devnet {
             .map(|k| SigningKey::from_bytes(&k.to_bytes()))
             .collect();
         let producer = Producer::new(app, validator_keys, &genesis.validators, genesis_time)?;
-        let issuer_public = genesis
+        let issuer_public: Vec<String> = genesis
             .issuers
-            .first()
+            .iter()
             .map(|i| i.bbs_public_key.clone())
-            .unwrap_or_default();
+            .collect();
         write_keys(config, &keys, &issuer_public)?;
         let genesis_file = serde_json::to_vec_pretty(&GenesisFile {
             genesis: genesis.clone(),
@@ -393,7 +420,7 @@ fn getrandom_fill(buf: &mut [u8]) -> Result<()> {
         .map_err(|e| NodeError::Db(format!("no randomness: {e}")))
 }
 
-fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &str) -> Result<()> {
+fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[String]) -> Result<()> {
     let file = DemoKeysFile {
         admin: hex::encode(keys.admin.to_bytes()),
         officer: hex::encode(keys.officer.to_bytes()),
@@ -410,16 +437,34 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &str) -
     write_secret(&config.data.join("devnet-keys.json"), &bytes)?;
     // The demo issuer as an issuer key file the wallet's CLI reads (`citywallet issuer
     // issue|revoke --key`).
-    let issuer = serde_json::json!({
-        "format": "citywallet-bbs-issuer-key/1",
-        "id": "city-credit-bureau",
-        "ciphersuite": "BLS12-381-SHA-256",
-        "publicKey": issuer_public_hex,
-        "secretKey": hex::encode(keys.issuer_bbs_secret),
-        "operatorSecretKey": hex::encode(keys.issuer_operator.to_bytes()),
-    });
-    let bytes = serde_json::to_vec_pretty(&issuer).map_err(|e| NodeError::Db(e.to_string()))?;
-    write_secret(&config.data.join("devnet-issuer-key.json"), &bytes)
+    for (file, id, public, secret, operator) in [
+        (
+            "devnet-issuer-key.json",
+            "city-credit-bureau",
+            issuer_public_hex[0].as_str(),
+            &keys.issuer_bbs_secret,
+            &keys.issuer_operator,
+        ),
+        (
+            "devnet-cityhall-key.json",
+            "city-hall",
+            issuer_public_hex[1].as_str(),
+            &keys.cityhall_bbs_secret,
+            &keys.cityhall_operator,
+        ),
+    ] {
+        let issuer = serde_json::json!({
+            "format": "citywallet-bbs-issuer-key/1",
+            "id": id,
+            "ciphersuite": "BLS12-381-SHA-256",
+            "publicKey": public,
+            "secretKey": hex::encode(secret),
+            "operatorSecretKey": hex::encode(operator.to_bytes()),
+        });
+        let bytes = serde_json::to_vec_pretty(&issuer).map_err(|e| NodeError::Db(e.to_string()))?;
+        write_secret(&config.data.join(file), &bytes)?;
+    }
+    Ok(())
 }
 
 fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<()> {

@@ -241,6 +241,15 @@ pub mod keys {
     pub fn issuer_index() -> Vec<u8> {
         key(&["index", "issuers"])
     }
+    /// `index/orgs` → JSON list of every organisation id, in order of registration.
+    pub fn org_index() -> Vec<u8> {
+        key(&["index", "orgs"])
+    }
+    /// `index/reports` → JSON list of every report id, in order of submission (an officer's
+    /// review queue is read from it, with proofs).
+    pub fn report_index() -> Vec<u8> {
+        key(&["index", "reports"])
+    }
     /// `revocations/{issuer}` → JSON list of the issuer's revoked credential ids, in order
     /// of revocation: lets an officer keep a proven revocation list for offline checks.
     pub fn revocation_list(issuer: &str) -> Vec<u8> {

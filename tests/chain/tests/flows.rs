@@ -12,6 +12,7 @@ use citywallet_light_client::officer::{Mode, verify_presentation_offline};
 use citywallet_light_client::{Error, Precondition};
 use citywallet_protocol::Role;
 use ed25519_dalek::Signer as _;
+use sha2::Digest as _;
 use std::sync::atomic::Ordering;
 
 fn now() -> i64 {
@@ -36,7 +37,7 @@ fn a_citizen_files_a_report_and_grants_access_with_receipts() {
             category: "pothole",
             location: "cell-8a2b",
             description: "deep pothole by the school gate",
-            evidence: Some(b"photo bytes"),
+            evidence_sha256: Some(sha2::Sha256::digest(b"photo bytes").into()),
         })
         .expect("report");
     assert_eq!(receipt.subject, report_id);
@@ -218,7 +219,7 @@ fn an_officer_checks_a_presentation_online_and_offline_and_sees_revocation() {
     assert_eq!(v.chain.mode, Mode::Online);
     assert_eq!(v.chain.issuer_name, "City Credit Bureau");
     let (_, issuers, revoked) = s.refresh_snapshot().expect("snapshot");
-    assert_eq!((issuers, revoked), (1, 0));
+    assert_eq!((issuers, revoked), (2, 0));
     drop(s);
     let v = verify_presentation_offline(&officer, &presentation, &challenge, 300, 3600)
         .expect("valid offline");

@@ -22,7 +22,7 @@ fn report() -> NewReport<'static> {
         category: "streetlight",
         location: "cell-77",
         description: "light out",
-        evidence: None,
+        evidence_sha256: None,
     }
 }
 
