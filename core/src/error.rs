@@ -189,6 +189,12 @@ pub enum Error {
     /// A presentation was refused.
     #[error("presentation rejected: {0}")]
     Rejected(Rejection),
+    /// A file is not a CityWallet vault export.
+    #[error("the file is not a CityWallet vault export")]
+    InvalidExport,
+    /// Some of the recovery phrase words given for confirmation are wrong.
+    #[error("the words do not match the recovery phrase")]
+    PhraseMismatch,
 
     // --- the vault on disk is not what we expect ---
     /// The key-derivation file beside the vault is missing or unreadable.
@@ -251,6 +257,8 @@ impl Error {
             Self::UnknownClaim => "unknown_claim",
             Self::TooLargeForQr { .. } => "too_large_for_qr",
             Self::Rejected(r) => r.code(),
+            Self::InvalidExport => "invalid_export",
+            Self::PhraseMismatch => "phrase_mismatch",
             Self::KdfFileInvalid { .. } => "kdf_file_invalid",
             Self::VaultCorrupt => "vault_corrupt",
             Self::SchemaTooNew { .. } => "schema_too_new",
@@ -281,6 +289,8 @@ impl Error {
                 | Self::UnknownClaim
                 | Self::TooLargeForQr { .. }
                 | Self::Rejected(_)
+                | Self::InvalidExport
+                | Self::PhraseMismatch
         )
     }
 

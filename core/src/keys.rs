@@ -297,6 +297,11 @@ impl KeyPair {
     pub fn sign(&self, message: &[u8]) -> Signature {
         self.signing.sign(message)
     }
+
+    /// The secret key bytes, for sealing into a device bundle only.
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.signing.to_bytes())
+    }
 }
 
 impl fmt::Debug for KeyPair {

@@ -11,6 +11,7 @@
 mod chain;
 mod held;
 mod kdf;
+mod portable;
 mod records;
 mod schema;
 pub mod throttle;
@@ -27,6 +28,7 @@ pub use chain::{
 };
 pub use held::CredentialSummary;
 pub use kdf::KdfParams;
+pub use portable::{BundleKdf, DeviceBundle};
 pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};
 pub use schema::SCHEMA_VERSION;
 
@@ -301,6 +303,31 @@ impl Vault {
             &serde_json::json!({}),
         )?;
         Ok(phrase)
+    }
+
+    /// Check words of the recovery phrase given back by the user (1-based positions), as
+    /// onboarding asks after showing the phrase. Logs nothing and reveals nothing.
+    pub fn confirm_phrase_words(&self, words: &[(usize, &str)]) -> Result<()> {
+        let entropy: Zeroizing<Vec<u8>> = Zeroizing::new(self.conn.query_row(
+            "SELECT entropy FROM wallet WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?);
+        let phrase = RecoveryPhrase::from_entropy(&entropy)?;
+        let text = phrase.phrase();
+        let all: Vec<&str> = text.split(' ').collect();
+        let mut ok = !words.is_empty();
+        for (pos, word) in words {
+            let expected = pos.checked_sub(1).and_then(|i| all.get(i));
+            ok &= expected.is_some_and(|w| {
+                subtle::ConstantTimeEq::ct_eq(w.as_bytes(), word.trim().as_bytes()).into()
+            });
+        }
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::PhraseMismatch)
+        }
     }
 
     /// The BIP39 seed, read from the database for one derivation and wiped after.

@@ -1,0 +1,274 @@
+//! Files that leave the vault: an encrypted export of the whole vault, and a device's
+//! provisioning bundle (its key encrypted to a device passphrase, with the chain's trust
+//! anchor).
+//!
+//! * Vault export: the SQLCipher database (checkpointed) and its key-derivation file, in one
+//!   JSON file. It is exactly as protected as the vault: the passphrase, through Argon2id.
+//!   Import writes both files to a new path and opens them with the passphrase; a wrong
+//!   passphrase removes them again, so nothing changes.
+//! * Device bundle: the device's Ed25519 secret sealed with ChaCha20-Poly1305 (`ring`) under
+//!   a key from Argon2id (19 MiB, t=2, p=1: OWASP's minimum, as devices are small), with the
+//!   device id and public key as associated data.
+
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use ring::aead;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{Files, Passphrase, Vault};
+use crate::keys::KeyPath;
+use crate::{Error, Result};
+
+const EXPORT_FORMAT: &str = "citywallet-vault-export/1";
+const BUNDLE_FORMAT: &str = "citywallet-device-bundle/1";
+/// Largest export or bundle file read.
+pub const MAX_PORTABLE_BYTES: u64 = 256 * 1024 * 1024;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ExportFile {
+    format: String,
+    kdf: String,
+    database: String,
+}
+
+fn invalid(reason: &'static str) -> Error {
+    Error::InvalidCredential { reason }
+}
+
+fn bad_export() -> Error {
+    Error::InvalidExport
+}
+
+impl Vault {
+    /// Write an encrypted export of the whole vault to `dest` (mode 0600; never
+    /// overwritten).
+    pub fn export_to(&self, dest: &Path) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        let files = Files::of(&self.path);
+        let read = |p: &Path| std::fs::read(p).map_err(Error::io(p));
+        let file = ExportFile {
+            format: EXPORT_FORMAT.into(),
+            kdf: B64.encode(read(&files.kdf)?),
+            database: B64.encode(read(&files.db)?),
+        };
+        let bytes = serde_json::to_vec(&file).map_err(|_| Error::Derivation)?;
+        write_new_secret_file(dest, &bytes)?;
+        super::records::log(
+            &self.conn,
+            super::unix_now() as i64,
+            "vault_exported",
+            &serde_json::json!({ "to": dest }),
+        )?;
+        Ok(())
+    }
+
+    /// Restore an export at `path` (which must not hold a vault) and open it with
+    /// `passphrase`. On any failure the files written are removed again.
+    pub fn import_from(export: &Path, path: &Path, passphrase: &Passphrase) -> Result<Self> {
+        let files = Files::of(path);
+        if files.db.exists() {
+            return Err(Error::VaultExists { path: files.db });
+        }
+        let meta = std::fs::metadata(export).map_err(Error::io(export))?;
+        if meta.len() > MAX_PORTABLE_BYTES {
+            return Err(bad_export());
+        }
+        let raw = std::fs::read(export).map_err(Error::io(export))?;
+        let file: ExportFile = serde_json::from_slice(&raw).map_err(|_| bad_export())?;
+        if file.format != EXPORT_FORMAT {
+            return Err(bad_export());
+        }
+        let kdf = B64.decode(&file.kdf).map_err(|_| bad_export())?;
+        let db = B64.decode(&file.database).map_err(|_| bad_export())?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        let cleanup = || {
+            let _ = std::fs::remove_file(&files.db);
+            let _ = std::fs::remove_file(&files.kdf);
+            let _ = std::fs::remove_file(&files.attempts);
+        };
+        let result = write_new_secret_file(&files.kdf, &kdf)
+            .and_then(|()| write_new_secret_file(&files.db, &db))
+            .and_then(|()| Self::open(path, passphrase));
+        if result.is_err() {
+            cleanup();
+        }
+        result
+    }
+
+    /// Seal device key `index`'s secret for the device, with `anchor` (the chain's trust
+    /// anchor and nodes, as JSON) so the device can verify the chain itself.
+    pub fn device_bundle(
+        &self,
+        index: u32,
+        device_id: &str,
+        device_passphrase: &Passphrase,
+        anchor: serde_json::Value,
+    ) -> Result<DeviceBundle> {
+        device_passphrase.check_policy()?;
+        let key = self.key_pair(KeyPath::device(u64::from(index))?)?;
+        let public = key.public().to_bytes();
+        let mut salt = [0u8; 16];
+        let mut nonce = [0u8; 12];
+        fill(&mut salt)?;
+        fill(&mut nonce)?;
+        let sealing = bundle_key(device_passphrase, &salt)?;
+        let mut in_out = Zeroizing::new(key.secret_bytes().to_vec());
+        sealing
+            .seal_in_place_append_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad(device_id, &public)),
+                &mut *in_out,
+            )
+            .map_err(|_| Error::Derivation)?;
+        super::records::log(
+            &self.conn,
+            super::unix_now() as i64,
+            "device_bundle_exported",
+            &serde_json::json!({ "device": device_id, "index": index }),
+        )?;
+        Ok(DeviceBundle {
+            format: BUNDLE_FORMAT.into(),
+            device_id: device_id.into(),
+            public_key: hex::encode(public),
+            kdf: BundleKdf {
+                algorithm: "argon2id".into(),
+                m_cost_kib: BUNDLE_M_COST_KIB,
+                t_cost: BUNDLE_T_COST,
+                p_cost: 1,
+                salt: hex::encode(salt),
+            },
+            aead: "chacha20-poly1305".into(),
+            nonce: hex::encode(nonce),
+            sealed_secret_key: hex::encode(&*in_out),
+            trust_anchor: anchor,
+        })
+    }
+}
+
+const BUNDLE_M_COST_KIB: u32 = 19 * 1024;
+const BUNDLE_T_COST: u32 = 2;
+
+/// A device's provisioning bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeviceBundle {
+    /// `citywallet-device-bundle/1`.
+    pub format: String,
+    /// Device id on the chain.
+    pub device_id: String,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    /// How the sealing key comes from the device passphrase.
+    pub kdf: BundleKdf,
+    /// `chacha20-poly1305`.
+    pub aead: String,
+    /// 12-byte nonce, hex.
+    pub nonce: String,
+    /// The 32-byte secret key sealed, with its 16-byte tag, hex.
+    pub sealed_secret_key: String,
+    /// The chain's trust anchor and nodes.
+    pub trust_anchor: serde_json::Value,
+}
+
+/// Argon2id parameters of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BundleKdf {
+    /// `argon2id`.
+    pub algorithm: String,
+    /// Memory, KiB.
+    pub m_cost_kib: u32,
+    /// Passes.
+    pub t_cost: u32,
+    /// Lanes.
+    pub p_cost: u32,
+    /// 16-byte salt, hex.
+    pub salt: String,
+}
+
+impl DeviceBundle {
+    /// What the device does: unseal its secret key with the device passphrase. A wrong
+    /// passphrase or any changed byte is refused.
+    pub fn open(&self, device_passphrase: &Passphrase) -> Result<Zeroizing<[u8; 32]>> {
+        if self.format != BUNDLE_FORMAT || self.aead != "chacha20-poly1305" {
+            return Err(invalid("not a CityWallet device bundle"));
+        }
+        let salt: [u8; 16] = decode_array(&self.kdf.salt)?;
+        let nonce: [u8; 12] = decode_array(&self.nonce)?;
+        let public: [u8; 32] = decode_array(&self.public_key)?;
+        if self.kdf.m_cost_kib != BUNDLE_M_COST_KIB || self.kdf.t_cost != BUNDLE_T_COST {
+            return Err(invalid("unsupported bundle parameters"));
+        }
+        let opening = bundle_key(device_passphrase, &salt)?;
+        let mut sealed =
+            Zeroizing::new(hex::decode(&self.sealed_secret_key).map_err(|_| invalid("bad hex"))?);
+        let plain = opening
+            .open_in_place(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad(&self.device_id, &public)),
+                &mut sealed,
+            )
+            .map_err(|_| Error::WrongPassphrase)?;
+        let secret: [u8; 32] = (&*plain)
+            .try_into()
+            .map_err(|_| invalid("the sealed key is not 32 bytes"))?;
+        let secret = Zeroizing::new(secret);
+        let derived = ed25519_dalek::SigningKey::from_bytes(&secret);
+        if derived.verifying_key().to_bytes() != public {
+            return Err(invalid("the sealed key does not match the public key"));
+        }
+        Ok(secret)
+    }
+}
+
+fn decode_array<const N: usize>(h: &str) -> Result<[u8; N]> {
+    hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(invalid("a bundle field has the wrong length"))
+}
+
+fn aad(device_id: &str, public: &[u8; 32]) -> Vec<u8> {
+    let mut a = b"citywallet device bundle v1\0".to_vec();
+    a.extend_from_slice(device_id.as_bytes());
+    a.push(0);
+    a.extend_from_slice(public);
+    a
+}
+
+fn bundle_key(passphrase: &Passphrase, salt: &[u8; 16]) -> Result<aead::LessSafeKey> {
+    let params = Params::new(BUNDLE_M_COST_KIB, BUNDLE_T_COST, 1, Some(32))
+        .map_err(|_| Error::Derivation)?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, &mut *key)
+        .map_err(|_| Error::Derivation)?;
+    let unbound =
+        aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &*key).map_err(|_| Error::Derivation)?;
+    Ok(aead::LessSafeKey::new(unbound))
+}
+
+fn fill(buf: &mut [u8]) -> Result<()> {
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf).map_err(|_| Error::Rng)
+}
+
+fn write_new_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(Error::io(path))?;
+    f.write_all(bytes).map_err(Error::io(path))?;
+    f.sync_all().map_err(Error::io(path))
+}

@@ -1,0 +1,129 @@
+//! Files that leave the vault: the encrypted export and the device provisioning bundle.
+
+use citywallet_core::Error;
+use citywallet_core::keys::{KeyPath, RecoveryPhrase};
+use citywallet_core::vault::{DeviceBundle, KdfParams, Passphrase, Vault};
+
+const TEST_KDF: KdfParams = KdfParams {
+    m_cost_kib: 256,
+    t_cost: 1,
+    p_cost: 1,
+};
+const PASS: &str = "correct horse battery";
+
+fn vault(dir: &std::path::Path) -> Vault {
+    Vault::create(
+        &dir.join("vault.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &RecoveryPhrase::generate().expect("rng"),
+        "",
+    )
+    .expect("create")
+}
+
+#[test]
+fn an_export_restores_the_same_wallet_and_only_with_its_passphrase() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut v = vault(dir.path());
+    v.new_device(Some("sensor")).expect("device");
+    let did = v.identity().expect("id").did;
+    let export = dir.path().join("backup.cwexport");
+    v.export_to(&export).expect("export");
+    assert!(
+        matches!(v.export_to(&export), Err(Error::Io { .. })),
+        "never overwritten"
+    );
+    let bytes = std::fs::read(&export).expect("read");
+    assert!(
+        !bytes.windows(15).any(|w| w == b"SQLite format 3"),
+        "encrypted"
+    );
+
+    let restored = dir.path().join("restored/vault.db");
+    let err = Vault::import_from(&export, &restored, &"wrong passphrase".into())
+        .expect_err("wrong passphrase");
+    assert!(matches!(err, Error::WrongPassphrase), "{err:?}");
+    assert!(!restored.exists(), "a failed import leaves nothing");
+    let r = Vault::import_from(&export, &restored, &PASS.into()).expect("import");
+    assert_eq!(r.identity().expect("id").did, did);
+    assert_eq!(r.devices().expect("devices").len(), 1);
+
+    std::fs::write(dir.path().join("junk"), b"{\"format\":\"nope\"}").expect("write");
+    let err = Vault::import_from(
+        &dir.path().join("junk"),
+        &dir.path().join("other.db"),
+        &PASS.into(),
+    )
+    .expect_err("junk");
+    assert!(matches!(err, Error::InvalidExport), "{err:?}");
+}
+
+#[test]
+fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut v = vault(dir.path());
+    let d = v.new_device(None).expect("device");
+    let anchor = serde_json::json!({ "chainId": "c", "height": 5, "hash": "AB" });
+    let device_pass = Passphrase::from("device pass 123");
+    assert!(matches!(
+        v.device_bundle(d.index, "aq-1", &"short".into(), anchor.clone()),
+        Err(Error::WeakPassphrase { .. })
+    ));
+    let bundle = v
+        .device_bundle(d.index, "aq-1", &device_pass, anchor)
+        .expect("bundle");
+    assert_eq!(bundle.public_key, d.public_key_hex);
+    let json = serde_json::to_string(&bundle).expect("json");
+    let back: DeviceBundle = serde_json::from_str(&json).expect("parse");
+    let secret = back.open(&device_pass).expect("open");
+    let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    assert_eq!(
+        hex::encode(key.verifying_key().to_bytes()),
+        d.public_key_hex
+    );
+    let same = v
+        .key_pair(KeyPath::device(u64::from(d.index)).expect("path"))
+        .expect("key");
+    assert_eq!(same.public().to_hex(), d.public_key_hex);
+
+    assert!(matches!(
+        back.open(&"wrong device pass".into()),
+        Err(Error::WrongPassphrase)
+    ));
+    let mut renamed = back.clone();
+    renamed.device_id = "aq-2".into();
+    assert!(renamed.open(&device_pass).is_err(), "the id is bound");
+    let mut flipped = back;
+    let mut sealed = hex::decode(&flipped.sealed_secret_key).expect("hex");
+    sealed[3] ^= 1;
+    flipped.sealed_secret_key = hex::encode(sealed);
+    assert!(flipped.open(&device_pass).is_err(), "tampering is caught");
+}
+
+#[test]
+fn onboarding_word_checks_pass_only_for_the_right_words() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let phrase = RecoveryPhrase::generate().expect("rng");
+    let v = Vault::create(
+        &dir.path().join("v.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &phrase,
+        "",
+    )
+    .expect("create");
+    let text = phrase.phrase();
+    let words: Vec<&str> = text.split(' ').collect();
+    v.confirm_phrase_words(&[(3, words[2]), (17, words[16])])
+        .expect("right words");
+    assert!(matches!(
+        v.confirm_phrase_words(&[(3, words[3])]),
+        Err(Error::PhraseMismatch)
+    ));
+    assert!(matches!(
+        v.confirm_phrase_words(&[(25, "abandon")]),
+        Err(Error::PhraseMismatch)
+    ));
+    assert!(v.confirm_phrase_words(&[]).is_err());
+}
