@@ -627,6 +627,75 @@ impl Session<'_> {
         )
     }
 
+    /// As the city admin (`admin` proven to be one), give `key` a role; the effect is the
+    /// role proven on chain. Used to enrol officers and technicians (on the devnet, by its
+    /// demo admin).
+    pub fn register_role(
+        &mut self,
+        admin: &Signer<'_>,
+        role: Role,
+        key: [u8; 32],
+    ) -> Result<Receipt> {
+        let at = self.sync(&mut |_| {})?;
+        if self.read(&at, &keys::admin(&admin.public))?.value.is_none() {
+            return Err(Precondition::MissingRole("admin").into());
+        }
+        if self.has_role(&at, role, &key)? {
+            return Err(Precondition::AlreadyExists {
+                kind: "role",
+                id: format!("{}/{}", role.as_str(), hex::encode(key)),
+            }
+            .into());
+        }
+        let subject = hex::encode(key);
+        self.submit(
+            &at,
+            admin,
+            Action::RegisterRole { role, key },
+            &subject,
+            keys::role(role, &key),
+            &|r| Ok(r.value.is_some()),
+        )
+    }
+
+    /// The report ids on chain (proven `index/reports`) with each report's proven record,
+    /// newest first; only those waiting for review with `pending`.
+    pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
+        let at = self.sync(&mut |_| {})?;
+        let ids: Vec<String> = self
+            .read(&at, &keys::report_index())?
+            .decode()?
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for id in ids.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(r) = self.report(&at, id)? {
+                if !pending || r.status == ReportStatus::Submitted {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every registered organisation, proven (`index/orgs`, then each record).
+    pub fn organisations(&mut self) -> Result<Vec<OrgRecord>> {
+        let at = self.sync(&mut |_| {})?;
+        let ids: Vec<String> = self
+            .read(&at, &keys::org_index())?
+            .decode()?
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for id in &ids {
+            if let Some(o) = self.org(&at, id)? {
+                out.push(o);
+            }
+        }
+        Ok(out)
+    }
+
     /// Accept (with `reward` points) or reject a report, as an officer (role proven, report
     /// proven waiting).
     pub fn review_report(&mut self, id: &str, accept: bool, reward: u64) -> Result<Receipt> {

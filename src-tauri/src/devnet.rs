@@ -1,0 +1,85 @@
+//! The embedded devnet: when no city node is configured, the app runs the city node's devnet
+//! itself (in this process, on loopback) and talks to it over JSON-RPC like to any node, so
+//! the light client verifies it exactly as it would a real network. Its state lives in the
+//! app's data directory and continues across restarts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use citywallet_node::devnet::{Devnet, DevnetConfig, resolve_seed};
+
+/// Where the embedded devnet serves.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    /// Primary RPC URL.
+    pub primary: String,
+    /// Witness RPC URL (the same chain on a second address).
+    pub witness: String,
+    /// Its data directory (demo issuer and admin keys).
+    pub data: PathBuf,
+}
+
+/// Milliseconds between blocks.
+const BLOCK_MS: u64 = 1000;
+
+async fn bind(devnet: Devnet, preferred: u16) -> Result<SocketAddr, String> {
+    let first = citywallet_node::rpc::serve(
+        devnet.clone(),
+        SocketAddr::from(([127, 0, 0, 1], preferred)),
+    )
+    .await;
+    let (addr, _) = match first {
+        Ok(ok) => ok,
+        // The port is taken (another devnet?): any free one.
+        Err(_) => citywallet_node::rpc::serve(devnet, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(|e| format!("serving the devnet: {e}"))?,
+    };
+    Ok(addr)
+}
+
+/// Start (or continue) the devnet in `data_dir/devnet`.
+pub fn start(data_dir: &Path) -> Result<Embedded, String> {
+    let dir = data_dir.join("devnet");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut config = DevnetConfig {
+        chain_id: "citywallet-devnet".into(),
+        validators: 4,
+        seed: None,
+        data: dir.clone(),
+    };
+    let devnet = if Devnet::exists(&config) {
+        Devnet::open(&config).map_err(|e| e.to_string())?
+    } else {
+        config.seed = Some(resolve_seed(&config).map_err(|e| e.to_string())?);
+        let (d, _) = Devnet::create(&config).map_err(|e| e.to_string())?;
+        d.produce_block().map_err(|e| e.to_string())?;
+        d
+    };
+    devnet.produce_block().map_err(|e| e.to_string())?;
+    let (primary, witness) = tauri::async_runtime::block_on(async {
+        let p = bind(devnet.clone(), 26657).await?;
+        let w = bind(devnet.clone(), 26658).await?;
+        Ok::<_, String>((p, w))
+    })?;
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(BLOCK_MS));
+        loop {
+            tick.tick().await;
+            let d = devnet.clone();
+            if tauri::async_runtime::spawn_blocking(move || d.produce_block())
+                .await
+                .map(|r| r.is_err())
+                .unwrap_or(true)
+            {
+                break;
+            }
+        }
+    });
+    Ok(Embedded {
+        primary: format!("http://{primary}"),
+        witness: format!("http://{witness}"),
+        data: dir,
+    })
+}

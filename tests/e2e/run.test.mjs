@@ -1,0 +1,359 @@
+// End-to-end: the real CityWallet app in a real window under Xvfb, driven over WebDriver
+// (tauri-driver in front of WebKitWebDriver) with WebdriverIO, against a devnet this test
+// starts on free loopback ports. Elements are found by their labels and roles, as a person
+// would. Screenshots of each main screen go to $E2E_SCREENSHOTS (default target/e2e).
+//
+// Needs: the app and node binaries built (cargo xtask e2e does it), tauri-driver,
+// WebKitWebDriver (webkit2gtk-driver) and Xvfb.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target');
+const appBin = path.join(target, 'debug', 'citywallet-app');
+const nodeBin = path.join(target, 'debug', 'citywallet-node');
+const shots = process.env.E2E_SCREENSHOTS ?? path.join(target, 'e2e');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'citywallet-e2e-'));
+const PASS = 'tram lantern harbour 42';
+const procs = [];
+const SIZES = { desktop: [1280, 860], phone: [390, 844] };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what, f, ms = 60_000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+function start(cmd, args, env = {}) {
+  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = fs.createWriteStream(path.join(tmp, `${path.basename(cmd)}-${procs.length}.log`));
+  p.stdout.pipe(log);
+  p.stderr.pipe(log);
+  procs.push(p);
+  return p;
+}
+
+let display;
+let nodes;
+let devnetData;
+
+before(async () => {
+  for (const bin of [appBin, nodeBin]) assert.ok(fs.existsSync(bin), `${bin} is built`);
+  fs.mkdirSync(shots, { recursive: true });
+  display = process.env.E2E_DISPLAY;
+  if (!display) {
+    const n = 90 + Math.floor(Math.random() * 400);
+    display = `:${n}`;
+    start('Xvfb', [display, '-screen', '0', '1280x900x24', '-nolisten', 'tcp']);
+    await until('Xvfb', () => fs.existsSync(`/tmp/.X11-unix/X${n}`));
+  }
+  const [rpc, witness] = [await freePort(), await freePort()];
+  devnetData = path.join(tmp, 'devnet');
+  start(nodeBin, ['devnet', '--validators', '4', '--block-time', '300',
+    '--rpc', `127.0.0.1:${rpc}`, '--witness-rpc', `127.0.0.1:${witness}`, '--data', devnetData]);
+  nodes = `http://127.0.0.1:${rpc},http://127.0.0.1:${witness}`;
+  await until('the devnet', async () => {
+    const r = await fetch(`http://127.0.0.1:${witness}/status`);
+    const h = Number((await r.json()).result.sync_info.latest_block_height);
+    return h >= 2;
+  });
+});
+
+after(() => {
+  for (const p of procs.reverse()) p.kill('SIGTERM');
+});
+
+/// A new app (its own data directory) behind its own tauri-driver, at `size`.
+async function app(name, size = 'desktop') {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    DISPLAY: display,
+    CITYWALLET_NODES: nodes,
+    CITYWALLET_DEVNET_DATA: devnetData,
+  });
+  await until('tauri-driver', () => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+    s.on('error', () => resolve(false));
+  }));
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port,
+    logLevel: 'error',
+    connectionRetryTimeout: 60_000,
+    capabilities: {
+      'tauri:options': { application: appBin, args: ['--data-dir', path.join(tmp, `app-${name}`)] },
+    },
+  });
+  const [w, h] = SIZES[size];
+  await browser.setWindowSize(w, h).catch(() => {});
+  const ui = helpers(browser, size);
+  ui.close = async () => {
+    await browser.deleteSession().catch(() => {});
+    driver.kill('SIGTERM');
+  };
+  return ui;
+}
+
+function helpers(browser, size) {
+  const byLabel = (label) => browser.$(`//label[normalize-space()=${JSON.stringify(label)}]`)
+    .getAttribute('for').then((id) => browser.$(`#${id}`));
+  const ui = {
+    browser,
+    async button(text) {
+      const b = browser.$(`//button[normalize-space()=${JSON.stringify(text)} or @aria-label=${JSON.stringify(text)}]`);
+      await b.waitForEnabled({ timeout: 60_000 });
+      await b.click();
+    },
+    async fill(label, value) {
+      const el = await byLabel(label);
+      await el.waitForDisplayed({ timeout: 30_000 });
+      await el.setValue(value);
+    },
+    async select(label, value) {
+      const el = await byLabel(label);
+      await el.selectByAttribute('value', value);
+    },
+    async check(label) {
+      const el = browser.$(`//label[contains(@class,'check')][normalize-space()=${JSON.stringify(label)}]/input`);
+      if (!(await el.isSelected())) await el.click();
+    },
+    async value(label) {
+      const el = await byLabel(label);
+      await until(`text in ${label}`, async () => (await el.getValue()).length > 0);
+      return el.getValue();
+    },
+    async text(selector, ms = 90_000) {
+      const el = browser.$(selector);
+      await el.waitForDisplayed({ timeout: ms });
+      return el.getText();
+    },
+    async see(text, ms = 90_000) {
+      await browser.$(`//*[contains(normalize-space(), ${JSON.stringify(text)})]`).waitForExist({ timeout: ms });
+    },
+    async tab(name) {
+      await ui.button(name);
+    },
+    async shot(name) {
+      // The screenshot can lag the DOM; the caller has waited for what it shows.
+      await new Promise((r) => setTimeout(r, 400));
+      await browser.saveScreenshot(path.join(shots, `${size}-${name}.png`));
+    },
+    async file(label, filePath) {
+      const el = await byLabel(label);
+      await el.setValue(filePath);
+    },
+  };
+  return ui;
+}
+
+async function onboard(ui) {
+  await ui.see('Welcome to CityWallet');
+  await ui.shot('01-welcome');
+  await ui.button('Create a new wallet');
+  await ui.fill('New passphrase', PASS);
+  await ui.fill('Repeat the passphrase', PASS);
+  await ui.see('Strong');
+  await ui.shot('02-passphrase');
+  await ui.button('Create wallet');
+  const list = ui.browser.$('ol[aria-label="Recovery phrase"]');
+  await list.waitForDisplayed({ timeout: 60_000 });
+  const words = (await list.$$('li').map((li) => li.getText())).map((t) => t.replace(/^\d+\.\s*/, '').trim());
+  assert.equal(words.length, 24);
+  await ui.shot('03-recovery-phrase');
+  await ui.button('I have written them down');
+  const labels = await ui.browser.$$('//label[starts-with(normalize-space(), "Word ")]').map((l) => l.getText());
+  assert.equal(labels.length, 3);
+  for (const label of labels) {
+    const n = Number(label.replace('Word ', ''));
+    await ui.fill(label, words[n - 1]);
+  }
+  await ui.shot('04-confirm-words');
+  await ui.button('Confirm');
+  await ui.see('Your identity');
+  await ui.see('Verified height', 90_000);
+  await ui.text('[data-testid="did"]');
+  await ui.shot('05-identity');
+  return words;
+}
+
+test('onboarding, recovery, lock and a wrong passphrase', async () => {
+  const ui = await app('first');
+  let words;
+  try {
+    words = await onboard(ui);
+    const did = await ui.text('[data-testid="did"]');
+    await ui.button('Lock');
+    await ui.see('Unlock CityWallet');
+    await ui.fill('Passphrase', 'not the passphrase');
+    await ui.button('Unlock');
+    await ui.see('(wrong_passphrase)');
+    await ui.shot('06-wrong-passphrase');
+    await ui.fill('Passphrase', PASS);
+    await ui.button('Unlock');
+    await ui.see('Your identity');
+    assert.equal(await ui.text('[data-testid="did"]'), did);
+    // Recovery in a second app: the same phrase gives the same identity.
+    const second = await app('recovered');
+    try {
+      await second.see('Welcome to CityWallet');
+      await second.button('Recover from a recovery phrase');
+      await second.fill('Recovery phrase (12 to 24 words)', words.join(' '));
+      await second.fill('New passphrase', PASS);
+      await second.fill('Repeat the passphrase', PASS);
+      await second.button('Recover wallet');
+      await second.see('Your identity');
+      assert.equal(await second.text('[data-testid="did"]'), did);
+      await second.shot('07-recovered');
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await ui.close();
+  }
+});
+
+async function presentAndVerify(ui) {
+  await ui.tab('Credentials');
+  await ui.select('Demo credential type', 'credit');
+  await ui.button('Request demo credential');
+  await ui.see('Show Credit score from city-credit-bureau');
+  await ui.select('Demo credential type', 'officer');
+  await ui.button('Request demo credential');
+  await ui.tab('Officer');
+  await ui.shot('08-credentials');
+  await ui.button('New challenge');
+  const challenge = await ui.value('Challenge as text');
+  await ui.shot('09-officer-challenge');
+  await ui.tab('Present');
+  await ui.select('Credential', await ui.browser.$('#present-credential option').getAttribute('value'));
+  await ui.check('tier');
+  await ui.fill("Officer's challenge (scan or paste)", challenge);
+  await ui.button('Create presentation');
+  const presentation = await ui.value('Presentation as text', 30_000).catch(async () =>
+    ui.browser.$('#presentation-text').getValue());
+  await ui.browser.$('img[alt="QR code of the presentation"]').waitForDisplayed({ timeout: 30_000 });
+  await ui.shot('10-presentation-qr');
+  await ui.tab('Officer');
+  await ui.fill('Presentation (scan or paste)', presentation);
+  await ui.button('Verify');
+  const verdict = await ui.text('[data-testid="verdict"]');
+  assert.match(verdict, /Valid/);
+  assert.match(verdict, /Credit score credential from City Credit Bureau/);
+  assert.match(verdict, /tier\s*A/);
+  await ui.shot('11-verdict-valid');
+  // A tampered presentation: one character of the proof changed.
+  const i = Math.floor(presentation.length / 2);
+  const swapped = presentation[i] === 'A' ? 'B' : 'A';
+  await ui.fill('Presentation (scan or paste)', presentation.slice(0, i) + swapped + presentation.slice(i + 1));
+  await ui.button('Verify');
+  const refused = await ui.text('[data-testid="verdict-refused"]');
+  assert.match(refused, /\((proof_invalid|holder_binding_invalid|presentation_malformed)\)/);
+  await ui.shot('12-verdict-tampered');
+}
+
+test('a citizen presents a credential, an officer verifies it, a tampered one is refused', async () => {
+  const ui = await app('present');
+  try {
+    await onboard(ui);
+    await presentAndVerify(ui);
+  } finally {
+    await ui.close();
+  }
+});
+
+test('a report and a grant with verified receipts', async () => {
+  const ui = await app('report');
+  try {
+    await onboard(ui);
+    await ui.tab('Reports');
+    await ui.select('Category', 'pothole');
+    await ui.fill('Location cell', 'cell-8a2b');
+    await ui.fill('Description', 'Deep pothole by the school gate');
+    const evidence = path.join(tmp, 'photo.jpg');
+    fs.writeFileSync(evidence, 'not really a photo');
+    await ui.file('Evidence file (hashed on this device, never uploaded)', evidence);
+    await ui.see('Evidence SHA-256');
+    await ui.button('Submit report');
+    const receipt = await ui.text('[data-testid="receipt"]');
+    assert.match(receipt, /submit_report of report-[0-9a-f]+ is proven on chain at height \d+/);
+    await ui.see('Submitted');
+    await ui.shot('13-report-receipt');
+    await ui.tab('Data access');
+    await ui.select('Organisation', 'health-research');
+    await ui.check('Health');
+    await ui.fill('Purpose', 'asthma study');
+    await ui.button('Grant access');
+    const g = await ui.text('[data-testid="receipt"]');
+    assert.match(g, /grant_access of grant-[0-9a-f]+ is proven on chain/);
+    await ui.see('City Health Research Institute');
+    await ui.shot('14-grant-receipt');
+    await ui.tab('Activity');
+    await ui.see('Report filed');
+    await ui.see('Access granted');
+    await ui.shot('15-activity');
+  } finally {
+    await ui.close();
+  }
+});
+
+test('a technician provisions two devices from a CSV', async () => {
+  const ui = await app('technician');
+  try {
+    await onboard(ui);
+    await ui.tab('Credentials');
+    await ui.select('Demo credential type', 'technician');
+    await ui.button('Request demo credential');
+    await ui.tab('Technician');
+    const csv = path.join(tmp, 'devices.csv');
+    fs.writeFileSync(csv, 'id,kind,location,department\naq-e2e-1,air-quality-sensor,cell-8a2b,environment\ntc-e2e-2,traffic-counter,cell-77,transport\n');
+    await ui.file('CSV file', csv);
+    await ui.button('Provision from CSV');
+    const table = ui.browser.$('[data-testid="csv-results"]');
+    await until('both rows', async () => (await table.$$('tr.ok').length) === 2, 120_000);
+    const text = await table.getText();
+    assert.match(text, /aq-e2e-1\s+Registered, proven at height \d+/);
+    assert.match(text, /tc-e2e-2\s+Registered, proven at height \d+/);
+    await ui.see('traffic-counter');
+    await ui.shot('16-technician-csv');
+  } finally {
+    await ui.close();
+  }
+});
+
+test('phone size: onboarding and the officer check at 390x844', async () => {
+  const ui = await app('phone', 'phone');
+  try {
+    await onboard(ui);
+    await presentAndVerify(ui);
+  } finally {
+    await ui.close();
+  }
+});

@@ -1,0 +1,108 @@
+// Typed calls to the Rust side. Every command's input and output type is generated from Rust
+// (./bindings, by ts-rs); errors arrive as a tagged AppError.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AppError } from './bindings/AppError';
+import type { AppStatus } from './bindings/AppStatus';
+import type { Strength } from './bindings/Strength';
+import type { Words } from './bindings/Words';
+import type { WordCheck } from './bindings/WordCheck';
+import type { Identity } from './bindings/Identity';
+import type { CredentialItem } from './bindings/CredentialItem';
+import type { CredentialDetail } from './bindings/CredentialDetail';
+import type { PresentationOut } from './bindings/PresentationOut';
+import type { ChallengeOut } from './bindings/ChallengeOut';
+import type { VerdictOut } from './bindings/VerdictOut';
+import type { ChainStatus } from './bindings/ChainStatus';
+import type { SyncProgress } from './bindings/SyncProgress';
+import type { ReportIn } from './bindings/ReportIn';
+import type { ReportsOut } from './bindings/ReportsOut';
+import type { ReceiptOut } from './bindings/ReceiptOut';
+import type { OrgItem } from './bindings/OrgItem';
+import type { GrantIn } from './bindings/GrantIn';
+import type { GrantItem } from './bindings/GrantItem';
+import type { ActivityItem } from './bindings/ActivityItem';
+import type { ChainReportItem } from './bindings/ChainReportItem';
+import type { DeviceIn } from './bindings/DeviceIn';
+import type { DeviceItem } from './bindings/DeviceItem';
+import type { ProvisionRow } from './bindings/ProvisionRow';
+import type { ProvisionProgress } from './bindings/ProvisionProgress';
+
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+export function asAppError(e: unknown): AppError {
+  return isAppError(e) ? e : { code: 'internal', message: String(e), retryAfterSecs: null };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const api = {
+  status: () => call<AppStatus>('app_status'),
+  strength: (passphrase: string) => call<Strength>('passphrase_strength', { passphrase }),
+  create: (passphrase: string) => call<void>('create_wallet', { passphrase }),
+  recover: (phrase: string, passphrase: string) => call<void>('recover_wallet', { phrase, passphrase }),
+  unlock: (passphrase: string) => call<void>('unlock', { passphrase }),
+  lock: () => call<void>('lock'),
+  changePassphrase: (current: string, next: string) =>
+    call<void>('change_passphrase', { current, new: next }),
+  revealWords: (passphrase: string) => call<Words>('reveal_words', { passphrase }),
+  confirmWords: (checks: WordCheck[]) => call<void>('confirm_words', { checks }),
+  setAutoLock: (minutes: number) => call<void>('set_auto_lock', { minutes }),
+  identity: () => call<Identity>('identity'),
+  credentials: () => call<CredentialItem[]>('credentials'),
+  credential: (id: string) => call<CredentialDetail>('credential', { id }),
+  demoCredential: (kind: string) => call<CredentialItem>('request_demo_credential', { kind }),
+  present: (credentialId: string, disclose: string[], challenge: string) =>
+    call<PresentationOut>('present', { credentialId, disclose, challenge }),
+  newChallenge: () => call<ChallengeOut>('new_challenge'),
+  verify: (presentation: string, challenge: string, offline: boolean) =>
+    call<VerdictOut>('verify_presentation', { presentation, challenge, offline }),
+  sync: () => call<ChainStatus>('sync_chain'),
+  chainStatus: () => call<ChainStatus>('chain_status'),
+  reanchor: () => call<ChainStatus>('reanchor'),
+  submitReport: (report: ReportIn) => call<ReceiptOut>('submit_report', { report }),
+  reports: () => call<ReportsOut>('reports'),
+  receipt: (subject: string) => call<ReceiptOut>('receipt', { subject }),
+  organisations: () => call<OrgItem[]>('organisations'),
+  createGrant: (grant: GrantIn) => call<ReceiptOut>('create_grant', { grant }),
+  revokeGrant: (id: string) => call<ReceiptOut>('revoke_grant', { id }),
+  grants: () => call<GrantItem[]>('grants'),
+  activity: () => call<ActivityItem[]>('activity'),
+  exportVault: () => call<string>('export_vault'),
+  importVault: (path: string, passphrase: string) => call<void>('import_vault', { path, passphrase }),
+  pendingReports: () => call<ChainReportItem[]>('pending_reports'),
+  reviewReport: (id: string, accept: boolean, reward: number) =>
+    call<ReceiptOut>('review_report', { id, accept, reward }),
+  provision: (device: DeviceIn) => call<DeviceItem>('provision_device', { device }),
+  provisionCsv: (csv: string) => call<ProvisionRow[]>('provision_csv', { csv }),
+  devices: () => call<DeviceItem[]>('devices'),
+  revokeDevice: (id: string) => call<ReceiptOut>('revoke_device', { id }),
+  exportBundle: (deviceId: string, devicePassphrase: string) =>
+    call<string>('export_bundle', { deviceId, devicePassphrase }),
+};
+
+export const events = {
+  syncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>('sync-progress', (e) => f(e.payload)),
+  provisionProgress: (f: (p: ProvisionProgress) => void): Promise<UnlistenFn> =>
+    listen<ProvisionProgress>('provision-progress', (e) => f(e.payload)),
+  locked: (f: () => void): Promise<UnlistenFn> => listen('locked', () => f()),
+};
+
+/// SHA-256 of a file, computed here: the file itself never leaves the device.
+export async function sha256Hex(file: File): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function svgDataUrl(svg: string): string {
+  return 'data:image/svg+xml;base64,' + btoa(svg);
+}

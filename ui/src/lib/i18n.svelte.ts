@@ -1,0 +1,35 @@
+// Strings live in ../locales/*.json; English and Simplified Chinese, switchable at run time.
+import en from '../locales/en.json';
+import zh from '../locales/zh-CN.json';
+import type { AppError } from './bindings/AppError';
+
+type Dict = Record<string, string>;
+const dicts: Record<string, Dict> = { en, 'zh-CN': zh };
+export const locales = [
+  { id: 'en', name: 'English' },
+  { id: 'zh-CN', name: '简体中文' },
+];
+
+const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('locale') : null;
+export const i18n = $state({ locale: saved && dicts[saved] ? saved : 'en' });
+
+export function setLocale(id: string) {
+  if (!dicts[id]) return;
+  i18n.locale = id;
+  localStorage.setItem('locale', id);
+  document.documentElement.lang = id;
+}
+
+export function t(key: string, params: Record<string, string | number> = {}): string {
+  const text = dicts[i18n.locale][key] ?? en[key as keyof typeof en] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
+}
+
+/// A human sentence for an error, with its code.
+export function errorText(e: AppError): string {
+  const key = `error.${e.code}`;
+  const known = dicts[i18n.locale][key] ?? (en as Dict)[key];
+  let text = known ?? e.message;
+  if (e.retryAfterSecs !== null && e.retryAfterSecs !== undefined) text = text.replace('{secs}', String(e.retryAfterSecs));
+  return `${text} (${e.code})`;
+}
