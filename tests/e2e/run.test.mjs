@@ -180,7 +180,7 @@ async function onboard(ui) {
   await ui.button('Create a new wallet');
   await ui.fill('New passphrase', PASS);
   await ui.fill('Repeat the passphrase', PASS);
-  await ui.see('Strong');
+  await until('the strength meter', async () => Number(await ui.browser.$('#meter').getAttribute('value')) >= 3);
   await ui.shot('02-passphrase');
   await ui.button('Create wallet');
   const list = ui.browser.$('ol[aria-label="Recovery phrase"]');
@@ -244,7 +244,7 @@ async function presentAndVerify(ui) {
   await ui.tab('Credentials');
   await ui.select('Demo credential type', 'credit');
   await ui.button('Request demo credential');
-  await ui.see('Show Credit score from city-credit-bureau');
+  await ui.see('Credit score');
   await ui.select('Demo credential type', 'officer');
   await ui.button('Request demo credential');
   await ui.tab('Officer');
@@ -253,7 +253,8 @@ async function presentAndVerify(ui) {
   const challenge = await ui.value('Challenge as text');
   await ui.shot('09-officer-challenge');
   await ui.tab('Present');
-  await ui.select('Credential', await ui.browser.$('#present-credential option').getAttribute('value'));
+  const credit = ui.browser.$('//select[@id="present-credential"]/option[starts-with(normalize-space(), "Credit score")]');
+  await ui.select('Credential', await credit.getAttribute('value'));
   await ui.check('tier');
   await ui.fill("Officer's challenge (scan or paste)", challenge);
   await ui.button('Create presentation');
@@ -339,8 +340,8 @@ test('a technician provisions two devices from a CSV', async () => {
     const table = ui.browser.$('[data-testid="csv-results"]');
     await until('both rows', async () => (await table.$$('tr.ok').length) === 2, 120_000);
     const text = await table.getText();
-    assert.match(text, /aq-e2e-1\s+Registered, proven at height \d+/);
-    assert.match(text, /tc-e2e-2\s+Registered, proven at height \d+/);
+    assert.match(text, /aq-e2e-1\s*Registered, proven at height \d+/);
+    assert.match(text, /tc-e2e-2\s*Registered, proven at height \d+/);
     await ui.see('traffic-counter');
     await ui.shot('16-technician-csv');
   } finally {
