@@ -34,11 +34,20 @@ for c in rustfmt clippy; do
   fi
 done
 
-# The independent BBS implementation for tests/interop, pinned by its lock file.
+# npm packages, each pinned by its lock file: the independent BBS implementation
+# (tests/interop), the web UI's build tools (ui), WebdriverIO for the end-to-end tests.
 root="$(cd "$(dirname "$0")/.." && pwd)"
-interop="$root/tests/interop"
-if [ ! -d "$interop/node_modules/@digitalbazaar/bbs-signatures" ] \
-   || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
-  echo "setup: installing the interop test packages"
-  npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error
+for dir in tests/interop ui tests/e2e; do
+  d="$root/$dir"
+  if [ ! -f "$d/node_modules/.package-lock.json" ] \
+     || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the npm packages of $dir"
+    npm ci --prefix "$d" --no-audit --no-fund --loglevel=error
+  fi
+done
+
+# tauri-driver puts WebKitWebDriver behind the WebDriver protocol for the end-to-end tests.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver"
+  env -u CARGO_TARGET_DIR cargo install tauri-driver --version '^2' --locked --quiet
 fi

@@ -38,6 +38,18 @@ fn secret(s: String) -> Passphrase {
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>) -> AppResult<AppStatus> {
+    // The UI asks for the status as its first screen mounts: the cold-start figure.
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| {
+        if std::env::var_os("CITYWALLET_STARTUP_LOG").is_some() {
+            if let Some(t) = crate::STARTED.get() {
+                eprintln!(
+                    "citywallet-app: first screen after {} ms",
+                    t.elapsed().as_millis()
+                );
+            }
+        }
+    });
     run(&state, Service::status).await
 }
 

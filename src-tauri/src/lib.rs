@@ -50,9 +50,13 @@ fn network(data_dir: &std::path::Path) -> Result<Network, String> {
     })
 }
 
+/// When the process started, for the startup figure (`CITYWALLET_STARTUP_LOG=1`).
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Start the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     tauri::Builder::default()
         .setup(|app| {
             // `--data-dir PATH`, else `CITYWALLET_DATA_DIR`, else the platform's app data

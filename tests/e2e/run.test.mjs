@@ -94,7 +94,7 @@ after(() => {
 async function app(name, size = 'desktop') {
   const port = await freePort();
   const nativePort = await freePort();
-  const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+  const driver = start(process.env.TAURI_DRIVER ?? 'tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     DISPLAY: display,
     CITYWALLET_NODES: nodes,
     CITYWALLET_DEVNET_DATA: devnetData,

@@ -14,8 +14,12 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "ci" => ci(),
         "demo" => demo(),
+        "app" => app(),
+        "ui" => ui(),
+        "e2e" => e2e(),
         "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
-        _ => Err("usage: cargo xtask <ci|demo|bench>".into()),
+        "bench-app" => bench_app(),
+        _ => Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,7 +52,85 @@ fn run(cmd: &mut Command) -> Result {
     }
 }
 
+fn npm(dir: &str, args: &[&str]) -> Result {
+    eprintln!("$ npm --prefix {dir} {}", args.join(" "));
+    run(Command::new("npm")
+        .args(["--prefix", dir])
+        .args(args)
+        .current_dir(root()))
+}
+
+/// Build the web UI into `ui/dist` (the app embeds it at compile time).
+fn ui() -> Result {
+    npm("ui", &["run", "build", "--silent"])
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Build and start the desktop app (it runs its own devnet when no node is configured).
+fn app() -> Result {
+    ui()?;
+    cargo(&["build", "--locked", "-p", "citywallet-app"])?;
+    let bin = target_dir().join("debug").join("citywallet-app");
+    eprintln!("$ {}", bin.display());
+    run(&mut Command::new(bin))
+}
+
+/// The end-to-end suite: the real app under Xvfb, over WebDriver, against a devnet.
+fn e2e() -> Result {
+    ui()?;
+    cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "citywallet-app",
+        "-p",
+        "citywallet-node",
+    ])?;
+    npm("tests/e2e", &["test", "--silent"])
+}
+
+/// Cold start and memory of the app (a table).
+fn bench_app() -> Result {
+    ui()?;
+    cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "citywallet-app",
+        "-p",
+        "citywallet-node",
+    ])?;
+    run(Command::new("node")
+        .arg("tests/e2e/bench.mjs")
+        .current_dir(root()))
+}
+
+/// The TypeScript bindings in `ui/src/lib/bindings` must be what the Rust types generate
+/// (cargo test regenerates them).
+fn bindings_fresh() -> Result {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--", "ui/src/lib/bindings"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if out.stdout.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the TypeScript bindings are stale; commit what `cargo test -p citywallet-app` wrote:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        ))
+    }
+}
+
 fn ci() -> Result {
+    ui()?;
+    npm("ui", &["run", "check", "--silent"])?;
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",
@@ -60,7 +142,9 @@ fn ci() -> Result {
         "warnings",
     ])?;
     cargo(&["bench", "--locked", "--workspace", "--no-run"])?;
-    test_with_summary()
+    test_with_summary()?;
+    bindings_fresh()?;
+    e2e()
 }
 
 /// `cargo test` for the workspace, echoing its output, then one closing line with the totals
