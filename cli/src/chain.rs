@@ -10,7 +10,7 @@ use citywallet_core::credentials::Challenge;
 use citywallet_core::keys::KeyPath;
 use citywallet_core::vault::{NodeRole, Vault};
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
-use citywallet_light_client::client::LightClient;
+use citywallet_light_client::client::{LightClient, signed_power};
 use citywallet_light_client::officer::{self, OfficerVerdict};
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{SETTING_NAMES, Session, Settings};
@@ -224,26 +224,6 @@ fn synced(s: &mut Session<'_>, progress: bool) -> anyhow::Result<LightBlock> {
         eprintln!();
     }
     Ok(b)
-}
-
-fn signed_power(b: &LightBlock) -> (u64, u64) {
-    let signers: std::collections::HashSet<_> = b
-        .signed_header
-        .commit
-        .signatures
-        .iter()
-        .filter(|s| s.is_commit())
-        .filter_map(|s| s.validator_address())
-        .collect();
-    let total = b.validators.total_voting_power().value();
-    let signed = b
-        .validators
-        .validators()
-        .iter()
-        .filter(|v| signers.contains(&v.address))
-        .map(|v| v.power.value())
-        .sum();
-    (signed, total)
 }
 
 fn header_json(b: &LightBlock) -> serde_json::Value {

@@ -98,6 +98,26 @@ impl ProvenRead {
     }
 }
 
+/// The voting power that signed `b`'s commit, and its validator set's total power.
+pub fn signed_power(b: &LightBlock) -> (u64, u64) {
+    let signers: std::collections::HashSet<_> = b
+        .signed_header
+        .commit
+        .signatures
+        .iter()
+        .filter(|s| s.is_commit())
+        .filter_map(|s| s.validator_address())
+        .collect();
+    let signed = b
+        .validators
+        .validators()
+        .iter()
+        .filter(|v| signers.contains(&v.address))
+        .map(|v| v.power.value())
+        .sum();
+    (signed, b.validators.total_voting_power().value())
+}
+
 /// A primary, its witnesses and the rules.
 pub struct LightClient {
     primary: Box<dyn ChainNode>,

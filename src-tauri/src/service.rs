@@ -12,7 +12,7 @@ use citywallet_core::credentials::{
 use citywallet_core::keys::{KeyPath, RecoveryPhrase};
 use citywallet_core::vault::{KdfParams, NodeRole, Passphrase, Vault};
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
-use citywallet_light_client::client::LightClient;
+use citywallet_light_client::client::{LightClient, signed_power};
 use citywallet_light_client::officer;
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{Session, Settings};
@@ -61,25 +61,6 @@ const PRESENT_MAX_AGE_SECS: i64 = 300;
 
 fn now_secs() -> i64 {
     tendermint::Time::now().unix_timestamp()
-}
-
-fn signed_power(b: &LightBlock) -> (u64, u64) {
-    let signers: std::collections::HashSet<_> = b
-        .signed_header
-        .commit
-        .signatures
-        .iter()
-        .filter(|s| s.is_commit())
-        .filter_map(|s| s.validator_address())
-        .collect();
-    let signed = b
-        .validators
-        .validators()
-        .iter()
-        .filter(|v| signers.contains(&v.address))
-        .map(|v| v.power.value())
-        .sum();
-    (signed, b.validators.total_voting_power().value())
 }
 
 fn trusted_out(b: &LightBlock) -> TrustedOut {
