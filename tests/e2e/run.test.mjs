@@ -22,6 +22,8 @@ const nodeBin = path.join(target, 'debug', 'citywallet-node');
 const shots = process.env.E2E_SCREENSHOTS ?? path.join(target, 'e2e');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'citywallet-e2e-'));
 const PASS = 'tram lantern harbour 42';
+const cargoDriver = path.join(os.homedir(), '.cargo', 'bin', 'tauri-driver');
+const tauriDriver = process.env.TAURI_DRIVER ?? (fs.existsSync(cargoDriver) ? cargoDriver : 'tauri-driver');
 const procs = [];
 const SIZES = { desktop: [1280, 860], phone: [390, 844] };
 
@@ -94,7 +96,7 @@ after(() => {
 async function app(name, size = 'desktop') {
   const port = await freePort();
   const nativePort = await freePort();
-  const driver = start(process.env.TAURI_DRIVER ?? 'tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+  const driver = start(tauriDriver, ['--port', String(port), '--native-port', String(nativePort)], {
     DISPLAY: display,
     CITYWALLET_NODES: nodes,
     CITYWALLET_DEVNET_DATA: devnetData,
