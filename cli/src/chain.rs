@@ -202,16 +202,22 @@ fn session(vault: &mut Vault) -> anyhow::Result<Session<'_>> {
     Ok(Session::new(vault, client, settings))
 }
 
-/// Sync, anchoring at the genesis first when the wallet has no trust yet (said on stderr).
-fn synced(s: &mut Session<'_>, progress: bool) -> anyhow::Result<LightBlock> {
-    if s.trusted()?.is_none() {
-        let b = s.anchor_genesis(None)?;
+/// Anchor at the genesis when the wallet has no trust yet, and say so on stderr. Actions
+/// then sync by themselves.
+fn anchored(s: &mut Session<'_>) -> anyhow::Result<()> {
+    if let Some(b) = s.ensure_anchor()? {
         eprintln!(
             "no trust anchor yet: trusting the genesis of {} (block 1 {})",
             b.signed_header.header.chain_id,
             b.signed_header.header.hash()
         );
     }
+    Ok(())
+}
+
+/// Sync with a progress line, anchoring first when needed.
+fn synced(s: &mut Session<'_>, progress: bool) -> anyhow::Result<LightBlock> {
+    anchored(s)?;
     let start = s.trusted()?.map_or(0, |b| b.height().value());
     let mut bar = |h: u64| {
         if progress {
@@ -403,7 +409,7 @@ pub fn report(cmd: ReportCmd, vault_path: &Path, out: &Output) -> anyhow::Result
         } => {
             let evidence_sha256 = evidence.as_deref().map(sha256_file).transpose()?;
             let mut s = session(&mut vault)?;
-            synced(&mut s, false)?;
+            anchored(&mut s)?;
             let (id, r) = s.submit_report(&NewReport {
                 category: &category,
                 location: &location,
@@ -422,7 +428,7 @@ pub fn report(cmd: ReportCmd, vault_path: &Path, out: &Output) -> anyhow::Result
         }
         ReportCmd::List => {
             let mut s = session(&mut vault)?;
-            synced(&mut s, false)?;
+            anchored(&mut s)?;
             let (reports, points) = s.refresh_reports()?;
             let list: Vec<_> = reports
                 .iter()
@@ -491,7 +497,7 @@ pub fn grant(cmd: GrantCmd, vault_path: &Path, out: &Output) -> anyhow::Result<(
         } => {
             let expires_at = parse_expiry(&expires)?;
             let mut s = session(&mut vault)?;
-            synced(&mut s, false)?;
+            anchored(&mut s)?;
             let (id, r) = s.create_grant(&NewGrant {
                 org: &org,
                 categories: &categories,
@@ -509,7 +515,7 @@ pub fn grant(cmd: GrantCmd, vault_path: &Path, out: &Output) -> anyhow::Result<(
         }
         GrantCmd::Revoke { id } => {
             let mut s = session(&mut vault)?;
-            synced(&mut s, false)?;
+            anchored(&mut s)?;
             let r = s.revoke_grant(&id)?;
             out.show(&receipt_json(&r), || {
                 format!(
@@ -566,7 +572,7 @@ pub fn device_register(args: RegisterArgs, vault_path: &Path, out: &Output) -> a
         }
     };
     let mut s = session(&mut vault)?;
-    synced(&mut s, false)?;
+    anchored(&mut s)?;
     let r = s.register_device(&NewDevice {
         id: &args.id,
         public_key,
@@ -587,7 +593,7 @@ pub fn device_register(args: RegisterArgs, vault_path: &Path, out: &Output) -> a
 pub fn device_revoke(id: &str, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
     let mut vault = open(vault_path)?;
     let mut s = session(&mut vault)?;
-    synced(&mut s, false)?;
+    anchored(&mut s)?;
     let r = s.revoke_device(id)?;
     out.show(&receipt_json(&r), || {
         format!(
@@ -610,7 +616,7 @@ pub fn issuer_revoke(
     use ed25519_dalek::Signer as _;
     let mut vault = open(vault_path)?;
     let mut s = session(&mut vault)?;
-    synced(&mut s, false)?;
+    anchored(&mut s)?;
     let sign = |m: &[u8]| operator.sign(m).to_bytes();
     let signer = Signer {
         public: operator.verifying_key().to_bytes(),
@@ -645,7 +651,7 @@ pub fn verify_on_chain(
         )?
     } else {
         let mut s = session(&mut vault)?;
-        synced(&mut s, false)?;
+        anchored(&mut s)?;
         s.verify_presentation_online(&presentation, &challenge, args.max_age)?
     };
     out.show(

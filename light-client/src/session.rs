@@ -191,6 +191,15 @@ impl<'v> Session<'v> {
         Ok(block)
     }
 
+    /// Anchor at the genesis when the wallet has no trust yet (trust on first use); returns
+    /// the anchor when it made one. Every action syncs by itself after this.
+    pub fn ensure_anchor(&mut self) -> Result<Option<LightBlock>> {
+        if self.trusted()?.is_some() {
+            return Ok(None);
+        }
+        self.anchor_genesis(None).map(Some)
+    }
+
     /// Refuse while a divergence is unresolved.
     pub fn check_no_divergence(&self) -> Result<()> {
         match self.vault.open_divergence()? {

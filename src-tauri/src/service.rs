@@ -435,7 +435,7 @@ impl Service {
             .public()
             .to_bytes();
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let at = s.sync(&mut |_| {})?;
         if s.has_role(&at, role, &me)? {
             return Ok(());
@@ -511,7 +511,7 @@ impl Service {
             )?
         } else {
             let mut s = self.session()?;
-            synced(&mut s, &mut |_| {})?;
+            s.ensure_anchor()?;
             s.verify_presentation_online(&bytes, &challenge, PRESENT_MAX_AGE_SECS)?
         };
         let time = tendermint::Time::from_unix_timestamp(v.chain.header_time, 0)
@@ -561,7 +561,9 @@ impl Service {
     pub fn sync(&mut self, progress: &mut dyn FnMut(SyncProgress)) -> AppResult<ChainStatus> {
         {
             let mut s = self.session()?;
-            synced(&mut s, progress)?;
+            s.ensure_anchor()?;
+            let from = s.trusted()?.map_or(0, |b| b.height().value());
+            s.sync(&mut |height| progress(SyncProgress { height, from }))?;
             s.refresh_snapshot()?;
         }
         self.chain_status()
@@ -615,7 +617,7 @@ impl Service {
             .map(|h| hex32(h, "the evidence hash"))
             .transpose()?;
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let (_, receipt) = s.submit_report(&NewReport {
             category: &r.category,
             location: &r.location,
@@ -628,7 +630,7 @@ impl Service {
     /// The citizen's reports with proven status and rewards.
     pub fn reports(&mut self) -> AppResult<ReportsOut> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let (list, points) = s.refresh_reports()?;
         Ok(ReportsOut {
             reward_points: points,
@@ -666,7 +668,7 @@ impl Service {
     /// Registered organisations, proven.
     pub fn organisations(&mut self) -> AppResult<Vec<OrgItem>> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         Ok(s.organisations()?
             .into_iter()
             .map(|o| OrgItem {
@@ -683,7 +685,7 @@ impl Service {
         let t = tendermint::Time::parse_from_rfc3339(&format!("{}T23:59:59Z", g.expires.trim()))
             .map_err(|_| fail("invalid_date", "the expiry is not a date (YYYY-MM-DD)"))?;
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let (_, receipt) = s.create_grant(&NewGrant {
             org: &g.org,
             categories: &g.categories,
@@ -696,7 +698,7 @@ impl Service {
     /// Revoke a grant.
     pub fn revoke_grant(&mut self, id: &str) -> AppResult<ReceiptOut> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         Ok(receipt_out(&s.revoke_grant(id)?))
     }
 
@@ -762,7 +764,7 @@ impl Service {
     /// Officer: reports on chain waiting for review.
     pub fn pending_reports(&mut self) -> AppResult<Vec<ChainReportItem>> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         Ok(s.chain_reports(true, 50)?
             .into_iter()
             .map(|r| ChainReportItem {
@@ -778,7 +780,7 @@ impl Service {
     /// Officer: accept (with reward points) or reject a report.
     pub fn review_report(&mut self, id: &str, accept: bool, reward: u64) -> AppResult<ReceiptOut> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         Ok(receipt_out(&s.review_report(id, accept, reward)?))
     }
 
@@ -801,7 +803,7 @@ impl Service {
             }
         };
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let receipt = s.register_device(&NewDevice {
             id: &d.id,
             public_key,
@@ -830,7 +832,7 @@ impl Service {
             .filter(|r| r.kind == "provision_device")
             .collect();
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         let at = s.sync(&mut |_| {})?;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -863,7 +865,7 @@ impl Service {
     /// Technician: revoke a device.
     pub fn revoke_device(&mut self, id: &str) -> AppResult<ReceiptOut> {
         let mut s = self.session()?;
-        synced(&mut s, &mut |_| {})?;
+        s.ensure_anchor()?;
         Ok(receipt_out(&s.revoke_device(id)?))
     }
 
@@ -943,15 +945,6 @@ impl Service {
         }
         Ok(out)
     }
-}
-
-/// Sync, anchoring at the genesis on first use.
-fn synced(s: &mut Session<'_>, progress: &mut dyn FnMut(SyncProgress)) -> AppResult<LightBlock> {
-    if s.trusted()?.is_none() {
-        s.anchor_genesis(None)?;
-    }
-    let from = s.trusted()?.map_or(0, |b| b.height().value());
-    Ok(s.sync(&mut |height| progress(SyncProgress { height, from }))?)
 }
 
 fn write_new(dest: &Path, bytes: &[u8]) -> AppResult<()> {
