@@ -322,9 +322,26 @@ fn vault_file_has_no_header_and_no_phrase() {
     let init = w.json(&["--json", "init"]);
     let phrase = init["mnemonic"].as_str().expect("mnemonic");
     let dir: &Path = w.vault.parent().expect("dir");
+    // The key file's public labels contain English words (its format is
+    // "citywallet-vault-kdf/1", and "vault" is a BIP39 word): they are not searched.
+    let labels = [
+        "citywallet-vault-kdf/1",
+        "argon2id-v19",
+        "format",
+        "algorithm",
+        "salt",
+    ];
     for entry in std::fs::read_dir(dir).expect("dir") {
-        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        let mut bytes = std::fs::read(entry.expect("entry").path()).expect("read");
         assert!(!bytes.starts_with(b"SQLite format 3"));
+        for label in labels {
+            while let Some(i) = bytes
+                .windows(label.len())
+                .position(|x| x == label.as_bytes())
+            {
+                bytes.drain(i..i + label.len());
+            }
+        }
         for word in phrase.split(' ').filter(|w| w.len() >= 5) {
             assert!(
                 !bytes.windows(word.len()).any(|x| x == word.as_bytes()),

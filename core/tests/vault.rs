@@ -205,9 +205,26 @@ fn no_plaintext_reaches_the_disk() {
                 !contains(&bytes, words.as_bytes()),
                 "{stage}: phrase in {name}"
             );
+            // The key file's public labels hold English words ("vault" is a BIP39 word):
+            // single words are searched with them taken out.
+            let mut unlabelled = bytes.clone();
+            for label in [
+                "citywallet-vault-kdf/1",
+                "argon2id-v19",
+                "format",
+                "algorithm",
+                "salt",
+            ] {
+                while let Some(i) = unlabelled
+                    .windows(label.len())
+                    .position(|x| x == label.as_bytes())
+                {
+                    unlabelled.drain(i..i + label.len());
+                }
+            }
             for word in words.split(' ').filter(|w| w.len() >= 5) {
                 assert!(
-                    !contains(&bytes, word.as_bytes()),
+                    !contains(&unlabelled, word.as_bytes()),
                     "{stage}: word {word} in {name}"
                 );
             }
