@@ -131,6 +131,13 @@ pub enum Error {
         /// The vault path.
         path: PathBuf,
     },
+    /// An unlock key kept by the platform keystore no longer opens the vault: the
+    /// passphrase was changed after it was stored. Nothing was changed.
+    #[error("the stored unlock key is out of date; unlock with the passphrase")]
+    UnlockKeyStale,
+    /// Bytes handed back as an unlock key are not one.
+    #[error("the stored unlock key is malformed")]
+    UnlockKeyMalformed,
     /// No vault exists at this path.
     #[error("no vault at {path}")]
     VaultNotFound {
@@ -243,6 +250,8 @@ impl Error {
             Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => "mnemonic_unknown_word",
             Self::InvalidMnemonic(MnemonicProblem::Checksum) => "mnemonic_checksum",
             Self::WrongPassphrase => "wrong_passphrase",
+            Self::UnlockKeyStale => "unlock_key_stale",
+            Self::UnlockKeyMalformed => "unlock_key_malformed",
             Self::Throttled { .. } => "throttled",
             Self::WeakPassphrase { .. } => "weak_passphrase",
             Self::VaultExists { .. } => "vault_exists",
@@ -275,6 +284,7 @@ impl Error {
             self,
             Self::InvalidMnemonic(_)
                 | Self::WrongPassphrase
+                | Self::UnlockKeyStale
                 | Self::Throttled { .. }
                 | Self::WeakPassphrase { .. }
                 | Self::VaultExists { .. }

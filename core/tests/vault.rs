@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use citywallet_core::keys::{KeyPath, KeyRole, RecoveryPhrase};
-use citywallet_core::vault::{KdfParams, Passphrase, StoredCredential, Vault};
+use citywallet_core::vault::{KdfParams, Passphrase, StoredCredential, UnlockKey, Vault};
 use citywallet_core::{Error, MnemonicProblem};
 
 // Secret types can never be serialized, cloned into JSON or sent anywhere by accident.
@@ -514,4 +514,57 @@ fn sigkill_mid_write_loses_no_committed_record() {
         }
         assert!(stored.len() >= committed.len());
     }
+}
+
+#[test]
+fn an_unlock_key_opens_the_vault_until_the_passphrase_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, _, mut vault) = new_vault(dir.path());
+    let did = vault.identity().expect("identity").did;
+    let key = vault.unlock_key();
+    assert_eq!(format!("{key:?}"), "UnlockKey([redacted])");
+    let hex = key.to_hex();
+    assert_eq!(hex.len(), 64);
+
+    // The key handed back by a keystore opens the same vault, without the passphrase.
+    let again = Vault::open_with_key(&path, &UnlockKey::from_hex(&hex).expect("parse"))
+        .expect("open with key");
+    assert_eq!(again.identity().expect("identity").did, did);
+    drop(again);
+
+    // After a passphrase change the stored key is refused as stale and nothing changes.
+    vault
+        .change_passphrase(&"a new passphrase".into(), TEST_KDF)
+        .expect("change");
+    drop(vault);
+    let before = snapshot(&path);
+    let err = Vault::open_with_key(&path, &key).expect_err("stale key");
+    assert!(matches!(err, Error::UnlockKeyStale), "{err:?}");
+    assert_eq!(err.code(), "unlock_key_stale");
+    assert_eq!(snapshot(&path), before);
+    let fresh = Vault::open(&path, &"a new passphrase".into()).expect("new passphrase");
+    let new_key = fresh.unlock_key();
+    drop(fresh);
+    Vault::open_with_key(&path, &new_key).expect("the new key opens it");
+}
+
+#[test]
+fn malformed_unlock_keys_are_typed_errors() {
+    for text in ["", "00", &"zz".repeat(32), &"00".repeat(33)] {
+        let err = UnlockKey::from_hex(text).expect_err("malformed");
+        assert!(
+            matches!(err, Error::UnlockKeyMalformed),
+            "{text:?}: {err:?}"
+        );
+    }
+    // A well-formed key that is not this vault's is stale, and counts no failed attempt.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, _, vault) = new_vault(dir.path());
+    drop(vault);
+    let other = UnlockKey::from_hex(&"ab".repeat(32)).expect("parse");
+    for _ in 0..8 {
+        let err = Vault::open_with_key(&path, &other).expect_err("not this vault's key");
+        assert!(matches!(err, Error::UnlockKeyStale), "{err:?}");
+    }
+    Vault::open(&path, &PASS.into()).expect("no back-off from key attempts");
 }

@@ -49,9 +49,18 @@ impl KdfParams {
 }
 
 /// A 256-bit SQLCipher raw key. Zeroized on drop, never printed.
+#[derive(Clone)]
 pub(crate) struct DbKey(Zeroizing<[u8; 32]>);
 
 impl DbKey {
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
     /// The `PRAGMA key`/`rekey` statement value: `x'<64 hex>'` (raw key, no SQLCipher KDF).
     pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
         let mut out = Zeroizing::new(String::with_capacity(67));
@@ -124,10 +133,13 @@ impl KdfFile {
     /// The database key for `passphrase`, or `None` when the key check says it is wrong.
     pub(crate) fn derive(&self, passphrase: &Passphrase) -> Result<Option<DbKey>> {
         let key = self.derive_unchecked(passphrase)?;
+        Ok(self.matches(&key).then_some(key))
+    }
+
+    /// Whether `key` is the key this file records (constant-time check of the key check).
+    pub(crate) fn matches(&self, key: &DbKey) -> bool {
         let mac = hmac::Key::new(hmac::HMAC_SHA256, key.0.as_ref());
-        Ok(hmac::verify(&mac, KEY_CHECK_LABEL, &self.key_check)
-            .ok()
-            .map(|()| key))
+        hmac::verify(&mac, KEY_CHECK_LABEL, &self.key_check).is_ok()
     }
 
     /// Read the file; `Ok(None)` when it does not exist.

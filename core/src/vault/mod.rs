@@ -80,6 +80,35 @@ pub struct Vault {
     conn: Connection,
     path: PathBuf,
     kdf_params: KdfParams,
+    /// The database key, kept so that [`Vault::unlock_key`] can hand it to a platform
+    /// keystore (SQLCipher holds it in memory for the connection's life anyway).
+    key: DbKey,
+}
+
+/// The vault's database key, for a platform keystore that releases it after biometric
+/// authentication ([`Vault::unlock_key`], [`Vault::open_with_key`]). Zeroized on drop;
+/// `Debug` is redacted. It stops opening the vault when the passphrase changes.
+pub struct UnlockKey(DbKey);
+
+impl UnlockKey {
+    /// The key as 64 hex digits, the form handed to the keystore.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0.bytes()))
+    }
+
+    /// Parse a key handed back by the keystore; anything but 64 hex digits is
+    /// [`Error::UnlockKeyMalformed`].
+    pub fn from_hex(text: &str) -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(text.trim(), bytes.as_mut()).map_err(|_| Error::UnlockKeyMalformed)?;
+        Ok(Self(DbKey::from_bytes(*bytes)))
+    }
+}
+
+impl fmt::Debug for UnlockKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UnlockKey([redacted])")
+    }
 }
 
 impl fmt::Debug for Vault {
@@ -217,6 +246,54 @@ impl Vault {
         Err(Error::WrongPassphrase)
     }
 
+    /// The key this vault is open with, for a platform keystore.
+    pub fn unlock_key(&self) -> UnlockKey {
+        UnlockKey(self.key.clone())
+    }
+
+    /// Unlock with a key a platform keystore released ([`Vault::unlock_key`]). A key from
+    /// before a passphrase change is [`Error::UnlockKeyStale`] and touches nothing. The
+    /// wrong-passphrase back-off does not apply (a 256-bit key cannot be guessed), and a
+    /// success clears it: the platform has just checked that the owner is present.
+    pub fn open_with_key(path: &Path, key: &UnlockKey) -> Result<Self> {
+        let files = Files::of(path);
+        if !files.db.is_file() {
+            return Err(Error::VaultNotFound {
+                path: files.db.clone(),
+            });
+        }
+        let current = KdfFile::read(&files.kdf)?;
+        let pending = KdfFile::read(&files.kdf_next)?;
+        if current.is_none() && pending.is_none() {
+            return Err(Error::KdfFileInvalid { path: files.kdf });
+        }
+        let mut key_matched = false;
+        for (kdf_file, is_pending) in [(current, false), (pending.clone(), true)] {
+            let Some(kdf_file) = kdf_file.filter(|f| f.matches(&key.0)) else {
+                continue;
+            };
+            key_matched = true;
+            let vault = match Self::connect(&files.db, &key.0, kdf_file.params()) {
+                Ok(v) => v,
+                // A passphrase change re-keyed the file and crashed before its key file
+                // was renamed: this key is the old one.
+                Err(Error::VaultCorrupt) => continue,
+                Err(e) => return Err(e),
+            };
+            if is_pending {
+                rename_durably(&files.kdf_next, &files.kdf)?;
+            } else if pending.is_some() {
+                remove_if_exists(&files.kdf_next)?;
+            }
+            Attempts::clear(&files.attempts)?;
+            return Ok(vault);
+        }
+        if key_matched && pending.is_none() {
+            return Err(Error::VaultCorrupt);
+        }
+        Err(Error::UnlockKeyStale)
+    }
+
     /// Open the database with `key`, check that it decrypts, configure it and migrate.
     fn connect(path: &Path, key: &DbKey, kdf_params: KdfParams) -> Result<Self> {
         let mut conn = Connection::open_with_flags(
@@ -250,6 +327,7 @@ impl Vault {
             conn,
             path: path.to_owned(),
             kdf_params,
+            key: key.clone(),
         })
     }
 
@@ -269,6 +347,7 @@ impl Vault {
         self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         rename_durably(&files.kdf_next, &files.kdf)?;
         self.kdf_params = params;
+        self.key = key;
         records::log(
             &self.conn,
             unix_now() as i64,
