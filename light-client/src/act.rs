@@ -671,10 +671,10 @@ impl Session<'_> {
             if out.len() >= limit {
                 break;
             }
-            if let Some(r) = self.report(&at, id)? {
-                if !pending || r.status == ReportStatus::Submitted {
-                    out.push(r);
-                }
+            if let Some(r) = self.report(&at, id)?
+                && (!pending || r.status == ReportStatus::Submitted)
+            {
+                out.push(r);
             }
         }
         Ok(out)

@@ -391,11 +391,11 @@ impl Devnet {
         txs.extend(extra);
         let last = state.producer.latest().map(|b| b.block.header.time);
         let mut time = now();
-        if let Some(last) = last {
-            if time <= last {
-                time = (last + std::time::Duration::from_millis(1))
-                    .map_err(|e| NodeError::Tree(e.to_string()))?;
-            }
+        if let Some(last) = last
+            && time <= last
+        {
+            time = (last + std::time::Duration::from_millis(1))
+                .map_err(|e| NodeError::Tree(e.to_string()))?;
         }
         let hashes: Vec<[u8; 32]> = txs.iter().map(|t| Sha256::digest(t).into()).collect();
         let height = state

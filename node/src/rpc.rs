@@ -185,10 +185,8 @@ fn bytes(
         .and_then(Value::as_str)
         .ok_or_else(|| invalid(format!("{name} is required")))?;
     let raw = raw.trim_matches('"');
-    if uri {
-        if let Some(h) = raw.strip_prefix("0x") {
-            return hex::decode(h).map_err(|_| invalid(format!("{name} is not hex")));
-        }
+    if uri && let Some(h) = raw.strip_prefix("0x") {
+        return hex::decode(h).map_err(|_| invalid(format!("{name} is not hex")));
     }
     if hex_default {
         hex::decode(raw).map_err(|_| invalid(format!("{name} is not hex")))
