@@ -25,6 +25,9 @@ async fn run<T: Send + 'static>(
         let mut s = svc
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Lock first when the user was away too long (a phone resumed from the background
+        // may run a command before any timer fires), then count this as activity.
+        s.lock_if_idle();
         s.touch();
         f(&mut s)
     })
@@ -41,13 +44,13 @@ pub async fn app_status(state: State<'_, AppState>) -> AppResult<AppStatus> {
     // The UI asks for the status as its first screen mounts: the cold-start figure.
     static FIRST: std::sync::Once = std::sync::Once::new();
     FIRST.call_once(|| {
-        if std::env::var_os("CITYWALLET_STARTUP_LOG").is_some() {
-            if let Some(t) = crate::STARTED.get() {
-                eprintln!(
-                    "citywallet-app: first screen after {} ms",
-                    t.elapsed().as_millis()
-                );
-            }
+        if std::env::var_os("CITYWALLET_STARTUP_LOG").is_some()
+            && let Some(t) = crate::STARTED.get()
+        {
+            eprintln!(
+                "citywallet-app: first screen after {} ms",
+                t.elapsed().as_millis()
+            );
         }
     });
     run(&state, Service::status).await
@@ -74,6 +77,28 @@ pub async fn recover_wallet(
         s.recover(Zeroizing::new(phrase), secret(passphrase))
     })
     .await
+}
+
+#[tauri::command]
+pub async fn enable_biometric(
+    state: State<'_, AppState>,
+    passphrase: String,
+    prompt: PromptIn,
+) -> AppResult<()> {
+    run(&state, move |s| {
+        s.enable_biometric(secret(passphrase), &prompt.to_prompt())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn disable_biometric(state: State<'_, AppState>) -> AppResult<()> {
+    run(&state, Service::disable_biometric).await
+}
+
+#[tauri::command]
+pub async fn unlock_biometric(state: State<'_, AppState>, prompt: PromptIn) -> AppResult<()> {
+    run(&state, move |s| s.unlock_biometric(&prompt.to_prompt())).await
 }
 
 #[tauri::command]

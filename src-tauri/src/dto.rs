@@ -39,6 +39,55 @@ pub struct AppStatus {
     pub auto_lock_minutes: u32,
     /// The nodes the wallet uses.
     pub network: NetworkInfo,
+    /// What this build can do on this device.
+    pub platform: PlatformInfo,
+}
+
+/// The text of the platform's biometric prompt, in the UI's language.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PromptIn {
+    /// Why the app asks.
+    pub reason: String,
+    /// The prompt's title.
+    pub title: String,
+    /// The label of the button that goes back to the passphrase.
+    pub cancel: String,
+}
+
+impl PromptIn {
+    /// Prompt texts longer than this are cut (the system prompts show a line or two).
+    pub const MAX_CHARS: usize = 200;
+
+    /// The keystore's prompt.
+    pub fn to_prompt(&self) -> citywallet_mobile::keystore::Prompt {
+        let cut = |s: &str| s.chars().take(Self::MAX_CHARS).collect::<String>();
+        citywallet_mobile::keystore::Prompt {
+            reason: cut(&self.reason),
+            title: cut(&self.title),
+            cancel: cut(&self.cancel),
+        }
+    }
+}
+
+/// The platform the app runs on and what it offers.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlatformInfo {
+    /// `android`, `ios`, `linux`, `macos` or `windows`.
+    pub os: String,
+    /// A phone build.
+    pub mobile: bool,
+    /// QR codes can be scanned with the camera.
+    pub camera_scan: bool,
+    /// Biometric unlock can be turned on here.
+    pub biometric_available: bool,
+    /// `face`, `fingerprint` or `none`.
+    pub biometric_kind: String,
+    /// Biometric unlock is on (a key is in the platform keystore).
+    pub biometric_enabled: bool,
 }
 
 /// Where the chain is.

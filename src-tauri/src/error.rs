@@ -38,6 +38,12 @@ impl From<citywallet_light_client::Error> for AppError {
     }
 }
 
+impl From<citywallet_mobile::keystore::Error> for AppError {
+    fn from(e: citywallet_mobile::keystore::Error) -> Self {
+        fail(e.code(), e.to_string())
+    }
+}
+
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.message, self.code)

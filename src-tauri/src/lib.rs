@@ -53,46 +53,81 @@ fn network(data_dir: &std::path::Path) -> Result<Network, String> {
 /// When the process started, for the startup figure (`CITYWALLET_STARTUP_LOG=1`).
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// The data directory: on desktop `--data-dir PATH`, else `CITYWALLET_DATA_DIR`, else the
+/// platform's app data directory (~/.local/share/org.citywallet.app on Linux). The phone
+/// builds always use the app's private data directory (Android `/data/user/0/<app id>`,
+/// iOS `Library/Application Support/<app id>` in the app's sandbox).
+fn data_dir<R: tauri::Runtime>(app: &tauri::App<R>) -> tauri::Result<PathBuf> {
+    #[cfg(desktop)]
+    {
+        let args: Vec<String> = std::env::args().collect();
+        let chosen = args
+            .iter()
+            .position(|a| a == "--data-dir")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("CITYWALLET_DATA_DIR").map(PathBuf::from));
+        if let Some(d) = chosen {
+            return Ok(d);
+        }
+    }
+    app.path().app_data_dir()
+}
+
+/// Tell the UI the vault locked.
+fn locked<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    let _ = app.emit("locked", ());
+}
+
 /// Start the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
-    tauri::Builder::default()
+    let builder = citywallet_mobile::plugins(tauri::Builder::default());
+    // Phones: note when the app goes to the background; on return, lock when it was away
+    // longer than the auto-lock period (measured by the wall clock, which keeps counting
+    // while the device sleeps).
+    let builder = citywallet_mobile::lifecycle::on_lifecycle(builder, |app, event| {
+        use citywallet_mobile::lifecycle::Lifecycle;
+        let Some(state) = app.try_state::<AppState>() else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let Ok(mut s) = state.0.lock() else { return };
+        let just_locked = match event {
+            Lifecycle::Suspended => {
+                s.suspended_at(now);
+                false
+            }
+            Lifecycle::Resumed => s.resumed_at(now),
+        };
+        drop(s);
+        if just_locked {
+            locked(app);
+        }
+    });
+    builder
         .setup(|app| {
-            // `--data-dir PATH`, else `CITYWALLET_DATA_DIR`, else the platform's app data
-            // directory (~/.local/share/org.citywallet.app on Linux).
-            let args: Vec<String> = std::env::args().collect();
-            let from_args = args
-                .iter()
-                .position(|a| a == "--data-dir")
-                .and_then(|i| args.get(i + 1))
-                .map(PathBuf::from);
-            let data_dir = match from_args
-                .or_else(|| std::env::var_os("CITYWALLET_DATA_DIR").map(PathBuf::from))
-            {
-                Some(d) => d,
-                None => app.path().app_data_dir()?,
-            };
+            let data_dir = data_dir(app)?;
             std::fs::create_dir_all(&data_dir)?;
             let network = network(&data_dir)?;
-            let state = AppState(Arc::new(Mutex::new(Service::new(
-                data_dir,
-                network,
-                KdfParams::RECOMMENDED,
-            ))));
+            let service = Service::new(data_dir, network, KdfParams::RECOMMENDED);
+            let keystore =
+                citywallet_mobile::keystore::platform(app.handle(), &service.vault_file());
+            let state = AppState(Arc::new(Mutex::new(service.with_keystore(keystore))));
             app.manage(state.clone());
             // Auto-lock: check every few seconds; tell the UI when it locked.
             let handle = app.handle().clone();
             std::thread::spawn(move || {
                 loop {
                     std::thread::sleep(Duration::from_secs(5));
-                    let locked = state
+                    let just_locked = state
                         .0
                         .lock()
                         .map(|mut s| s.lock_if_idle())
                         .unwrap_or(false);
-                    if locked {
-                        let _ = handle.emit("locked", ());
+                    if just_locked {
+                        locked(&handle);
                     }
                 }
             });
@@ -104,6 +139,9 @@ pub fn run() {
             commands::create_wallet,
             commands::recover_wallet,
             commands::unlock,
+            commands::unlock_biometric,
+            commands::enable_biometric,
+            commands::disable_biometric,
             commands::lock,
             commands::change_passphrase,
             commands::reveal_words,

@@ -3,19 +3,21 @@
 //! values across IPC; this module is tested without a window.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use citywallet_core::credentials::{
     Challenge, Credential, CredentialDraft, CredentialType, IssuerSecretKey, qr,
 };
 use citywallet_core::keys::{KeyPath, RecoveryPhrase};
-use citywallet_core::vault::{KdfParams, NodeRole, Passphrase, Vault};
+use citywallet_core::vault::{KdfParams, NodeRole, Passphrase, UnlockKey, Vault};
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
 use citywallet_light_client::client::{LightClient, signed_power};
 use citywallet_light_client::officer;
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{Session, Settings};
+use citywallet_mobile::keystore::{self, KeyStore, Prompt};
+use citywallet_mobile::lifecycle::IdleClock;
 use citywallet_protocol::{Role, Status};
 use serde_json::json;
 use tendermint_light_client_verifier::types::LightBlock;
@@ -42,9 +44,9 @@ pub struct Service {
     data_dir: PathBuf,
     kdf: KdfParams,
     vault: Option<Vault>,
-    last_activity: Instant,
-    auto_lock: Duration,
+    idle: IdleClock,
     network: Network,
+    keystore: Box<dyn KeyStore>,
 }
 
 impl std::fmt::Debug for Service {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for Service {
             .field("data_dir", &self.data_dir)
             .field("unlocked", &self.vault.is_some())
             .field("network", &self.network)
+            .field("keystore", &self.keystore)
             .finish_non_exhaustive()
     }
 }
@@ -123,10 +126,21 @@ impl Service {
             data_dir,
             kdf,
             vault: None,
-            last_activity: Instant::now(),
-            auto_lock: Duration::from_secs(5 * 60),
+            idle: IdleClock::new(Duration::from_secs(5 * 60), SystemTime::now()),
             network,
+            keystore: Box::new(keystore::Unsupported),
         }
+    }
+
+    /// Use `keystore` for biometric unlock (the phone builds pass the platform's).
+    pub fn with_keystore(mut self, keystore: Box<dyn KeyStore>) -> Self {
+        self.keystore = keystore;
+        self
+    }
+
+    /// The vault's path (`vault.db` in the data directory).
+    pub fn vault_file(&self) -> PathBuf {
+        self.vault_path()
     }
 
     fn vault_path(&self) -> PathBuf {
@@ -142,12 +156,32 @@ impl Service {
 
     /// Note user activity (resets the auto-lock timer).
     pub fn touch(&mut self) {
-        self.last_activity = Instant::now();
+        self.idle.touch(SystemTime::now());
     }
 
     /// Lock when idle for longer than the auto-lock period; true when it just locked.
     pub fn lock_if_idle(&mut self) -> bool {
-        if self.vault.is_some() && self.last_activity.elapsed() > self.auto_lock {
+        self.lock_if_idle_at(SystemTime::now())
+    }
+
+    /// [`Service::lock_if_idle`] at a given wall-clock time.
+    pub fn lock_if_idle_at(&mut self, now: SystemTime) -> bool {
+        if self.vault.is_some() && self.idle.expired(now) {
+            self.vault = None;
+            return true;
+        }
+        false
+    }
+
+    /// The app went to the background.
+    pub fn suspended_at(&mut self, now: SystemTime) {
+        self.idle.suspend(now);
+    }
+
+    /// The app came back; locks when it was away (or idle) past the timeout. True when
+    /// it just locked.
+    pub fn resumed_at(&mut self, now: SystemTime) -> bool {
+        if self.idle.resume(now) && self.vault.is_some() {
             self.vault = None;
             return true;
         }
@@ -163,7 +197,8 @@ impl Service {
     /// The app's state.
     pub fn status(&mut self) -> AppResult<AppStatus> {
         let network = self.network_info()?;
-        let auto_lock_minutes = (self.auto_lock.as_secs() / 60) as u32;
+        let auto_lock_minutes = (self.idle.timeout().as_secs() / 60) as u32;
+        let platform = self.platform_info();
         let vault_exists = self.vault_path().exists();
         let (did, officer, technician) = match &self.vault {
             None => (None, false, false),
@@ -184,6 +219,7 @@ impl Service {
             technician,
             auto_lock_minutes,
             network,
+            platform,
         })
     }
 
@@ -267,13 +303,87 @@ impl Service {
         self.vault = None;
     }
 
-    /// Change the passphrase (the current one is asked again).
+    /// Change the passphrase (the current one is asked again). A key kept for biometric
+    /// unlock no longer opens the vault afterwards, so it is forgotten; the user turns
+    /// biometric unlock on again.
     pub fn change_passphrase(&mut self, current: Passphrase, new: Passphrase) -> AppResult<()> {
         let path = self.vault_path();
-        let mut v = Vault::open(&path, &current)?;
-        v.change_passphrase(&new, self.kdf)?;
+        // SQLCipher re-keys only a file no other connection holds: close ours first, and
+        // reopen it with its key when the change is refused (a wrong current passphrase).
+        let open_key = self.vault.take().map(|v| v.unlock_key());
+        let changed = Vault::open(&path, &current).and_then(|mut v| {
+            v.change_passphrase(&new, self.kdf)?;
+            Ok(v)
+        });
+        let mut v = match changed {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(key) = open_key {
+                    self.vault = Vault::open_with_key(&path, &key).ok();
+                }
+                return Err(e.into());
+            }
+        };
+        if self.keystore.holds() {
+            self.keystore.forget()?;
+            v.log_activity("biometric_off", &json!({ "why": "passphrase_changed" }))?;
+        }
         self.vault = Some(v);
         Ok(())
+    }
+
+    /// This build's platform and its biometric keystore.
+    pub fn platform_info(&self) -> PlatformInfo {
+        let p = citywallet_mobile::Platform::current();
+        let a = self.keystore.availability();
+        PlatformInfo {
+            os: p.os.to_owned(),
+            mobile: p.mobile,
+            camera_scan: p.camera_scan,
+            biometric_available: a.available,
+            biometric_kind: a.kind.to_owned(),
+            biometric_enabled: self.keystore.holds(),
+        }
+    }
+
+    /// Turn biometric unlock on: the passphrase is asked again, then the vault key goes to
+    /// the platform keystore (which may prompt for biometrics).
+    pub fn enable_biometric(&mut self, passphrase: Passphrase, prompt: &Prompt) -> AppResult<()> {
+        self.vault()?;
+        let mut v = Vault::open(&self.vault_path(), &passphrase)?;
+        let key = v.unlock_key();
+        self.keystore.store(&key.to_hex(), prompt)?;
+        v.log_activity("biometric_on", &json!({}))?;
+        Ok(())
+    }
+
+    /// Turn biometric unlock off: the platform forgets the key.
+    pub fn disable_biometric(&mut self) -> AppResult<()> {
+        self.keystore.forget()?;
+        if let Some(v) = &mut self.vault {
+            v.log_activity("biometric_off", &json!({ "why": "user" }))?;
+        }
+        Ok(())
+    }
+
+    /// Unlock with biometrics: the platform releases the vault key after the prompt. A key
+    /// from before a passphrase change is forgotten and `unlock_key_stale` returned; the
+    /// passphrase always remains the way in.
+    pub fn unlock_biometric(&mut self, prompt: &Prompt) -> AppResult<()> {
+        let hex = self.keystore.release(prompt)?;
+        let key = UnlockKey::from_hex(&hex)?;
+        match Vault::open_with_key(&self.vault_path(), &key) {
+            Ok(v) => {
+                self.vault = Some(v);
+                self.touch();
+                Ok(())
+            }
+            Err(e @ citywallet_core::Error::UnlockKeyStale) => {
+                self.keystore.forget()?;
+                Err(e.into())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The recovery phrase, after the passphrase is given again (an explicit reveal).
@@ -301,7 +411,8 @@ impl Service {
         if !(1..=240).contains(&minutes) {
             return Err(fail("invalid_input", "auto-lock is 1 to 240 minutes"));
         }
-        self.auto_lock = Duration::from_secs(u64::from(minutes) * 60);
+        self.idle
+            .set_timeout(Duration::from_secs(u64::from(minutes) * 60));
         Ok(())
     }
 

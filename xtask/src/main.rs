@@ -3,6 +3,9 @@
 //! * `ci`: format check, clippy with warnings denied, every test, benchmarks compiled.
 //! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
 //! * `bench`: the criterion benchmarks.
+//! * `mobile-check`: the phone builds as far as this machine allows (see `mobile.rs`).
+
+mod mobile;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,7 +22,8 @@ fn main() -> ExitCode {
         "e2e" => e2e(),
         "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
         "bench-app" => bench_app(),
-        _ => Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app>".into()),
+        "mobile-check" => mobile::check(),
+        _ => Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -155,6 +159,8 @@ fn ci() -> Result {
     ])?;
     test_with_summary()?;
     bindings_fresh()?;
+    // The phone builds' platform layer, compiled and linted for Android (no SDK needed).
+    mobile::host_check()?;
     e2e()
 }
 

@@ -27,6 +27,7 @@ import type { DeviceIn } from './bindings/DeviceIn';
 import type { DeviceItem } from './bindings/DeviceItem';
 import type { ProvisionRow } from './bindings/ProvisionRow';
 import type { ProvisionProgress } from './bindings/ProvisionProgress';
+import type { PromptIn } from './bindings/PromptIn';
 
 export function isAppError(e: unknown): e is AppError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
@@ -36,11 +37,17 @@ export function asAppError(e: unknown): AppError {
   return isAppError(e) ? e : { code: 'internal', message: String(e), retryAfterSecs: null };
 }
 
+/// Fired when a command finds the wallet locked (the Rust side locks on its own after
+/// inactivity, or when a phone comes back from the background after the timeout).
+export const LOCKED_EVENT = 'citywallet-locked';
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    throw asAppError(e);
+    const err = asAppError(e);
+    if (err.code === 'locked') window.dispatchEvent(new Event(LOCKED_EVENT));
+    throw err;
   }
 }
 
@@ -50,6 +57,10 @@ export const api = {
   create: (passphrase: string) => call<void>('create_wallet', { passphrase }),
   recover: (phrase: string, passphrase: string) => call<void>('recover_wallet', { phrase, passphrase }),
   unlock: (passphrase: string) => call<void>('unlock', { passphrase }),
+  unlockBiometric: (prompt: PromptIn) => call<void>('unlock_biometric', { prompt }),
+  enableBiometric: (passphrase: string, prompt: PromptIn) =>
+    call<void>('enable_biometric', { passphrase, prompt }),
+  disableBiometric: () => call<void>('disable_biometric'),
   lock: () => call<void>('lock'),
   changePassphrase: (current: string, next: string) =>
     call<void>('change_passphrase', { current, new: next }),
