@@ -150,14 +150,20 @@ fn biometric_unlock_releases_the_vault_key() {
     s.unlock(Passphrase::from(PASS)).expect("passphrase");
 }
 
-#[test]
-fn a_cancelled_prompt_leaves_the_wallet_locked_and_the_passphrase_works() {
+/// A new wallet with biometric unlock turned on, unlocked.
+fn with_biometric_on() -> (tempfile::TempDir, HeldKey, Service) {
     let dir = tempfile::tempdir().expect("dir");
     let keys = HeldKey::default();
     let mut s = service(dir.path()).with_keystore(Box::new(keys.clone()));
     s.create(Passphrase::from(PASS)).expect("create");
     s.enable_biometric(Passphrase::from(PASS), &prompt().to_prompt())
         .expect("enable");
+    (dir, keys, s)
+}
+
+#[test]
+fn a_cancelled_prompt_leaves_the_wallet_locked_and_the_passphrase_works() {
+    let (_dir, keys, mut s) = with_biometric_on();
     s.lock();
     keys.state().cancel_next = true;
     let err = s
@@ -171,12 +177,7 @@ fn a_cancelled_prompt_leaves_the_wallet_locked_and_the_passphrase_works() {
 
 #[test]
 fn a_passphrase_change_turns_biometric_unlock_off() {
-    let dir = tempfile::tempdir().expect("dir");
-    let keys = HeldKey::default();
-    let mut s = service(dir.path()).with_keystore(Box::new(keys.clone()));
-    s.create(Passphrase::from(PASS)).expect("create");
-    s.enable_biometric(Passphrase::from(PASS), &prompt().to_prompt())
-        .expect("enable");
+    let (dir, keys, mut s) = with_biometric_on();
 
     // A wrong current passphrase changes nothing and leaves the wallet unlocked.
     let err = s

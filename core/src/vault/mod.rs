@@ -210,40 +210,13 @@ impl Vault {
         }
         let attempts = Attempts::read(&files.attempts);
         attempts.check(unix_now())?;
-
-        let current = KdfFile::read(&files.kdf)?;
-        let pending = KdfFile::read(&files.kdf_next)?;
-        if current.is_none() && pending.is_none() {
-            return Err(Error::KdfFileInvalid { path: files.kdf });
-        }
-        let mut key_matched = false;
-        for (kdf_file, is_pending) in [(current, false), (pending.clone(), true)] {
-            let Some(kdf_file) = kdf_file else { continue };
-            let Some(key) = kdf_file.derive(passphrase)? else {
-                continue;
-            };
-            key_matched = true;
-            match Self::connect(&files.db, &key, kdf_file.params()) {
-                Ok(vault) => {
-                    // Finish or discard a passphrase change a crash interrupted.
-                    if is_pending {
-                        rename_durably(&files.kdf_next, &files.kdf)?;
-                    } else if pending.is_some() {
-                        remove_if_exists(&files.kdf_next)?;
-                    }
-                    Attempts::clear(&files.attempts)?;
-                    return Ok(vault);
-                }
-                Err(Error::VaultCorrupt) => continue,
-                Err(e) => return Err(e),
+        match Self::open_trying(&files, |kdf_file| kdf_file.derive(passphrase))? {
+            Some(vault) => Ok(vault),
+            None => {
+                attempts.record_failure(&files.attempts, unix_now())?;
+                Err(Error::WrongPassphrase)
             }
         }
-        if key_matched && pending.is_none() {
-            // The passphrase is right but the file does not decrypt.
-            return Err(Error::VaultCorrupt);
-        }
-        attempts.record_failure(&files.attempts, unix_now())?;
-        Err(Error::WrongPassphrase)
     }
 
     /// The key this vault is open with, for a platform keystore.
@@ -262,36 +235,54 @@ impl Vault {
                 path: files.db.clone(),
             });
         }
+        Self::open_trying(&files, |kdf_file| {
+            Ok(kdf_file.matches(&key.0).then(|| key.0.clone()))
+        })?
+        .ok_or(Error::UnlockKeyStale)
+    }
+
+    /// Try the current key file, then one a passphrase change left pending, each with the key
+    /// `key_for` gives for it (`None`: not this file's key). On success, finish or discard a
+    /// passphrase change a crash interrupted and clear the failed attempts. `Ok(None)` when
+    /// no key matched, or the only match is the old key of a re-key that crashed;
+    /// [`Error::VaultCorrupt`] when the key is right but the file does not decrypt.
+    fn open_trying(
+        files: &Files,
+        mut key_for: impl FnMut(&KdfFile) -> Result<Option<DbKey>>,
+    ) -> Result<Option<Self>> {
         let current = KdfFile::read(&files.kdf)?;
         let pending = KdfFile::read(&files.kdf_next)?;
         if current.is_none() && pending.is_none() {
-            return Err(Error::KdfFileInvalid { path: files.kdf });
+            return Err(Error::KdfFileInvalid {
+                path: files.kdf.clone(),
+            });
         }
         let mut key_matched = false;
         for (kdf_file, is_pending) in [(current, false), (pending.clone(), true)] {
-            let Some(kdf_file) = kdf_file.filter(|f| f.matches(&key.0)) else {
+            let Some(kdf_file) = kdf_file else { continue };
+            let Some(key) = key_for(&kdf_file)? else {
                 continue;
             };
             key_matched = true;
-            let vault = match Self::connect(&files.db, &key.0, kdf_file.params()) {
-                Ok(v) => v,
-                // A passphrase change re-keyed the file and crashed before its key file
-                // was renamed: this key is the old one.
+            match Self::connect(&files.db, &key, kdf_file.params()) {
+                Ok(vault) => {
+                    if is_pending {
+                        rename_durably(&files.kdf_next, &files.kdf)?;
+                    } else if pending.is_some() {
+                        remove_if_exists(&files.kdf_next)?;
+                    }
+                    Attempts::clear(&files.attempts)?;
+                    return Ok(Some(vault));
+                }
+                // With a change pending, the file may already have the other key.
                 Err(Error::VaultCorrupt) => continue,
                 Err(e) => return Err(e),
-            };
-            if is_pending {
-                rename_durably(&files.kdf_next, &files.kdf)?;
-            } else if pending.is_some() {
-                remove_if_exists(&files.kdf_next)?;
             }
-            Attempts::clear(&files.attempts)?;
-            return Ok(vault);
         }
         if key_matched && pending.is_none() {
             return Err(Error::VaultCorrupt);
         }
-        Err(Error::UnlockKeyStale)
+        Ok(None)
     }
 
     /// Open the database with `key`, check that it decrypts, configure it and migrate.
