@@ -315,36 +315,40 @@ test('a citizen presents a credential, an officer verifies it, a tampered one is
   }
 });
 
+async function reportAndGrant(ui) {
+  await ui.tab('Reports');
+  await ui.select('Category', 'pothole');
+  await ui.fill('Location cell', 'cell-8a2b');
+  await ui.fill('Description', 'Deep pothole by the school gate');
+  const evidence = path.join(tmp, 'photo.jpg');
+  fs.writeFileSync(evidence, 'not really a photo');
+  await ui.file('Evidence file (hashed on this device, never uploaded)', evidence);
+  await ui.see('Evidence SHA-256');
+  await ui.button('Submit report');
+  const receipt = await ui.text('[data-testid="receipt"]');
+  assert.match(receipt, /submit_report of report-[0-9a-f]+ is proven on chain at height \d+/);
+  await ui.see('Submitted');
+  await ui.shot('13-report-receipt');
+  await ui.tab('Data access');
+  await ui.select('Organisation', 'health-research');
+  await ui.check('Health');
+  await ui.fill('Purpose', 'asthma study');
+  await ui.button('Grant access');
+  const g = await ui.text('[data-testid="receipt"]');
+  assert.match(g, /grant_access of grant-[0-9a-f]+ is proven on chain/);
+  await ui.see('City Health Research Institute');
+  await ui.shot('14-grant-receipt');
+  await ui.tab('Activity');
+  await ui.see('Report filed');
+  await ui.see('Access granted');
+  await ui.shot('15-activity');
+}
+
 test('a report and a grant with verified receipts', async () => {
   const ui = await app('report');
   try {
     await onboard(ui);
-    await ui.tab('Reports');
-    await ui.select('Category', 'pothole');
-    await ui.fill('Location cell', 'cell-8a2b');
-    await ui.fill('Description', 'Deep pothole by the school gate');
-    const evidence = path.join(tmp, 'photo.jpg');
-    fs.writeFileSync(evidence, 'not really a photo');
-    await ui.file('Evidence file (hashed on this device, never uploaded)', evidence);
-    await ui.see('Evidence SHA-256');
-    await ui.button('Submit report');
-    const receipt = await ui.text('[data-testid="receipt"]');
-    assert.match(receipt, /submit_report of report-[0-9a-f]+ is proven on chain at height \d+/);
-    await ui.see('Submitted');
-    await ui.shot('13-report-receipt');
-    await ui.tab('Data access');
-    await ui.select('Organisation', 'health-research');
-    await ui.check('Health');
-    await ui.fill('Purpose', 'asthma study');
-    await ui.button('Grant access');
-    const g = await ui.text('[data-testid="receipt"]');
-    assert.match(g, /grant_access of grant-[0-9a-f]+ is proven on chain/);
-    await ui.see('City Health Research Institute');
-    await ui.shot('14-grant-receipt');
-    await ui.tab('Activity');
-    await ui.see('Report filed');
-    await ui.see('Access granted');
-    await ui.shot('15-activity');
+    await reportAndGrant(ui);
   } finally {
     await ui.close();
   }
@@ -374,15 +378,16 @@ test('a technician provisions two devices from a CSV', async () => {
   }
 });
 
-test('phone size: onboarding, the officer check from a file, no biometric on desktop, at 390x844', async () => {
+test('phone size: onboarding, presenting, the officer check from a file, a report, a grant, no biometric on desktop, at 390x844', async () => {
   const ui = await app('phone', 'phone');
   try {
     await onboard(ui);
     await presentAndVerify(ui, { viaFile: true });
+    await reportAndGrant(ui);
     // No biometric keystore on desktop: the settings say so and the passphrase stays.
-    await ui.tab('Backup');
+    await ui.tab('Backup & security');
     await ui.text('[data-testid="biometric-unavailable"]');
-    await ui.shot('13-backup-biometric');
+    await ui.shot('17-backup-biometric');
     await ui.button('Lock');
     await ui.see('Unlock CityWallet');
     assert.equal(await ui.browser.$('[data-testid="unlock-biometric"]').isExisting(), false);
