@@ -387,6 +387,7 @@ test('phone size: onboarding, presenting, the officer check from a file, a repor
     // No biometric keystore on desktop: the settings say so and the passphrase stays.
     await ui.tab('Backup & security');
     await ui.text('[data-testid="biometric-unavailable"]');
+    await ui.browser.$('[data-testid="biometric-unavailable"]').scrollIntoView({ block: 'center' });
     await ui.shot('17-backup-biometric');
     await ui.button('Lock');
     await ui.see('Unlock CityWallet');
