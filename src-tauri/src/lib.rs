@@ -93,7 +93,12 @@ pub fn run() {
             return;
         };
         let now = std::time::SystemTime::now();
-        let Ok(mut s) = state.0.lock() else { return };
+        // This runs on the UI thread: never wait behind a long command (a sync). A busy
+        // service is in use, and the timer thread and the next command check the idle
+        // lock anyway.
+        let Ok(mut s) = state.0.try_lock() else {
+            return;
+        };
         let just_locked = match event {
             Lifecycle::Suspended => {
                 s.suspended_at(now);
