@@ -10,9 +10,9 @@ use citywallet_core::credentials::Challenge;
 use citywallet_core::keys::KeyPath;
 use citywallet_core::vault::{NodeRole, Vault};
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
-use citywallet_light_client::client::{LightClient, signed_power};
+use citywallet_light_client::client::signed_power;
 use citywallet_light_client::officer::{self, OfficerVerdict};
-use citywallet_light_client::rpc::{ChainNode, HttpNode};
+use citywallet_light_client::rpc::HttpNode;
 use citywallet_light_client::session::{SETTING_NAMES, Session, Settings};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -186,20 +186,8 @@ fn nodes(vault: &Vault) -> anyhow::Result<(String, Vec<String>)> {
 }
 
 fn session(vault: &mut Vault) -> anyhow::Result<Session<'_>> {
-    let settings = Settings::load(vault)?;
     let (primary, witnesses) = nodes(vault)?;
-    let node = |url: &str| -> anyhow::Result<Box<dyn ChainNode>> {
-        Ok(Box::new(HttpNode::new(url, settings.request_timeout)?))
-    };
-    let client = LightClient::new(
-        node(&primary)?,
-        witnesses
-            .iter()
-            .map(|w| node(w))
-            .collect::<anyhow::Result<_>>()?,
-        settings.rules(),
-    );
-    Ok(Session::new(vault, client, settings))
+    Ok(Session::over_http(vault, &primary, &witnesses)?)
 }
 
 /// Anchor at the genesis when the wallet has no trust yet, and say so on stderr. Actions

@@ -9,6 +9,7 @@ use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::client::{LightClient, ProvenRead, Rules};
 use crate::error::{Error, Result};
+use crate::rpc::{ChainNode, HttpNode};
 use crate::verify::Engine;
 
 /// Settings kept in the vault, with their defaults.
@@ -138,6 +139,21 @@ impl<'v> Session<'v> {
             client,
             settings,
         }
+    }
+
+    /// A session over `vault` with HTTP nodes: `primary` and `witnesses` by URL, each with
+    /// the vault's request timeout, and the vault's trust rules.
+    pub fn over_http(vault: &'v mut Vault, primary: &str, witnesses: &[String]) -> Result<Self> {
+        let settings = Settings::load(vault)?;
+        let node = |url: &str| -> Result<Box<dyn ChainNode>> {
+            Ok(Box::new(HttpNode::new(url, settings.request_timeout)?))
+        };
+        let client = LightClient::new(
+            node(primary)?,
+            witnesses.iter().map(|w| node(w)).collect::<Result<_>>()?,
+            settings.rules(),
+        );
+        Ok(Self::new(vault, client, settings))
     }
 
     /// The vault.

@@ -12,9 +12,8 @@ use citywallet_core::credentials::{
 use citywallet_core::keys::{KeyPath, RecoveryPhrase};
 use citywallet_core::vault::{KdfParams, NodeRole, Passphrase, UnlockKey, Vault};
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
-use citywallet_light_client::client::{LightClient, signed_power};
+use citywallet_light_client::client::signed_power;
 use citywallet_light_client::officer;
-use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{Session, Settings};
 use citywallet_mobile::keystore::{self, KeyStore, Prompt};
 use citywallet_mobile::lifecycle::IdleClock;
@@ -652,20 +651,7 @@ impl Service {
 
     fn session(&mut self) -> AppResult<Session<'_>> {
         let (primary, witnesses) = self.nodes()?;
-        let vault = self.vault()?;
-        let settings = Settings::load(vault)?;
-        let node = |url: &str| -> AppResult<Box<dyn ChainNode>> {
-            Ok(Box::new(HttpNode::new(url, settings.request_timeout)?))
-        };
-        let client = LightClient::new(
-            node(&primary)?,
-            witnesses
-                .iter()
-                .map(|w| node(w))
-                .collect::<AppResult<_>>()?,
-            settings.rules(),
-        );
-        Ok(Session::new(vault, client, settings))
+        Ok(Session::over_http(self.vault()?, &primary, &witnesses)?)
     }
 
     /// Sync the light client and refresh the registry snapshot; `progress` sees each height.
