@@ -19,6 +19,8 @@ pub mod throttle;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
@@ -167,8 +169,12 @@ impl Vault {
         let building = sibling(path, ".creating");
         remove_if_exists(&building)?;
         {
-            let mut conn = Connection::open(&building)?;
-            quiet(&conn)?;
+            let mut conn = open_connection(
+                &building,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
             conn.execute_batch(&key_statement("key", &key))?;
             conn.pragma_update(None, "temp_store", "MEMORY")?;
             schema::migrate(&mut conn)?;
@@ -287,11 +293,10 @@ impl Vault {
 
     /// Open the database with `key`, check that it decrypts, configure it and migrate.
     fn connect(path: &Path, key: &DbKey, kdf_params: KdfParams) -> Result<Self> {
-        let mut conn = Connection::open_with_flags(
+        let mut conn = open_connection(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        quiet(&conn)?;
         conn.execute_batch(&key_statement("key", key))?;
         // The first read decrypts page 1; a wrong key or a damaged file fails here.
         let probe: rusqlite::Result<i64> =
@@ -412,11 +417,56 @@ impl Vault {
     }
 }
 
+/// Open a database file for keying, once SQLCipher is ready ([`sqlcipher_ready`]).
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    sqlcipher_ready()?;
+    let conn = Connection::open_with_flags(path, flags)?;
+    quiet(&conn)?;
+    Ok(conn)
+}
+
 /// SQLCipher logs decryption failures to stderr by default; we report them as typed errors.
 fn quiet(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     Ok(())
 }
+
+/// Wait, once per process, until SQLCipher has finished its process-wide set-up.
+///
+/// SQLite marks itself initialised and lets other threads through before it runs SQLCipher's
+/// set-up (`sqlcipher_extra_init`, after `sqlite3Initialize` drops its init mutex). A
+/// connection keyed on another thread in that window fails with SQLCipher's generic "An
+/// error occurred with PRAGMA key or rekey": several vaults opened at once by a new process
+/// did (`tests/first_open.rs`). Keying fails in exactly that window, so an in-memory
+/// database, which holds nothing and is never written, is keyed until it succeeds, which
+/// takes microseconds; a set-up that failed for good is reported after about a second.
+fn sqlcipher_ready() -> Result<()> {
+    static READY: OnceLock<()> = OnceLock::new();
+    const TRIES: u32 = 1000;
+    if READY.get().is_some() {
+        return Ok(());
+    }
+    let mut tries = 0;
+    loop {
+        let probe = Connection::open_in_memory()?;
+        quiet(&probe)?;
+        match probe.execute_batch(PROBE_KEY) {
+            Ok(()) => {
+                let _ = READY.set(());
+                return Ok(());
+            }
+            Err(_) if tries < TRIES => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The key of [`sqlcipher_ready`]'s empty in-memory probe; it protects nothing.
+const PROBE_KEY: &str =
+    "PRAGMA key = \"x'0000000000000000000000000000000000000000000000000000000000000000'\";";
 
 fn key_statement(pragma: &str, key: &DbKey) -> Zeroizing<String> {
     let value = key.pragma_value();
