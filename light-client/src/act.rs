@@ -282,17 +282,14 @@ impl Session<'_> {
         let mut seen = at.height().value();
         loop {
             std::thread::sleep(POLL);
-            let latest = self.sync(&mut |_| {})?;
-            if latest.height().value() > seen {
-                seen = latest.height().value();
-                let read = self.read(&latest, &effect_key)?;
-                if effect(&read)? {
+            match self.effect_landed(&mut seen, &effect_key, effect) {
+                Ok(Some((header, read))) => {
                     let receipt = Receipt {
                         action: name.to_owned(),
                         subject: subject.to_owned(),
                         tx_hash: tx_hash.clone(),
                         read,
-                        header: latest,
+                        header,
                     };
                     self.vault.put_receipt(&StoredReceipt {
                         id: tx_hash,
@@ -304,6 +301,11 @@ impl Session<'_> {
                     })?;
                     return Ok(receipt);
                 }
+                Ok(None) => {}
+                // The transaction is out: a node slow to answer or briefly unreachable
+                // does not end the wait, and the effect may still be seen.
+                Err(e) if e.is_transient() => {}
+                Err(e) => return Err(e),
             }
             if started.elapsed() > self.settings.effect_wait {
                 return Err(Error::EffectNotSeen {
@@ -311,6 +313,23 @@ impl Session<'_> {
                 });
             }
         }
+    }
+
+    /// One look for an action's effect: the newest verified header and the proven read of
+    /// `key` under it, when the chain has moved past `seen` and `effect` holds there.
+    fn effect_landed(
+        &mut self,
+        seen: &mut u64,
+        key: &[u8],
+        effect: &dyn Fn(&ProvenRead) -> Result<bool>,
+    ) -> Result<Option<(LightBlock, ProvenRead)>> {
+        let latest = self.sync(&mut |_| {})?;
+        if latest.height().value() <= *seen {
+            return Ok(None);
+        }
+        let read = self.read(&latest, key)?;
+        *seen = latest.height().value();
+        Ok(effect(&read)?.then_some((latest, read)))
     }
 
     /// File a report, signed by the wallet's report key (`m/7083'/0'/1'/0'`), so reports

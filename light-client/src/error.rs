@@ -278,6 +278,19 @@ impl Error {
         }
     }
 
+    /// True for a node that did not answer in time or could not be reached, and for no
+    /// witness answering: asking again later may succeed. Refusals and failed checks are
+    /// never transient.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Fetch {
+                reason: FetchError::Timeout | FetchError::Unreachable,
+                ..
+            } | Self::NoWitnessAnswered { .. }
+        )
+    }
+
     /// True when the user (or their configuration) can act on it; false for internal faults.
     pub fn is_user_error(&self) -> bool {
         match self {

@@ -127,10 +127,12 @@ impl Net {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(BLOCK_MS));
-                    devnet.produce_block().expect("block");
+                    // The fork first: a wallet that has just seen the primary's newest
+                    // height finds it at the forked witness too.
                     if let Some((f, k)) = &fork {
                         f.produce_fork_block(k).expect("fork block");
                     }
+                    devnet.produce_block().expect("block");
                 }
             })
         };
@@ -189,8 +191,10 @@ impl Net {
             client: reqwest::Client::new(),
             tamper,
             broadcasts: Arc::new(AtomicUsize::new(0)),
+            stalls_left: AtomicUsize::new(0),
+            stalled: Arc::new(AtomicUsize::new(0)),
         };
-        let broadcasts = state.broadcasts.clone();
+        let (broadcasts, stalled) = (state.broadcasts.clone(), state.stalled.clone());
         let addr = self.rt.block_on(async {
             let listener = tokio::net::TcpListener::bind(loopback())
                 .await
@@ -207,6 +211,7 @@ impl Net {
         Proxy {
             url: format!("http://{addr}"),
             broadcasts,
+            stalled,
         }
     }
 
@@ -309,6 +314,14 @@ pub enum Tamper {
     Huge(usize),
     /// Never answers.
     Silent,
+    /// Passes everything on, but holds each of the `requests` requests that follow a
+    /// broadcast for `hold` before answering (a node busy right after taking a transaction).
+    StallAfterBroadcast {
+        /// How many requests after each broadcast are held.
+        requests: usize,
+        /// For how long.
+        hold: Duration,
+    },
 }
 
 impl Tamper {
@@ -325,6 +338,8 @@ pub struct Proxy {
     pub url: String,
     /// How many `broadcast_tx*` requests reached it.
     pub broadcasts: Arc<AtomicUsize>,
+    /// How many requests it held ([`Tamper::StallAfterBroadcast`]).
+    pub stalled: Arc<AtomicUsize>,
 }
 
 struct ProxyState {
@@ -332,15 +347,30 @@ struct ProxyState {
     client: reqwest::Client,
     tamper: Tamper,
     broadcasts: Arc<AtomicUsize>,
+    stalls_left: AtomicUsize,
+    stalled: Arc<AtomicUsize>,
 }
 
 async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
     let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let method = req["method"].as_str().unwrap_or_default().to_owned();
-    if method.starts_with("broadcast_tx") {
+    let broadcast = method.starts_with("broadcast_tx");
+    if broadcast {
         s.broadcasts.fetch_add(1, Ordering::SeqCst);
     }
     match &s.tamper {
+        Tamper::StallAfterBroadcast { requests, hold } => {
+            if broadcast {
+                s.stalls_left.store(*requests, Ordering::SeqCst);
+            } else if s
+                .stalls_left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                s.stalled.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(*hold).await;
+            }
+        }
         Tamper::Silent => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return "".into_response();
@@ -402,10 +432,12 @@ pub fn client(primary: &str, witnesses: &[&str], settings: &Settings) -> LightCl
     )
 }
 
-/// Settings for tests: short request timeout and effect wait.
+/// Settings for tests: the effect wait is short; the request timeout is the app's, since
+/// a busy 2-core machine can hold a devnet answer up for more than a second or two (the
+/// silent-node test waits it out once).
 pub fn settings() -> Settings {
     Settings {
-        request_timeout: Duration::from_millis(1500),
+        request_timeout: Duration::from_secs(10),
         effect_wait: Duration::from_secs(20),
         ..Settings::default()
     }
@@ -413,6 +445,15 @@ pub fn settings() -> Settings {
 
 /// A session of `vault` against `primary` with `witnesses`.
 pub fn session<'v>(vault: &'v mut Vault, primary: &str, witnesses: &[&str]) -> Session<'v> {
-    let s = settings();
-    Session::new(vault, client(primary, witnesses, &s), s)
+    session_with(vault, primary, witnesses, settings())
+}
+
+/// A session with other settings (a short request timeout, for nodes that stall).
+pub fn session_with<'v>(
+    vault: &'v mut Vault,
+    primary: &str,
+    witnesses: &[&str],
+    settings: Settings,
+) -> Session<'v> {
+    Session::new(vault, client(primary, witnesses, &settings), settings)
 }

@@ -1,7 +1,7 @@
 //! Verify-before-act against a real devnet over HTTP: reports, grants, devices, revocations,
 //! officer checks online and offline, each with receipts checked again offline.
 
-use citywallet_chain_tests::{Net, Tamper, session, wallet};
+use citywallet_chain_tests::{Net, Tamper, session, session_with, settings, wallet};
 use citywallet_core::credentials::{
     Challenge, Credential, CredentialDraft, CredentialType, IssuerSecretKey,
 };
@@ -9,11 +9,13 @@ use citywallet_core::keys::KeyPath;
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport};
 use citywallet_light_client::act::{Receipt, Signer};
 use citywallet_light_client::officer::{Mode, verify_presentation_offline};
+use citywallet_light_client::session::Settings;
 use citywallet_light_client::{Error, Precondition};
 use citywallet_protocol::Role;
 use ed25519_dalek::Signer as _;
 use sha2::Digest as _;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 fn now() -> i64 {
     tendermint::Time::now().unix_timestamp()
@@ -89,6 +91,41 @@ fn a_citizen_files_a_report_and_grants_access_with_receipts() {
         forged.verify_offline(&vault),
         Err(Error::ReceiptInvalid(_))
     ));
+}
+
+/// After the broadcast the primary holds its next answers past the wallet's request
+/// timeout: the wallet keeps watching and still proves the report landed, once.
+#[test]
+fn a_node_that_stalls_after_the_broadcast_does_not_end_the_wait() {
+    let net = Net::start(4);
+    let proxy = net.proxy(Tamper::StallAfterBroadcast {
+        requests: 3,
+        hold: Duration::from_millis(1500),
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let mut vault = wallet(dir.path());
+    let quick = Settings {
+        request_timeout: Duration::from_millis(500),
+        ..settings()
+    };
+    let mut s = session_with(&mut vault, &proxy.url, &[&net.witness], quick);
+    s.anchor_genesis(None).expect("anchor");
+    let (report_id, receipt) = s
+        .submit_report(&NewReport {
+            category: "streetlight",
+            location: "cell-77",
+            description: "light out",
+            evidence_sha256: None,
+        })
+        .expect("the report lands despite the stalls");
+    assert_eq!(receipt.subject, report_id);
+    assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 1, "sent once");
+    assert_eq!(
+        proxy.stalled.load(Ordering::SeqCst),
+        3,
+        "all three requests were held"
+    );
+    receipt.verify_offline(s.vault()).expect("receipt verifies");
 }
 
 #[test]

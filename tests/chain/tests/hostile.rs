@@ -6,11 +6,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use base64::Engine as _;
-use citywallet_chain_tests::{Net, Tamper, session, wallet};
+use citywallet_chain_tests::{Net, Tamper, session, session_with, settings, wallet};
 use citywallet_core::vault::{TrustedHeader, Vault};
 use citywallet_light_client::act::{NewReport, block_json};
 use citywallet_light_client::proof::ProofRejection;
 use citywallet_light_client::rpc::HttpNode;
+use citywallet_light_client::session::Settings;
 use citywallet_light_client::sync::Provider;
 use citywallet_light_client::{Error, FetchError, Rejection};
 use serde_json::{Value, json};
@@ -40,6 +41,17 @@ fn anchored(net: &Net) -> (tempfile::TempDir, Vault) {
 /// that `expected` accepts, and nothing may reach the primary's broadcast. Then the same
 /// vault files a report through honest nodes.
 fn refused(net: &Net, tamper: Tamper, tamper_witness: bool, expected: impl Fn(&Error) -> bool) {
+    refused_with(net, tamper, tamper_witness, settings(), expected);
+}
+
+/// [`refused`], with the hostile session's settings given.
+fn refused_with(
+    net: &Net,
+    tamper: Tamper,
+    tamper_witness: bool,
+    hostile: Settings,
+    expected: impl Fn(&Error) -> bool,
+) {
     let (_dir, mut vault) = anchored(net);
     let proxy = net.proxy(tamper.clone());
     let witness = if tamper_witness {
@@ -47,7 +59,7 @@ fn refused(net: &Net, tamper: Tamper, tamper_witness: bool, expected: impl Fn(&E
     } else {
         net.proxy_to(&net.witness, Tamper::Honest)
     };
-    let err = session(&mut vault, &proxy.url, &[&witness.url])
+    let err = session_with(&mut vault, &proxy.url, &[&witness.url], hostile)
         .submit_report(&report())
         .expect_err("a hostile node must be refused");
     assert!(expected(&err), "unexpected refusal: {err:?}");
@@ -343,7 +355,11 @@ fn a_response_too_large_is_refused() {
 #[test]
 fn a_node_that_never_answers_times_out() {
     let net = Net::start(4);
-    refused(&net, Tamper::Silent, false, |e| {
+    let quick = Settings {
+        request_timeout: Duration::from_millis(1500),
+        ..settings()
+    };
+    refused_with(&net, Tamper::Silent, false, quick, |e| {
         matches!(
             e,
             Error::Fetch {
