@@ -330,6 +330,7 @@ fn vault_file_has_no_header_and_no_phrase() {
         "format",
         "algorithm",
         "salt",
+        "key_check",
     ];
     for entry in std::fs::read_dir(dir).expect("dir") {
         let mut bytes = std::fs::read(entry.expect("entry").path()).expect("read");

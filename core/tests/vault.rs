@@ -136,20 +136,39 @@ fn repeated_wrong_passphrases_are_throttled() {
     let dir = tempfile::tempdir().expect("tmp");
     let (path, _, vault) = new_vault(dir.path());
     drop(vault);
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+    };
+    let started = unix();
     for _ in 0..3 {
         assert!(matches!(
             Vault::open(&path, &"guess guess".into()),
             Err(Error::WrongPassphrase)
         ));
     }
-    // Even the right passphrase waits out the delay.
+    let attempts = path.with_file_name("vault.db.attempts");
+    let counted: serde_json::Value =
+        serde_json::from_slice(&fs::read(&attempts).expect("attempts")).expect("json");
+    assert_eq!(counted["failures"], 3);
+    let last = counted["last_failure_unix"].as_u64().expect("time");
+    assert!((started..=unix()).contains(&last));
+    // Even the right passphrase waits out the delay. The check is made with five failures
+    // counted just now (an 8 s delay), so that a slow machine cannot outlast the first
+    // delay (2 s) before it.
+    fs::write(
+        &attempts,
+        format!(r#"{{"failures":5,"last_failure_unix":{}}}"#, unix()),
+    )
+    .expect("write");
     match Vault::open(&path, &PASS.into()) {
-        Err(Error::Throttled { retry_after_secs }) => assert!((1..=2).contains(&retry_after_secs)),
+        Err(Error::Throttled { retry_after_secs }) => assert!((1..=8).contains(&retry_after_secs)),
         other => panic!("expected Throttled, got {other:?}"),
     }
     // Move the last failure into the past, as the clock would: the right passphrase opens
     // and the counter is cleared.
-    let attempts = path.with_file_name("vault.db.attempts");
     fs::write(&attempts, br#"{"failures":3,"last_failure_unix":1000}"#).expect("write");
     Vault::open(&path, &PASS.into()).expect("open after the delay");
     assert!(!attempts.exists());
@@ -214,6 +233,7 @@ fn no_plaintext_reaches_the_disk() {
                 "format",
                 "algorithm",
                 "salt",
+                "key_check",
             ] {
                 while let Some(i) = unlabelled
                     .windows(label.len())
