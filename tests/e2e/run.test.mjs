@@ -110,6 +110,9 @@ async function app(name, size = 'desktop') {
     port,
     logLevel: 'error',
     connectionRetryTimeout: 60_000,
+    // Implicit waits (an option to select, a box to tick) last up to this long: a view may
+    // first sync with the chain, which takes seconds on a busy machine.
+    waitforTimeout: 60_000,
     capabilities: {
       'tauri:options': { application: appBin, args: ['--data-dir', path.join(tmp, `app-${name}`)] },
     },
@@ -259,7 +262,8 @@ async function presentAndVerify(ui, { viaFile = false } = {}) {
   await ui.tab('Credentials');
   await ui.select('Demo credential type', 'credit');
   await ui.button('Request demo credential');
-  await ui.see('Credit score');
+  // The credential in the list (the type picker also says "Credit score").
+  await ui.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
   await ui.select('Demo credential type', 'officer');
   await ui.button('Request demo credential');
   await ui.tab('Officer');
@@ -280,12 +284,13 @@ async function presentAndVerify(ui, { viaFile = false } = {}) {
   await ui.tab('Officer');
   if (viaFile) {
     // The desktop fallback for the phone's camera: the presentation from a text file.
-    assert.equal(await ui.browser.$('[data-testid="scan-presentation"]').isExisting(), false);
     const file = path.join(tmp, 'presentation.txt');
     fs.writeFileSync(file, presentation + '\n');
     await ui.file('Or open a text file', file);
     await until('the presentation from the file', async () =>
       (await ui.browser.$('#presentation-in').getValue()) === presentation);
+    // The Officer view is up (its file picker was used): it offers no camera scan here.
+    assert.equal(await ui.browser.$('[data-testid="scan-presentation"]').isExisting(), false);
   } else {
     await ui.fill('Presentation (scan or paste)', presentation);
   }
@@ -391,6 +396,7 @@ test('phone size: onboarding, presenting, the officer check from a file, a repor
     await ui.shot('17-backup-biometric');
     await ui.button('Lock');
     await ui.see('Unlock CityWallet');
+    await ui.browser.$('#unlock-passphrase').waitForDisplayed({ timeout: 30_000 });
     assert.equal(await ui.browser.$('[data-testid="unlock-biometric"]').isExisting(), false);
   } finally {
     await ui.close();
