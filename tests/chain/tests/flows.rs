@@ -100,16 +100,20 @@ fn a_node_that_stalls_after_the_broadcast_does_not_end_the_wait() {
     let net = Net::start(4);
     let proxy = net.proxy(Tamper::StallAfterBroadcast {
         requests: 3,
-        hold: Duration::from_millis(1500),
+        hold: Duration::from_secs(6),
     });
     let dir = tempfile::tempdir().expect("dir");
     let mut vault = wallet(dir.path());
+    session(&mut vault, &net.primary, &[&net.witness])
+        .anchor_genesis(None)
+        .expect("anchor");
+    // Short enough for the three holds to fit in the effect wait (20 s), long enough for
+    // the requests before the broadcast on a busy machine.
     let quick = Settings {
-        request_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(3),
         ..settings()
     };
     let mut s = session_with(&mut vault, &proxy.url, &[&net.witness], quick);
-    s.anchor_genesis(None).expect("anchor");
     let (report_id, receipt) = s
         .submit_report(&NewReport {
             category: "streetlight",
