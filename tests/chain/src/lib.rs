@@ -434,7 +434,7 @@ pub fn client(primary: &str, witnesses: &[&str], settings: &Settings) -> LightCl
 
 /// Settings for tests: the effect wait is short; the request timeout is the app's, since
 /// a busy 2-core machine can hold a devnet answer up for more than a second or two (the
-/// silent-node test waits it out once).
+/// silent-node and stall tests set shorter ones of their own).
 pub fn settings() -> Settings {
     Settings {
         request_timeout: Duration::from_secs(10),
