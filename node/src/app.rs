@@ -19,12 +19,7 @@ use crate::store::{ProvenValue, Store};
 use crate::{NodeError, Result};
 
 pub use citywallet_protocol::MAX_ID_CHARS;
-/// Longest free-text field (names, purposes, locations, reasons).
-pub const MAX_TEXT_CHARS: usize = 256;
-/// Most categories or credential types in one list.
-pub const MAX_LIST_ITEMS: usize = 32;
-/// Largest validator power one transaction may set.
-pub const MAX_VALIDATOR_POWER: u64 = 1 << 40;
+pub use citywallet_protocol::rules::{MAX_LIST_ITEMS, MAX_TEXT_CHARS, MAX_VALIDATOR_POWER};
 
 /// The outcome of one transaction: a code and a log message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,46 +151,6 @@ fn append_to_list(view: &View<'_>, out: &mut Changes, key: Vec<u8>, item: &str) 
     list.push(item.to_owned());
     put(out, key, &list);
     Ok(())
-}
-
-fn check_id(id: &str, what: &str) -> Result<(), TxResult> {
-    if citywallet_protocol::is_valid_id(id) {
-        Ok(())
-    } else {
-        Err(TxResult::refused(
-            Code::InvalidField,
-            format!("{what} must be 1-{MAX_ID_CHARS} characters of a-z A-Z 0-9 : . _ -"),
-        ))
-    }
-}
-
-fn check_text(text: &str, what: &str) -> Result<(), TxResult> {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(TxResult::refused(
-            Code::TooLarge,
-            format!("{what} is longer than {MAX_TEXT_CHARS} characters"),
-        ));
-    }
-    if text.is_empty() || text.chars().any(char::is_control) {
-        return Err(TxResult::refused(
-            Code::InvalidField,
-            format!("{what} is empty or has control characters"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_list(items: &[String], what: &str) -> Result<(), TxResult> {
-    if items.len() > MAX_LIST_ITEMS {
-        return Err(TxResult::refused(
-            Code::TooLarge,
-            format!("more than {MAX_LIST_ITEMS} {what}"),
-        ));
-    }
-    if items.is_empty() {
-        return Err(TxResult::refused(Code::InvalidField, format!("no {what}")));
-    }
-    items.iter().try_for_each(|i| check_id(i, what))
 }
 
 impl App {
@@ -452,18 +407,15 @@ impl App {
                 ),
             )));
         }
+        // The field rules the wallet also runs before it signs (protocol's `rules`).
+        if let Err(e) = citywallet_protocol::check_fields(&body.action) {
+            return Ok(Err(R::refused(e.code(), e.to_string())));
+        }
         let is_admin = view.has(&keys::admin(&signer))?;
         let has_role = |role| view.has(&keys::role(role, &signer));
         let signer_hex = hex::encode(signer);
         macro_rules! refuse {
             ($code:expr, $($msg:tt)*) => { return Ok(Err(R::refused($code, format!($($msg)*)))) };
-        }
-        macro_rules! valid {
-            ($check:expr) => {
-                if let Err(r) = $check {
-                    return Ok(Err(r));
-                }
-            };
         }
         macro_rules! need_admin {
             () => {
@@ -486,9 +438,6 @@ impl App {
                 credential_types,
             } => {
                 need_admin!();
-                valid!(check_id(id, "issuer id"));
-                valid!(check_text(name, "name"));
-                valid!(check_list(credential_types, "credential types"));
                 if view.has(&keys::issuer(id))? {
                     refuse!(Code::Duplicate, "issuer {id} exists");
                 }
@@ -523,9 +472,6 @@ impl App {
                 categories,
             } => {
                 need_admin!();
-                valid!(check_id(id, "organisation id"));
-                valid!(check_text(name, "name"));
-                valid!(check_list(categories, "categories"));
                 if view.has(&keys::org(id))? {
                     refuse!(Code::Duplicate, "organisation {id} exists");
                 }
@@ -574,10 +520,6 @@ impl App {
                         "only a registered technician may provision devices"
                     );
                 }
-                valid!(check_id(id, "device id"));
-                valid!(check_text(kind, "kind"));
-                valid!(check_text(location, "location"));
-                valid!(check_text(department, "department"));
                 if view.has(&keys::device(id))? {
                     refuse!(Code::Duplicate, "device {id} exists");
                 }
@@ -625,11 +567,6 @@ impl App {
                         "only issuer {issuer}'s active operator key may revoke its credentials"
                     );
                 }
-                valid!(check_text(credential_id, "credential id"));
-                if credential_id.contains('/') {
-                    refuse!(Code::InvalidField, "a credential id may not contain '/'");
-                }
-                valid!(check_text(reason, "reason"));
                 if view.has(&keys::revoked(issuer, credential_id))? {
                     refuse!(
                         Code::Duplicate,
@@ -654,9 +591,6 @@ impl App {
                 location_cell,
                 evidence_hash,
             } => {
-                valid!(check_id(id, "report id"));
-                valid!(check_id(category, "category"));
-                valid!(check_id(location_cell, "location cell"));
                 if view.has(&keys::report(id))? {
                     refuse!(Code::Duplicate, "report {id} exists");
                 }
@@ -710,9 +644,6 @@ impl App {
                 purpose,
                 expires_at,
             } => {
-                valid!(check_id(id, "grant id"));
-                valid!(check_list(categories, "categories"));
-                valid!(check_text(purpose, "purpose"));
                 let Some(o) = view.get::<OrgRecord>(&keys::org(org))? else {
                     refuse!(Code::UnknownTarget, "no organisation {org}");
                 };
@@ -763,12 +694,6 @@ impl App {
             }
             Action::SetValidator { public_key, power } => {
                 need_admin!();
-                if ed25519_dalek::VerifyingKey::from_bytes(public_key).is_err() {
-                    refuse!(Code::InvalidField, "not an Ed25519 public key");
-                }
-                if *power > MAX_VALIDATOR_POWER {
-                    refuse!(Code::InvalidField, "power above {MAX_VALIDATOR_POWER}");
-                }
                 let key = keys::validator(public_key);
                 if *power == 0 {
                     if !view.has(&key)? {

@@ -19,6 +19,8 @@
 #![deny(missing_docs)]
 
 mod codec;
+pub mod keyfile;
+pub mod rules;
 mod state;
 mod tx;
 
@@ -27,7 +29,8 @@ pub use state::{
     Account, DeviceRecord, GrantRecord, IssuerRecord, MAX_ID_CHARS, OrgRecord, ReportRecord,
     ReportStatus, RevocationRecord, RewardRecord, Role, Status, is_valid_id, keys,
 };
-pub use tx::{Action, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
+pub use rules::{Field, FieldError, Problem, check_fields};
+pub use tx::{Action, ActionKind, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
 
 /// Result codes of CheckTx and FinalizeBlock (`code` in CometBFT's responses). Zero is
 /// success; each refusal has its own code and a log message.

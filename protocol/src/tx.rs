@@ -138,24 +138,105 @@ pub enum Action {
     },
 }
 
+/// What kind of action a transaction is, without its fields (receipts and logs name it).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// [`Action::RegisterIssuer`].
+    RegisterIssuer,
+    /// [`Action::DeactivateIssuer`].
+    DeactivateIssuer,
+    /// [`Action::RegisterOrg`].
+    RegisterOrg,
+    /// [`Action::DeactivateOrg`].
+    DeactivateOrg,
+    /// [`Action::RegisterRole`].
+    RegisterRole,
+    /// [`Action::ProvisionDevice`].
+    ProvisionDevice,
+    /// [`Action::RevokeDevice`].
+    RevokeDevice,
+    /// [`Action::RevokeCredential`].
+    RevokeCredential,
+    /// [`Action::SubmitReport`].
+    SubmitReport,
+    /// [`Action::ReviewReport`].
+    ReviewReport,
+    /// [`Action::GrantAccess`].
+    GrantAccess,
+    /// [`Action::RevokeGrant`].
+    RevokeGrant,
+    /// [`Action::SetValidator`].
+    SetValidator,
+}
+
+impl ActionKind {
+    /// Every kind, in tag order.
+    pub const ALL: [Self; 13] = [
+        Self::RegisterIssuer,
+        Self::DeactivateIssuer,
+        Self::RegisterOrg,
+        Self::DeactivateOrg,
+        Self::RegisterRole,
+        Self::ProvisionDevice,
+        Self::RevokeDevice,
+        Self::RevokeCredential,
+        Self::SubmitReport,
+        Self::ReviewReport,
+        Self::GrantAccess,
+        Self::RevokeGrant,
+        Self::SetValidator,
+    ];
+
+    /// A stable snake_case name, for logs, events and receipts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RegisterIssuer => "register_issuer",
+            Self::DeactivateIssuer => "deactivate_issuer",
+            Self::RegisterOrg => "register_org",
+            Self::DeactivateOrg => "deactivate_org",
+            Self::RegisterRole => "register_role",
+            Self::ProvisionDevice => "provision_device",
+            Self::RevokeDevice => "revoke_device",
+            Self::RevokeCredential => "revoke_credential",
+            Self::SubmitReport => "submit_report",
+            Self::ReviewReport => "review_report",
+            Self::GrantAccess => "grant_access",
+            Self::RevokeGrant => "revoke_grant",
+            Self::SetValidator => "set_validator",
+        }
+    }
+
+    /// The kind named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 impl Action {
+    /// Its kind.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::RegisterIssuer { .. } => ActionKind::RegisterIssuer,
+            Self::DeactivateIssuer { .. } => ActionKind::DeactivateIssuer,
+            Self::RegisterOrg { .. } => ActionKind::RegisterOrg,
+            Self::DeactivateOrg { .. } => ActionKind::DeactivateOrg,
+            Self::RegisterRole { .. } => ActionKind::RegisterRole,
+            Self::ProvisionDevice { .. } => ActionKind::ProvisionDevice,
+            Self::RevokeDevice { .. } => ActionKind::RevokeDevice,
+            Self::RevokeCredential { .. } => ActionKind::RevokeCredential,
+            Self::SubmitReport { .. } => ActionKind::SubmitReport,
+            Self::ReviewReport { .. } => ActionKind::ReviewReport,
+            Self::GrantAccess { .. } => ActionKind::GrantAccess,
+            Self::RevokeGrant { .. } => ActionKind::RevokeGrant,
+            Self::SetValidator { .. } => ActionKind::SetValidator,
+        }
+    }
+
     /// A stable name, for logs and events.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::RegisterIssuer { .. } => "register_issuer",
-            Self::DeactivateIssuer { .. } => "deactivate_issuer",
-            Self::RegisterOrg { .. } => "register_org",
-            Self::DeactivateOrg { .. } => "deactivate_org",
-            Self::RegisterRole { .. } => "register_role",
-            Self::ProvisionDevice { .. } => "provision_device",
-            Self::RevokeDevice { .. } => "revoke_device",
-            Self::RevokeCredential { .. } => "revoke_credential",
-            Self::SubmitReport { .. } => "submit_report",
-            Self::ReviewReport { .. } => "review_report",
-            Self::GrantAccess { .. } => "grant_access",
-            Self::RevokeGrant { .. } => "revoke_grant",
-            Self::SetValidator { .. } => "set_validator",
-        }
+        self.kind().as_str()
     }
 
     fn encode(&self, w: &mut Writer) {
