@@ -36,6 +36,95 @@ impl std::fmt::Display for MnemonicProblem {
     }
 }
 
+/// Every code [`Error::code`] gives, as a value (the app's error codes are checked against
+/// this list, and every one has a translated sentence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `presentation_malformed`.
+    PresentationMalformed,
+    /// `challenge_mismatch`.
+    ChallengeMismatch,
+    /// `challenge_stale`.
+    ChallengeStale,
+    /// `issuer_unknown`.
+    IssuerUnknown,
+    /// `proof_invalid`.
+    ProofInvalid,
+    /// `holder_binding_invalid`.
+    HolderBindingInvalid,
+    /// `credential_expired`.
+    CredentialExpired,
+    /// `credential_not_yet_valid`.
+    CredentialNotYetValid,
+    /// `mnemonic_word_count`.
+    MnemonicWordCount,
+    /// `mnemonic_unknown_word`.
+    MnemonicUnknownWord,
+    /// `mnemonic_checksum`.
+    MnemonicChecksum,
+    /// `wrong_passphrase`.
+    WrongPassphrase,
+    /// `unlock_key_stale`.
+    UnlockKeyStale,
+    /// `unlock_key_malformed`.
+    UnlockKeyMalformed,
+    /// `throttled`.
+    Throttled,
+    /// `weak_passphrase`.
+    WeakPassphrase,
+    /// `vault_exists`.
+    VaultExists,
+    /// `vault_not_found`.
+    VaultNotFound,
+    /// `index_out_of_range`.
+    IndexOutOfRange,
+    /// `not_found`.
+    NotFound,
+    /// `duplicate`.
+    Duplicate,
+    /// `invalid_did`.
+    InvalidDid,
+    /// `invalid_credential`.
+    InvalidCredential,
+    /// `invalid_issuer_key`.
+    InvalidIssuerKey,
+    /// `invalid_challenge`.
+    InvalidChallenge,
+    /// `unknown_claim`.
+    UnknownClaim,
+    /// `too_large_for_qr`.
+    TooLargeForQr,
+    /// `invalid_export`.
+    InvalidExport,
+    /// `phrase_mismatch`.
+    PhraseMismatch,
+    /// `kdf_file_invalid`.
+    KdfFileInvalid,
+    /// `vault_corrupt`.
+    VaultCorrupt,
+    /// `schema_too_new`.
+    SchemaTooNew,
+    /// `vault_record_invalid`.
+    VaultRecordInvalid,
+    /// `storage`.
+    Storage,
+    /// `io`.
+    Io,
+    /// `rng`.
+    Rng,
+    /// `derivation`.
+    Derivation,
+}
+
+impl ErrorCode {
+    /// The code's text.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Why a presentation was refused. Crypto failures are deliberately coarse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -87,14 +176,14 @@ impl Rejection {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Malformed => "presentation_malformed",
-            Self::ChallengeMismatch => "challenge_mismatch",
-            Self::ChallengeStale { .. } => "challenge_stale",
-            Self::IssuerUnknown => "issuer_unknown",
-            Self::ProofInvalid => "proof_invalid",
-            Self::HolderBindingInvalid => "holder_binding_invalid",
-            Self::Expired => "credential_expired",
-            Self::NotYetValid => "credential_not_yet_valid",
+            Self::Malformed => ErrorCode::PresentationMalformed.as_str(),
+            Self::ChallengeMismatch => ErrorCode::ChallengeMismatch.as_str(),
+            Self::ChallengeStale { .. } => ErrorCode::ChallengeStale.as_str(),
+            Self::IssuerUnknown => ErrorCode::IssuerUnknown.as_str(),
+            Self::ProofInvalid => ErrorCode::ProofInvalid.as_str(),
+            Self::HolderBindingInvalid => ErrorCode::HolderBindingInvalid.as_str(),
+            Self::Expired => ErrorCode::CredentialExpired.as_str(),
+            Self::NotYetValid => ErrorCode::CredentialNotYetValid.as_str(),
         }
     }
 }
@@ -213,6 +302,15 @@ pub enum Error {
     /// The passphrase matched but the database did not decrypt: the file is damaged.
     #[error("the vault file is damaged and cannot be decrypted")]
     VaultCorrupt,
+    /// A row of the vault does not decode as its record type (a status or body this build
+    /// does not know): the vault was changed by something other than CityWallet.
+    #[error("the vault's {table} record {id} is not valid")]
+    BadRecord {
+        /// The table.
+        table: &'static str,
+        /// The row's id.
+        id: String,
+    },
     /// The vault was written by a newer CityWallet.
     #[error("the vault has schema version {found}; this CityWallet understands up to {supported}")]
     SchemaTooNew {
@@ -246,35 +344,36 @@ impl Error {
     /// A stable machine-readable code for this error, for the CLI's JSON and the app's IPC.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidMnemonic(MnemonicProblem::WordCount { .. }) => "mnemonic_word_count",
-            Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => "mnemonic_unknown_word",
-            Self::InvalidMnemonic(MnemonicProblem::Checksum) => "mnemonic_checksum",
-            Self::WrongPassphrase => "wrong_passphrase",
-            Self::UnlockKeyStale => "unlock_key_stale",
-            Self::UnlockKeyMalformed => "unlock_key_malformed",
-            Self::Throttled { .. } => "throttled",
-            Self::WeakPassphrase { .. } => "weak_passphrase",
-            Self::VaultExists { .. } => "vault_exists",
-            Self::VaultNotFound { .. } => "vault_not_found",
-            Self::IndexOutOfRange { .. } => "index_out_of_range",
-            Self::NotFound { .. } => "not_found",
-            Self::Duplicate { .. } => "duplicate",
-            Self::InvalidDid => "invalid_did",
-            Self::InvalidCredential { .. } => "invalid_credential",
-            Self::InvalidIssuerKey => "invalid_issuer_key",
-            Self::InvalidChallenge => "invalid_challenge",
-            Self::UnknownClaim => "unknown_claim",
-            Self::TooLargeForQr { .. } => "too_large_for_qr",
+            Self::InvalidMnemonic(MnemonicProblem::WordCount { .. }) => ErrorCode::MnemonicWordCount.as_str(),
+            Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => ErrorCode::MnemonicUnknownWord.as_str(),
+            Self::InvalidMnemonic(MnemonicProblem::Checksum) => ErrorCode::MnemonicChecksum.as_str(),
+            Self::WrongPassphrase => ErrorCode::WrongPassphrase.as_str(),
+            Self::UnlockKeyStale => ErrorCode::UnlockKeyStale.as_str(),
+            Self::UnlockKeyMalformed => ErrorCode::UnlockKeyMalformed.as_str(),
+            Self::Throttled { .. } => ErrorCode::Throttled.as_str(),
+            Self::WeakPassphrase { .. } => ErrorCode::WeakPassphrase.as_str(),
+            Self::VaultExists { .. } => ErrorCode::VaultExists.as_str(),
+            Self::VaultNotFound { .. } => ErrorCode::VaultNotFound.as_str(),
+            Self::IndexOutOfRange { .. } => ErrorCode::IndexOutOfRange.as_str(),
+            Self::NotFound { .. } => ErrorCode::NotFound.as_str(),
+            Self::Duplicate { .. } => ErrorCode::Duplicate.as_str(),
+            Self::InvalidDid => ErrorCode::InvalidDid.as_str(),
+            Self::InvalidCredential { .. } => ErrorCode::InvalidCredential.as_str(),
+            Self::InvalidIssuerKey => ErrorCode::InvalidIssuerKey.as_str(),
+            Self::InvalidChallenge => ErrorCode::InvalidChallenge.as_str(),
+            Self::UnknownClaim => ErrorCode::UnknownClaim.as_str(),
+            Self::TooLargeForQr { .. } => ErrorCode::TooLargeForQr.as_str(),
             Self::Rejected(r) => r.code(),
-            Self::InvalidExport => "invalid_export",
-            Self::PhraseMismatch => "phrase_mismatch",
-            Self::KdfFileInvalid { .. } => "kdf_file_invalid",
-            Self::VaultCorrupt => "vault_corrupt",
-            Self::SchemaTooNew { .. } => "schema_too_new",
-            Self::Storage(_) => "storage",
-            Self::Io { .. } => "io",
-            Self::Rng => "rng",
-            Self::Derivation => "derivation",
+            Self::InvalidExport => ErrorCode::InvalidExport.as_str(),
+            Self::PhraseMismatch => ErrorCode::PhraseMismatch.as_str(),
+            Self::KdfFileInvalid { .. } => ErrorCode::KdfFileInvalid.as_str(),
+            Self::VaultCorrupt => ErrorCode::VaultCorrupt.as_str(),
+            Self::SchemaTooNew { .. } => ErrorCode::SchemaTooNew.as_str(),
+            Self::BadRecord { .. } => ErrorCode::VaultRecordInvalid.as_str(),
+            Self::Storage(_) => ErrorCode::Storage.as_str(),
+            Self::Io { .. } => ErrorCode::Io.as_str(),
+            Self::Rng => ErrorCode::Rng.as_str(),
+            Self::Derivation => ErrorCode::Derivation.as_str(),
         }
     }
 

@@ -17,4 +17,4 @@ pub mod vault;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 
-pub use error::{Error, MnemonicProblem, Rejection, Result};
+pub use error::{Error, ErrorCode, MnemonicProblem, Rejection, Result};

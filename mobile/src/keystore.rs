@@ -57,17 +57,46 @@ pub enum Error {
     },
 }
 
+/// Every code [`Error::code`] gives, as a value: the app's error codes are checked against
+/// this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `biometric_unavailable`.
+    BiometricUnavailable,
+    /// `biometric_not_enabled`.
+    BiometricNotEnabled,
+    /// `biometric_cancelled`.
+    BiometricCancelled,
+    /// `biometric_failed`.
+    BiometricFailed,
+    /// `biometric_invalidated`.
+    BiometricInvalidated,
+    /// `biometric_platform`.
+    BiometricPlatform,
+    /// `io`.
+    Io,
+}
+
+impl ErrorCode {
+    /// The code's text.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl Error {
     /// A stable machine-readable code, for the app's IPC.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unavailable { .. } => "biometric_unavailable",
-            Self::NotEnabled => "biometric_not_enabled",
-            Self::Cancelled => "biometric_cancelled",
-            Self::Failed => "biometric_failed",
-            Self::Invalidated => "biometric_invalidated",
-            Self::Platform(_) => "biometric_platform",
-            Self::Io { .. } => "io",
+            Self::Unavailable { .. } => ErrorCode::BiometricUnavailable.as_str(),
+            Self::NotEnabled => ErrorCode::BiometricNotEnabled.as_str(),
+            Self::Cancelled => ErrorCode::BiometricCancelled.as_str(),
+            Self::Failed => ErrorCode::BiometricFailed.as_str(),
+            Self::Invalidated => ErrorCode::BiometricInvalidated.as_str(),
+            Self::Platform(_) => ErrorCode::BiometricPlatform.as_str(),
+            Self::Io { .. } => ErrorCode::Io.as_str(),
         }
     }
 
@@ -170,22 +199,12 @@ pub fn read_sidecar(path: &Path) -> Result<Option<Zeroizing<String>>> {
     Ok(Some(text))
 }
 
-/// Write the sidecar atomically (temporary file, fsync, rename).
+/// Write the sidecar atomically (temporary file, fsync, rename, mode 0600).
 pub fn write_sidecar(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let io = |source| Error::Io {
+    citywallet_files::replace(path, text.as_bytes()).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
 /// Remove the sidecar; a missing one is fine.

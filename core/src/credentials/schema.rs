@@ -9,6 +9,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 const MAX_TEXT_CHARS: usize = 128;
 
 /// The credential types the city issues.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialType {

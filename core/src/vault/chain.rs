@@ -11,7 +11,8 @@ use super::throttle::unix_now;
 use crate::{Error, Result};
 
 /// A node's role for the light client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeRole {
     /// Headers, proofs and submissions come from it.
@@ -21,10 +22,20 @@ pub enum NodeRole {
 }
 
 impl NodeRole {
-    fn as_str(self) -> &'static str {
+    /// `primary` or `witness`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Primary => "primary",
             Self::Witness => "witness",
+        }
+    }
+
+    /// The role named `s`, if it is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "primary" => Some(Self::Primary),
+            "witness" => Some(Self::Witness),
+            _ => None,
         }
     }
 }
@@ -53,24 +64,6 @@ pub struct TrustedHeader {
     pub body: Vec<u8>,
     /// Unix seconds when it was verified.
     pub verified_at: i64,
-}
-
-/// A stored receipt: proof that an action landed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredReceipt {
-    /// Receipt id (the transaction hash, hex).
-    pub id: String,
-    /// The action, such as `submit_report`.
-    pub kind: String,
-    /// What it is about: a report, grant or device id.
-    pub subject: String,
-    /// Height of the header that proves it.
-    pub height: u64,
-    /// The receipt itself.
-    #[serde(skip)]
-    pub body: Vec<u8>,
-    /// Unix seconds.
-    pub created_at: i64,
 }
 
 /// Evidence that the primary and a witness disagree.
@@ -106,25 +99,6 @@ pub struct Snapshot {
     pub taken_at: i64,
 }
 
-/// A report or grant the wallet made, with its last known status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OwnRecord {
-    /// Its id.
-    pub id: String,
-    /// Its status as last proven.
-    pub status: String,
-    /// Details, JSON.
-    pub body: String,
-    /// Unix seconds.
-    pub created_at: i64,
-}
-
-const OWN_TABLES: [&str; 2] = ["reports", "grants"];
-
-fn own_table(table: &'static str) -> &'static str {
-    debug_assert!(OWN_TABLES.contains(&table));
-    table
-}
 
 impl Vault {
     /// Add a node. A second primary replaces the first.
@@ -173,18 +147,21 @@ impl Vault {
             .conn
             .prepare("SELECT url, role, added_at FROM nodes ORDER BY role = 'witness', added_at")?;
         let rows = stmt.query_map([], |r| {
-            let role: String = r.get(1)?;
-            Ok(NodeEntry {
-                url: r.get(0)?,
-                role: if role == "primary" {
-                    NodeRole::Primary
-                } else {
-                    NodeRole::Witness
-                },
-                added_at: r.get(2)?,
-            })
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.map(|row| {
+            let (url, role, added_at) = row?;
+            let role = NodeRole::parse(&role).ok_or_else(|| Error::BadRecord {
+                table: "nodes",
+                id: url.clone(),
+            })?;
+            Ok(NodeEntry {
+                url,
+                role,
+                added_at,
+            })
+        })
+        .collect()
     }
 
     /// A setting, if set.
@@ -272,61 +249,6 @@ impl Vault {
         Ok(())
     }
 
-    /// Store a receipt and the log line for it, in one transaction.
-    pub fn put_receipt(&mut self, r: &StoredReceipt) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO receipts (id, kind, subject, height, body, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                r.id,
-                r.kind,
-                r.subject,
-                r.height as i64,
-                r.body,
-                r.created_at
-            ],
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Error::Duplicate {
-                    kind: "receipt",
-                    id: r.id.clone(),
-                }
-            }
-            e => e.into(),
-        })?;
-        log(
-            &tx,
-            r.created_at,
-            &r.kind,
-            &serde_json::json!({ "subject": r.subject, "height": r.height, "receipt": r.id }),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Receipts, newest first; only those about `subject` when given.
-    pub fn receipts(&self, subject: Option<&str>) -> Result<Vec<StoredReceipt>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, kind, subject, height, body, created_at FROM receipts
-             WHERE ?1 IS NULL OR subject = ?1 ORDER BY created_at DESC, height DESC",
-        )?;
-        let rows = stmt.query_map([subject], |r| {
-            Ok(StoredReceipt {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                subject: r.get(2)?,
-                height: r.get::<_, i64>(3)? as u64,
-                body: r.get(4)?,
-                created_at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Record fork evidence; every action is refused until [`Vault::reset_trust`].
     pub fn record_divergence(&mut self, d: &Divergence) -> Result<i64> {
         let tx = self.conn.transaction()?;
@@ -404,38 +326,6 @@ impl Vault {
                 },
             )
             .optional()?)
-    }
-
-    /// Record or update one of the wallet's own reports (`table` = `reports`) or grants
-    /// (`grants`).
-    pub fn put_own(&mut self, table: &'static str, rec: &OwnRecord) -> Result<()> {
-        let table = own_table(table);
-        self.conn.execute(
-            &format!(
-                "INSERT INTO {table} (id, status, body, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body"
-            ),
-            params![rec.id, rec.status, rec.body.as_bytes(), rec.created_at],
-        )?;
-        Ok(())
-    }
-
-    /// The wallet's own reports or grants, newest first.
-    pub fn own(&self, table: &'static str) -> Result<Vec<OwnRecord>> {
-        let table = own_table(table);
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, status, body, created_at FROM {table} ORDER BY created_at DESC, id"
-        ))?;
-        let rows = stmt.query_map([], |r| {
-            let body: Vec<u8> = r.get(2)?;
-            Ok(OwnRecord {
-                id: r.get(0)?,
-                status: r.get(1)?,
-                body: String::from_utf8_lossy(&body).into_owned(),
-                created_at: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Append an activity entry (details must not hold secrets).

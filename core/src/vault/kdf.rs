@@ -2,8 +2,7 @@
 //! the salt, the parameters and a key-check value.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use ring::hmac;
@@ -174,34 +173,12 @@ impl KdfFile {
 
 /// Replace `path` with `bytes` so that a crash leaves either the old or the new content.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = sibling(path, ".tmp");
-    {
-        let mut f = fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-        f.write_all(bytes).map_err(Error::io(&tmp))?;
-        f.sync_all().map_err(Error::io(&tmp))?;
-    }
-    rename_durably(&tmp, path)
+    citywallet_files::replace(path, bytes).map_err(Error::io(path))
 }
 
 /// `rename(2)` followed by an fsync of the parent directory.
 pub(crate) fn rename_durably(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(Error::io(to))?;
-    sync_parent(to)
+    citywallet_files::rename_durably(from, to).map_err(Error::io(to))
 }
 
-pub(crate) fn sync_parent(path: &Path) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    fs::File::open(&parent)
-        .and_then(|d| d.sync_all())
-        .map_err(Error::io(parent))
-}
-
-/// `path` with `suffix` appended to its file name.
-pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
+pub(crate) use citywallet_files::sibling;

@@ -11,6 +11,7 @@
 mod chain;
 mod held;
 mod kdf;
+mod own;
 mod portable;
 mod records;
 mod schema;
@@ -25,8 +26,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
 
-pub use chain::{
-    Divergence, NodeEntry, NodeRole, OwnRecord, Snapshot, StoredReceipt, TrustedHeader,
+pub use chain::{Divergence, NodeEntry, NodeRole, Snapshot, TrustedHeader};
+pub use own::{
+    DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState, StoredReceipt,
 };
 pub use held::CredentialSummary;
 pub use kdf::KdfParams;

@@ -261,14 +261,5 @@ fn fill(buf: &mut [u8]) -> Result<()> {
 }
 
 fn write_new_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(Error::io(path))?;
-    f.write_all(bytes).map_err(Error::io(path))?;
-    f.sync_all().map_err(Error::io(path))
+    citywallet_files::write_new(path, bytes).map_err(Error::io(path))
 }

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::Vault;
+use super::own::DeviceKeyState;
 use super::throttle::unix_now;
 use crate::keys::{KeyPair, KeyPath, KeyRole};
 use crate::{Error, Result};
@@ -34,8 +35,8 @@ pub struct DeviceRecord {
     pub public_key_hex: String,
     /// A name the user gave it.
     pub label: Option<String>,
-    /// `local` until it is registered on the chain.
-    pub status: String,
+    /// Whether this wallet registered it on the chain.
+    pub status: DeviceKeyState,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -156,7 +157,7 @@ impl Vault {
             path: key.path().to_string(),
             public_key_hex: key.public().to_hex(),
             label: label.map(str::to_owned),
-            status: "local".into(),
+            status: DeviceKeyState::Local,
             created_at: now,
         };
         tx.execute(
@@ -167,7 +168,7 @@ impl Vault {
                 key.public().to_bytes().as_slice(),
                 record.index,
                 record.label,
-                record.status,
+                record.status.as_str(),
                 now
             ],
         )?;
@@ -190,17 +191,29 @@ impl Vault {
         )?;
         let rows = stmt.query_map([], |r| {
             let id: String = r.get(0)?;
-            Ok(DeviceRecord {
-                public_key_hex: id.clone(),
-                id,
-                index: r.get(1)?,
-                path: r.get(2)?,
-                label: r.get(3)?,
-                status: r.get(4)?,
-                created_at: r.get(5)?,
-            })
+            let status: String = r.get(4)?;
+            Ok((
+                DeviceRecord {
+                    public_key_hex: id.clone(),
+                    id,
+                    index: r.get(1)?,
+                    path: r.get(2)?,
+                    label: r.get(3)?,
+                    status: DeviceKeyState::Local,
+                    created_at: r.get(5)?,
+                },
+                status,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.map(|row| {
+            let (mut d, status) = row?;
+            d.status = DeviceKeyState::parse(&status).ok_or_else(|| Error::BadRecord {
+                table: "devices",
+                id: d.id.clone(),
+            })?;
+            Ok(d)
+        })
+        .collect()
     }
 
     /// Store one credential. An existing id is [`Error::Duplicate`] and changes nothing.
