@@ -4,6 +4,131 @@
 use crate::proof::ProofRejection;
 use crate::verify::Rejection;
 
+/// Every code this crate's errors give (apart from the core errors they wrap), as a value:
+/// the app's error codes are checked against this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `node_timeout`.
+    NodeTimeout,
+    /// `node_unreachable`.
+    NodeUnreachable,
+    /// `node_missing_block`.
+    NodeMissingBlock,
+    /// `node_response_too_large`.
+    NodeResponseTooLarge,
+    /// `node_response_malformed`.
+    NodeResponseMalformed,
+    /// `node_rpc_error`.
+    NodeRpcError,
+    /// `node_unsupported`.
+    NodeUnsupported,
+    /// `trust_expired`.
+    TrustExpired,
+    /// `no_trust_anchor`.
+    NoTrustAnchor,
+    /// `anchor_mismatch`.
+    AnchorMismatch,
+    /// `divergence_detected`.
+    DivergenceDetected,
+    /// `divergence_open`.
+    DivergenceOpen,
+    /// `no_witness`.
+    NoWitness,
+    /// `no_witness_answered`.
+    NoWitnessAnswered,
+    /// `unproven_answer`.
+    UnprovenAnswer,
+    /// `bad_record`.
+    BadRecord,
+    /// `tx_refused`.
+    TxRefused,
+    /// `effect_not_seen`.
+    EffectNotSeen,
+    /// `receipt_invalid`.
+    ReceiptInvalid,
+    /// `no_snapshot`.
+    NoSnapshot,
+    /// `snapshot_too_old`.
+    SnapshotTooOld,
+    /// `invalid_input`.
+    InvalidInput,
+    /// `internal_encode`.
+    InternalEncode,
+    /// `field_not_an_id`.
+    FieldNotAnId,
+    /// `field_empty`.
+    FieldEmpty,
+    /// `field_too_long`.
+    FieldTooLong,
+    /// `field_control_character`.
+    FieldControlCharacter,
+    /// `field_too_many`.
+    FieldTooMany,
+    /// `field_slash`.
+    FieldSlash,
+    /// `field_not_a_key`.
+    FieldNotAKey,
+    /// `field_too_much_power`.
+    FieldTooMuchPower,
+    /// `field_invalid`.
+    FieldInvalid,
+    /// `org_unknown`.
+    OrgUnknown,
+    /// `org_inactive`.
+    OrgInactive,
+    /// `org_not_accredited`.
+    OrgNotAccredited,
+    /// `already_exists`.
+    AlreadyExists,
+    /// `not_on_chain`.
+    NotOnChain,
+    /// `not_yours`.
+    NotYours,
+    /// `not_active`.
+    NotActive,
+    /// `missing_role`.
+    MissingRole,
+    /// `issuer_not_registered`.
+    IssuerNotRegistered,
+    /// `issuer_inactive`.
+    IssuerInactive,
+    /// `issuer_not_for_type`.
+    IssuerNotForType,
+    /// `credential_revoked`.
+    CredentialRevoked,
+    /// `not_issuer_operator`.
+    NotIssuerOperator,
+    /// `expiry_in_past`.
+    ExpiryInPast,
+    /// `header_bad_signature`.
+    HeaderBadSignature,
+    /// `header_insufficient_power`.
+    HeaderInsufficientPower,
+    /// `header_validator_set_mismatch`.
+    HeaderValidatorSetMismatch,
+    /// `header_from_future`.
+    HeaderFromFuture,
+    /// `header_not_monotonic`.
+    HeaderNotMonotonic,
+    /// `header_inconsistent`.
+    HeaderInconsistent,
+    /// `proof_too_large`.
+    ProofTooLarge,
+    /// `proof_malformed`.
+    ProofMalformed,
+    /// `proof_mismatch`.
+    ProofMismatch,
+}
+
+impl ErrorCode {
+    /// The code's text.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Why a node's answer could not be used. The node's fault (or the network's), never a
 /// verdict about the chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,13 +166,13 @@ impl FetchError {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Timeout => "node_timeout",
-            Self::Unreachable => "node_unreachable",
-            Self::Missing(_) => "node_missing_block",
-            Self::TooLarge => "node_response_too_large",
-            Self::Malformed => "node_response_malformed",
-            Self::Rpc { .. } => "node_rpc_error",
-            Self::Unsupported => "node_unsupported",
+            Self::Timeout => ErrorCode::NodeTimeout.as_str(),
+            Self::Unreachable => ErrorCode::NodeUnreachable.as_str(),
+            Self::Missing(_) => ErrorCode::NodeMissingBlock.as_str(),
+            Self::TooLarge => ErrorCode::NodeResponseTooLarge.as_str(),
+            Self::Malformed => ErrorCode::NodeResponseMalformed.as_str(),
+            Self::Rpc { .. } => ErrorCode::NodeRpcError.as_str(),
+            Self::Unsupported => ErrorCode::NodeUnsupported.as_str(),
         }
     }
 }
@@ -246,6 +371,13 @@ pub enum Error {
     /// Bad input from the user (an id, a URL, a date).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A field the node would refuse: nothing was signed or sent.
+    #[error("the node would refuse this: {0}")]
+    Field(citywallet_protocol::FieldError),
+    /// Something the wallet made could not be encoded (an internal fault, never the
+    /// user's or a node's).
+    #[error("could not encode {0}")]
+    Encode(&'static str),
     /// The vault or a credential check failed.
     #[error(transparent)]
     Core(#[from] citywallet_core::Error),
@@ -257,23 +389,25 @@ impl Error {
         match self {
             Self::Fetch { reason, .. } => reason.code(),
             Self::HeaderInvalid { reason, .. } => reason.code(),
-            Self::TrustExpired { .. } => "trust_expired",
-            Self::NoTrustAnchor => "no_trust_anchor",
-            Self::AnchorMismatch(_) => "anchor_mismatch",
-            Self::Divergence { .. } => "divergence_detected",
-            Self::DivergenceOpen { .. } => "divergence_open",
-            Self::NoWitness => "no_witness",
-            Self::NoWitnessAnswered { .. } => "no_witness_answered",
+            Self::TrustExpired { .. } => ErrorCode::TrustExpired.as_str(),
+            Self::NoTrustAnchor => ErrorCode::NoTrustAnchor.as_str(),
+            Self::AnchorMismatch(_) => ErrorCode::AnchorMismatch.as_str(),
+            Self::Divergence { .. } => ErrorCode::DivergenceDetected.as_str(),
+            Self::DivergenceOpen { .. } => ErrorCode::DivergenceOpen.as_str(),
+            Self::NoWitness => ErrorCode::NoWitness.as_str(),
+            Self::NoWitnessAnswered { .. } => ErrorCode::NoWitnessAnswered.as_str(),
             Self::Proof { reason, .. } => reason.code(),
-            Self::Unproven { .. } => "unproven_answer",
-            Self::BadRecord(_) => "bad_record",
+            Self::Unproven { .. } => ErrorCode::UnprovenAnswer.as_str(),
+            Self::BadRecord(_) => ErrorCode::BadRecord.as_str(),
             Self::Precondition(p) => p.code(),
-            Self::TxRefused { .. } => "tx_refused",
-            Self::EffectNotSeen { .. } => "effect_not_seen",
-            Self::ReceiptInvalid(_) => "receipt_invalid",
-            Self::NoSnapshot => "no_snapshot",
-            Self::SnapshotTooOld { .. } => "snapshot_too_old",
-            Self::InvalidInput(_) => "invalid_input",
+            Self::TxRefused { .. } => ErrorCode::TxRefused.as_str(),
+            Self::EffectNotSeen { .. } => ErrorCode::EffectNotSeen.as_str(),
+            Self::ReceiptInvalid(_) => ErrorCode::ReceiptInvalid.as_str(),
+            Self::NoSnapshot => ErrorCode::NoSnapshot.as_str(),
+            Self::SnapshotTooOld { .. } => ErrorCode::SnapshotTooOld.as_str(),
+            Self::InvalidInput(_) => ErrorCode::InvalidInput.as_str(),
+            Self::Field(f) => field_code(f.problem),
+            Self::Encode(_) => ErrorCode::InternalEncode.as_str(),
             Self::Core(e) => e.code(),
         }
     }
@@ -295,6 +429,7 @@ impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
             Self::Core(e) => e.is_user_error(),
+            Self::Encode(_) => false,
             _ => true,
         }
     }
@@ -307,24 +442,40 @@ impl Error {
     }
 }
 
+/// The code of a field refusal: `field_` and the problem.
+pub fn field_code(p: citywallet_protocol::Problem) -> &'static str {
+    use citywallet_protocol::Problem as P;
+    match p {
+        P::NotAnId => ErrorCode::FieldNotAnId.as_str(),
+        P::Empty => ErrorCode::FieldEmpty.as_str(),
+        P::TooLong => ErrorCode::FieldTooLong.as_str(),
+        P::ControlCharacter => ErrorCode::FieldControlCharacter.as_str(),
+        P::TooMany => ErrorCode::FieldTooMany.as_str(),
+        P::Slash => ErrorCode::FieldSlash.as_str(),
+        P::NotAKey => ErrorCode::FieldNotAKey.as_str(),
+        P::TooMuchPower => ErrorCode::FieldTooMuchPower.as_str(),
+        _ => ErrorCode::FieldInvalid.as_str(),
+    }
+}
+
 impl Precondition {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::OrgUnknown(_) => "org_unknown",
-            Self::OrgInactive(_) => "org_inactive",
-            Self::OrgNotAccredited { .. } => "org_not_accredited",
-            Self::AlreadyExists { .. } => "already_exists",
-            Self::NotOnChain { .. } => "not_on_chain",
-            Self::NotYours { .. } => "not_yours",
-            Self::NotActive { .. } => "not_active",
-            Self::MissingRole(_) => "missing_role",
-            Self::IssuerUnknown(_) => "issuer_not_registered",
-            Self::IssuerInactive(_) => "issuer_inactive",
-            Self::IssuerNotForType { .. } => "issuer_not_for_type",
-            Self::CredentialRevoked(_) => "credential_revoked",
-            Self::NotIssuerOperator(_) => "not_issuer_operator",
-            Self::ExpiryInPast => "expiry_in_past",
+            Self::OrgUnknown(_) => ErrorCode::OrgUnknown.as_str(),
+            Self::OrgInactive(_) => ErrorCode::OrgInactive.as_str(),
+            Self::OrgNotAccredited { .. } => ErrorCode::OrgNotAccredited.as_str(),
+            Self::AlreadyExists { .. } => ErrorCode::AlreadyExists.as_str(),
+            Self::NotOnChain { .. } => ErrorCode::NotOnChain.as_str(),
+            Self::NotYours { .. } => ErrorCode::NotYours.as_str(),
+            Self::NotActive { .. } => ErrorCode::NotActive.as_str(),
+            Self::MissingRole(_) => ErrorCode::MissingRole.as_str(),
+            Self::IssuerUnknown(_) => ErrorCode::IssuerNotRegistered.as_str(),
+            Self::IssuerInactive(_) => ErrorCode::IssuerInactive.as_str(),
+            Self::IssuerNotForType { .. } => ErrorCode::IssuerNotForType.as_str(),
+            Self::CredentialRevoked(_) => ErrorCode::CredentialRevoked.as_str(),
+            Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator.as_str(),
+            Self::ExpiryInPast => ErrorCode::ExpiryInPast.as_str(),
         }
     }
 }

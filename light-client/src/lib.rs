@@ -13,8 +13,9 @@
 //! * [`rpc`]: the [`rpc::ChainNode`] trait and its CometBFT JSON-RPC implementation.
 //! * [`client`]: primary and witnesses, anchors, updates and proven reads.
 //! * [`witness`]: cross-checks and fork evidence.
-//! * [`session`]: the client with its trust store in the vault.
-//! * [`act`]: verify-before-act for reports, grants, devices and revocations, with receipts.
+//! * [`session`]: the client with its trust store in the vault and its [`clock`].
+//! * [`act`]: verify-before-act: pure steps ([`act::step`]) and the driver that submits and
+//!   waits for the effect, with receipts.
 //! * [`officer`]: presentation checks against the chain, online and offline.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@
 pub mod act;
 pub mod batch;
 pub mod client;
+pub mod clock;
 mod error;
 pub mod officer;
 pub mod proof;
@@ -31,5 +33,5 @@ pub mod sync;
 pub mod verify;
 pub mod witness;
 
-pub use error::{Error, FetchError, Precondition, Result};
+pub use error::{Error, ErrorCode, FetchError, Precondition, Result, field_code};
 pub use verify::{Engine, Rejection, Verdict, verify_update};

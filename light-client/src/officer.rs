@@ -16,7 +16,8 @@ use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::client::ProvenRead;
 use crate::error::{Error, Precondition, Result};
-use crate::session::{Session, now, unix};
+use crate::session::{Session, unix};
+use tendermint::Time;
 
 /// The vault's name for the registry snapshot.
 pub const SNAPSHOT: &str = "issuer_registry";
@@ -104,7 +105,7 @@ impl Session<'_> {
         let v = p.verify(
             challenge,
             &[(p.issuer.clone(), key)],
-            unix(now()),
+            unix(self.now()),
             max_challenge_age_secs,
         )?;
         check_type(&types.unwrap_or_default(), &v)?;
@@ -142,30 +143,34 @@ impl Session<'_> {
             header: at.clone(),
             reads,
         };
+        let encoded =
+            serde_json::to_vec(&body).map_err(|_| Error::Encode("the registry snapshot"))?;
+        let taken_at = unix(self.now());
         self.vault.put_snapshot(
             SNAPSHOT,
             &Snapshot {
                 height: at.height().value(),
                 header_time: unix(at.signed_header.header.time),
-                body: serde_json::to_vec(&body).unwrap_or_default(),
-                taken_at: unix(now()),
+                body: encoded,
+                taken_at,
             },
         )?;
         Ok((at.height().value(), ids.len(), revoked))
     }
 }
 
-/// Verify `presentation` offline, from the vault's snapshot, refusing a snapshot older than
-/// `max_snapshot_age_secs`.
+/// Verify `presentation` offline at `now`, from the vault's snapshot, refusing a snapshot
+/// older than `max_snapshot_age_secs`.
 pub fn verify_presentation_offline(
     vault: &Vault,
     presentation: &[u8],
     challenge: &Challenge,
     max_challenge_age_secs: i64,
     max_snapshot_age_secs: u64,
+    now: Time,
 ) -> Result<OfficerVerdict> {
     let snap = vault.snapshot(SNAPSHOT)?.ok_or(Error::NoSnapshot)?;
-    let now_time = now();
+    let now_time = now;
     let now_secs = unix(now_time);
     let body: SnapshotBody = serde_json::from_slice(&snap.body)
         .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;

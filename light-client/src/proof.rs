@@ -29,9 +29,9 @@ impl ProofRejection {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::TooLarge => "proof_too_large",
-            Self::Malformed => "proof_malformed",
-            Self::Mismatch => "proof_mismatch",
+            Self::TooLarge => crate::ErrorCode::ProofTooLarge.as_str(),
+            Self::Malformed => crate::ErrorCode::ProofMalformed.as_str(),
+            Self::Mismatch => crate::ErrorCode::ProofMismatch.as_str(),
         }
     }
 }

@@ -59,6 +59,23 @@ pub trait ChainNode: Provider + Send + Sync {
     fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError>;
 }
 
+/// Makes the [`ChainNode`] for a node's URL: over HTTP in the wallet ([`HttpConnect`]), over
+/// an in-memory chain in tests.
+pub trait Connect: Send + Sync + std::fmt::Debug {
+    /// The node at `url`, whose requests time out after `timeout`.
+    fn connect(&self, url: &str, timeout: Duration) -> Result<Box<dyn ChainNode>, crate::Error>;
+}
+
+/// Connects over CometBFT JSON-RPC ([`HttpNode`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpConnect;
+
+impl Connect for HttpConnect {
+    fn connect(&self, url: &str, timeout: Duration) -> Result<Box<dyn ChainNode>, crate::Error> {
+        Ok(Box::new(HttpNode::new(url, timeout)?))
+    }
+}
+
 /// A node reached over HTTP(S) JSON-RPC.
 #[derive(Debug, Clone)]
 pub struct HttpNode {

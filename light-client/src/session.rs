@@ -1,6 +1,7 @@
 //! The light client with its memory: trusted headers, divergences and settings kept in the
 //! vault. Every action in [`crate::act`] and [`crate::officer`] goes through a session.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use citywallet_core::vault::{Divergence, TrustedHeader, Vault};
@@ -8,8 +9,9 @@ use tendermint::Time;
 use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::client::{LightClient, ProvenRead, Rules};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::rpc::{ChainNode, HttpNode};
+use crate::rpc::Connect;
 use crate::verify::Engine;
 
 /// Settings kept in the vault, with their defaults.
@@ -98,21 +100,17 @@ impl Settings {
     }
 }
 
-/// The current time as the verifier wants it.
-pub fn now() -> Time {
-    Time::now()
-}
-
 /// Unix seconds of a block time.
 pub fn unix(t: Time) -> i64 {
     t.unix_timestamp()
 }
 
-/// A light client bound to a vault.
+/// A light client bound to a vault and a clock.
 pub struct Session<'v> {
     pub(crate) vault: &'v mut Vault,
     pub(crate) client: LightClient,
     pub(crate) settings: Settings,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Session<'_> {
@@ -123,8 +121,8 @@ impl std::fmt::Debug for Session<'_> {
     }
 }
 
-pub(crate) fn encode_block(b: &LightBlock) -> Vec<u8> {
-    serde_json::to_vec(b).unwrap_or_default()
+pub(crate) fn encode_block(b: &LightBlock) -> Result<Vec<u8>> {
+    serde_json::to_vec(b).map_err(|_| Error::Encode("a light block"))
 }
 
 pub(crate) fn decode_block(bytes: &[u8]) -> Result<LightBlock> {
@@ -132,28 +130,48 @@ pub(crate) fn decode_block(bytes: &[u8]) -> Result<LightBlock> {
 }
 
 impl<'v> Session<'v> {
-    /// A session over `vault` with `client`.
-    pub fn new(vault: &'v mut Vault, client: LightClient, settings: Settings) -> Self {
+    /// A session over `vault` with `client`, judging time by `clock`.
+    pub fn new(
+        vault: &'v mut Vault,
+        client: LightClient,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             vault,
             client,
             settings,
+            clock,
         }
     }
 
-    /// A session over `vault` with HTTP nodes: `primary` and `witnesses` by URL, each with
-    /// the vault's request timeout, and the vault's trust rules.
-    pub fn over_http(vault: &'v mut Vault, primary: &str, witnesses: &[String]) -> Result<Self> {
+    /// A session over `vault` with nodes made by `connect`: `primary` and `witnesses` by
+    /// URL, each with the vault's request timeout, and the vault's trust rules.
+    pub fn connect(
+        vault: &'v mut Vault,
+        connect: &dyn Connect,
+        primary: &str,
+        witnesses: &[String],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         let settings = Settings::load(vault)?;
-        let node = |url: &str| -> Result<Box<dyn ChainNode>> {
-            Ok(Box::new(HttpNode::new(url, settings.request_timeout)?))
-        };
+        let node = |url: &str| connect.connect(url, settings.request_timeout);
         let client = LightClient::new(
             node(primary)?,
             witnesses.iter().map(|w| node(w)).collect::<Result<_>>()?,
             settings.rules(),
         );
-        Ok(Self::new(vault, client, settings))
+        Ok(Self::new(vault, client, settings, clock))
+    }
+
+    /// The session's clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The current time by the session's clock.
+    pub fn now(&self) -> Time {
+        self.clock.now()
     }
 
     /// The vault.
@@ -185,15 +203,15 @@ impl<'v> Session<'v> {
             chain_id: h.chain_id.to_string(),
             height: h.height.value(),
             hash: h.hash().as_bytes().to_vec(),
-            body: encode_block(block),
-            verified_at: unix(now()),
+            body: encode_block(block)?,
+            verified_at: unix(self.now()),
         })?;
         Ok(())
     }
 
     /// Anchor trust in the primary's genesis (trust on first use of the genesis).
     pub fn anchor_genesis(&mut self, chain_id: Option<&str>) -> Result<LightBlock> {
-        let block = self.client.anchor_from_genesis(chain_id, now())?;
+        let block = self.client.anchor_from_genesis(chain_id, self.now())?;
         self.vault.reset_trust()?;
         self.store(&block)?;
         Ok(block)
@@ -201,7 +219,7 @@ impl<'v> Session<'v> {
 
     /// Anchor trust at `height` with the header hash the user vouches for.
     pub fn anchor_at(&mut self, height: u64, hash: &[u8]) -> Result<LightBlock> {
-        let block = self.client.anchor_at(height, hash, now())?;
+        let block = self.client.anchor_at(height, hash, self.now())?;
         self.vault.reset_trust()?;
         self.store(&block)?;
         Ok(block)
@@ -229,7 +247,7 @@ impl<'v> Session<'v> {
     pub fn sync(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
         self.check_no_divergence()?;
         let trusted = self.trusted()?.ok_or(Error::NoTrustAnchor)?;
-        match self.client.update(&trusted, now(), on_verified) {
+        match self.client.update(&trusted, self.now(), on_verified) {
             Ok(update) => {
                 for b in &update.verified {
                     self.store(b)?;
@@ -241,13 +259,15 @@ impl<'v> Session<'v> {
                 witness,
                 evidence,
             }) => {
+                let encoded = serde_json::to_vec(&evidence)
+                    .map_err(|_| Error::Encode("divergence evidence"))?;
                 self.vault.record_divergence(&Divergence {
                     id: 0,
-                    detected_at: unix(now()),
+                    detected_at: unix(self.now()),
                     height,
                     primary_url: evidence.primary_url.clone(),
                     witness_url: witness.clone(),
-                    evidence: serde_json::to_vec(&evidence).unwrap_or_default(),
+                    evidence: encoded,
                     submitted: evidence.submissions.join("; "),
                 })?;
                 Err(Error::Divergence {

@@ -59,13 +59,13 @@ impl Rejection {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadSignature => "header_bad_signature",
-            Self::InsufficientPower => "header_insufficient_power",
-            Self::ValidatorSetMismatch => "header_validator_set_mismatch",
-            Self::TrustExpired => "trust_expired",
-            Self::FromTheFuture => "header_from_future",
-            Self::NotMonotonic => "header_not_monotonic",
-            Self::Inconsistent => "header_inconsistent",
+            Self::BadSignature => crate::ErrorCode::HeaderBadSignature.as_str(),
+            Self::InsufficientPower => crate::ErrorCode::HeaderInsufficientPower.as_str(),
+            Self::ValidatorSetMismatch => crate::ErrorCode::HeaderValidatorSetMismatch.as_str(),
+            Self::TrustExpired => crate::ErrorCode::TrustExpired.as_str(),
+            Self::FromTheFuture => crate::ErrorCode::HeaderFromFuture.as_str(),
+            Self::NotMonotonic => crate::ErrorCode::HeaderNotMonotonic.as_str(),
+            Self::Inconsistent => crate::ErrorCode::HeaderInconsistent.as_str(),
         }
     }
 }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use citywallet_protocol::keyfile::IssuerKeyFile;
 use citywallet_protocol::{IssuerRecord, OrgRecord, Status};
+use zeroize::Zeroizing;
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 
@@ -24,6 +26,12 @@ use crate::{NodeError, Result};
 
 /// Most transactions waiting in the mempool; CheckTx refuses more.
 pub const MAX_MEMPOOL: usize = 10_000;
+/// The devnet's own keys file (validators, admin, demo participants; secrets, mode 0600).
+pub const KEYS_FILE: &str = "devnet-keys.json";
+/// The credit bureau's issuer key file.
+pub const CREDIT_BUREAU_KEY_FILE: &str = "devnet-issuer-key.json";
+/// City Hall's issuer key file.
+pub const CITY_HALL_KEY_FILE: &str = "devnet-cityhall-key.json";
 
 /// Devnet settings.
 #[derive(Debug, Clone)]
@@ -270,7 +278,7 @@ impl Devnet {
         };
         let g: GenesisFile = serde_json::from_slice(&read("devnet-genesis.json")?)
             .map_err(|_| NodeError::Genesis("devnet-genesis.json is damaged"))?;
-        let k: DemoKeysFile = serde_json::from_slice(&read("devnet-keys.json")?)
+        let k: DemoKeysFile = serde_json::from_slice(&read(KEYS_FILE)?)
             .map_err(|_| NodeError::Genesis("devnet-keys.json is damaged"))?;
         let validator_keys = k
             .validators
@@ -329,6 +337,12 @@ impl Devnet {
 
     /// CheckTx, and into the mempool when accepted.
     pub fn broadcast(&self, tx: Vec<u8>) -> Result<TxResult> {
+        self.broadcast_at(tx, now())
+    }
+
+    /// [`Devnet::broadcast`], with CheckTx's clock at `at` (tests drive a devnet on a test
+    /// clock).
+    pub fn broadcast_at(&self, tx: Vec<u8>, at: Time) -> Result<TxResult> {
         let mut state = self.lock();
         if state.mempool.len() >= MAX_MEMPOOL {
             return Ok(TxResult {
@@ -336,7 +350,7 @@ impl Devnet {
                 log: "mempool is full".into(),
             });
         }
-        let secs = u64::try_from(now().unix_timestamp()).unwrap_or(0);
+        let secs = u64::try_from(at.unix_timestamp()).unwrap_or(0);
         let result = state.producer.app_mut().check_tx(&tx, secs)?;
         if result.code == citywallet_protocol::Code::Ok {
             state.mempool.push(tx);
@@ -346,7 +360,56 @@ impl Devnet {
 
     /// Produce one block with the mempool's transactions; returns its height.
     pub fn produce_block(&self) -> Result<u64> {
-        self.produce_block_with(Vec::new())
+        self.produce_block_with(Vec::new(), now())
+    }
+
+    /// [`Devnet::produce_block`] with the block time `at` (moved 1 ms past the previous
+    /// block's when it is not later).
+    pub fn produce_block_at(&self, at: Time) -> Result<u64> {
+        self.produce_block_with(Vec::new(), at)
+    }
+
+    /// Transactions waiting for the next block.
+    pub fn pending(&self) -> usize {
+        self.lock().mempool.len()
+    }
+
+    /// The newest block's height and whether it carried transactions (whose effects only
+    /// the next header's app hash commits to).
+    pub fn latest(&self) -> Option<(u64, bool)> {
+        self.lock()
+            .producer
+            .latest()
+            .map(|b| (b.block.header.height.value(), !b.block.data.is_empty()))
+    }
+
+    /// The signed header of block `height` (the newest when `None`) with its validator
+    /// set and the next height's: what a light client asks a node for.
+    pub fn light_block_parts(
+        &self,
+        height: Option<u64>,
+    ) -> Option<(
+        tendermint::block::signed_header::SignedHeader,
+        tendermint::validator::Set,
+        tendermint::validator::Set,
+    )> {
+        let state = self.lock();
+        let blocks = state.producer.blocks();
+        let b = match height {
+            None => blocks.last()?,
+            Some(h) => blocks.get(usize::try_from(h).ok()?.checked_sub(1)?)?,
+        };
+        let signed = tendermint::block::signed_header::SignedHeader::new(
+            b.block.header.clone(),
+            b.commit.clone(),
+        )
+        .ok()?;
+        Some((signed, b.validators.clone(), b.next_validators.clone()))
+    }
+
+    /// A proven read of `key` in the state after block `height`.
+    pub fn query(&self, key: &[u8], height: u64) -> Result<crate::store::ProvenValue> {
+        self.lock().producer.app().query(key, Some(height))
     }
 
     /// Test-only: a devnet with the same genesis and validator keys as `config`'s (same
@@ -382,15 +445,15 @@ impl Devnet {
         }
         .sign_with(|m| signer.sign(m).to_bytes())
         .encode();
-        self.produce_block_with(vec![tx])
+        self.produce_block_with(vec![tx], now())
     }
 
-    fn produce_block_with(&self, extra: Vec<Vec<u8>>) -> Result<u64> {
+    fn produce_block_with(&self, extra: Vec<Vec<u8>>, at: Time) -> Result<u64> {
         let mut state = self.lock();
         let mut txs = std::mem::take(&mut state.mempool);
         txs.extend(extra);
         let last = state.producer.latest().map(|b| b.block.header.time);
-        let mut time = now();
+        let mut time = at;
         if let Some(last) = last
             && time <= last
         {
@@ -433,49 +496,62 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[Strin
             .map(|k| hex::encode(k.to_bytes()))
             .collect(),
     };
-    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?;
-    write_secret(&config.data.join("devnet-keys.json"), &bytes)?;
-    // The demo issuer as an issuer key file the wallet's CLI reads (`citywallet issuer
-    // issue|revoke --key`).
+    let bytes = Zeroizing::new(
+        serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?,
+    );
+    write_secret(&config.data.join(KEYS_FILE), &bytes)?;
+    // The demo issuers as issuer key files, the format the wallet's issuer tools read
+    // (`citywallet issuer issue|revoke --key`).
     for (file, id, public, secret, operator) in [
         (
-            "devnet-issuer-key.json",
+            CREDIT_BUREAU_KEY_FILE,
             "city-credit-bureau",
             issuer_public_hex[0].as_str(),
             &keys.issuer_bbs_secret,
             &keys.issuer_operator,
         ),
         (
-            "devnet-cityhall-key.json",
+            CITY_HALL_KEY_FILE,
             "city-hall",
             issuer_public_hex[1].as_str(),
             &keys.cityhall_bbs_secret,
             &keys.cityhall_operator,
         ),
     ] {
-        let issuer = serde_json::json!({
-            "format": "citywallet-bbs-issuer-key/1",
-            "id": id,
-            "ciphersuite": "BLS12-381-SHA-256",
-            "publicKey": public,
-            "secretKey": hex::encode(secret),
-            "operatorSecretKey": hex::encode(operator.to_bytes()),
-        });
-        let bytes = serde_json::to_vec_pretty(&issuer).map_err(|e| NodeError::Db(e.to_string()))?;
+        let issuer = IssuerKeyFile::new(
+            id,
+            public.to_owned(),
+            Zeroizing::new(hex::encode(secret)),
+            Some(Zeroizing::new(hex::encode(operator.to_bytes()))),
+        );
+        let bytes = issuer
+            .to_json()
+            .map_err(|e| NodeError::Db(e.to_string()))?;
         write_secret(&config.data.join(file), &bytes)?;
     }
     Ok(())
 }
 
 fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| NodeError::Db(format!("{}: {e}", path.display())))?;
-    f.write_all(bytes).map_err(|e| NodeError::Db(e.to_string()))
+    citywallet_files::replace(path, bytes)
+        .map_err(|e| NodeError::Db(format!("{}: {e}", path.display())))
+}
+
+/// The city admin's key of the devnet whose data directory is `data` (from its keys file):
+/// what the devnet's demo tools sign admin transactions with.
+pub fn admin_key(data: &std::path::Path) -> Result<SigningKey> {
+    let bytes = Zeroizing::new(
+        std::fs::read(data.join(KEYS_FILE))
+            .map_err(|e| NodeError::Db(format!("{KEYS_FILE}: {e}")))?,
+    );
+    let k: DemoKeysFile = serde_json::from_slice(&bytes)
+        .map_err(|_| NodeError::Genesis("devnet-keys.json is damaged"))?;
+    let raw = Zeroizing::new(
+        hex::decode(&k.admin).map_err(|_| NodeError::Genesis("the admin key is damaged"))?,
+    );
+    let bytes: [u8; 32] = raw
+        .as_slice()
+        .try_into()
+        .map_err(|_| NodeError::Genesis("the admin key is damaged"))?;
+    Ok(SigningKey::from_bytes(&bytes))
 }

@@ -1,27 +1,52 @@
 //! Verify before acting: every action brings trust to a recent verified header, proves each
 //! fact it relies on, submits, waits until its effect is proven at a later verified header,
-//! and keeps that proof as a receipt that can be checked again offline.
+//! and hands back that proof as a receipt that can be checked again offline.
+//!
+//! Two halves: [`step`] is pure (proven facts and input in, the action and its effect out,
+//! or a typed refusal); the driver here reads the facts, runs the step, signs, broadcasts
+//! and waits on the session's clock with a [`Wait`]. Keeping receipts and the wallet's own
+//! records is the caller's business (`citywallet-wallet`).
 
-use std::time::Instant;
+pub mod step;
 
-use citywallet_core::keys::{KeyPair, KeyPath};
-use citywallet_core::vault::{OwnRecord, StoredReceipt, Vault};
+use std::time::Duration;
+
+use citywallet_core::keys::KeyPair;
+use citywallet_core::vault::{StoredReceipt, Vault};
+use citywallet_protocol::rules::{Field, check_id};
 use citywallet_protocol::{
-    Account, Action, Code, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord,
-    ReportStatus, Role, Status, TxBody, keys,
+    Account, ActionKind, Code, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord,
+    Role, keys,
 };
 use sha2::{Digest, Sha256};
 use tendermint_light_client_verifier::types::LightBlock;
 
 use crate::client::ProvenRead;
-use crate::error::{Error, Precondition, Result};
-use crate::session::{Session, decode_block, encode_block, now, unix};
+use crate::clock::unix_secs;
+use crate::error::{Error, Result};
+use crate::session::{Session, decode_block, encode_block, unix};
 use crate::verify::{Engine, Verdict, verify_alone};
+use step::Step;
 
-/// How long a submitted transaction stays valid.
-const TX_LIFETIME_SECS: u64 = 600;
-/// Pause between checks for a transaction's effect.
-const POLL: std::time::Duration = std::time::Duration::from_millis(250);
+/// How the driver waits for an effect: a look every `every`, for at most `at_most`, both on
+/// the session's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// Pause between looks.
+    pub every: Duration,
+    /// Give up after this long.
+    pub at_most: Duration,
+}
+
+impl Wait {
+    /// A look every 250 ms for at most `at_most`.
+    pub fn polling(at_most: Duration) -> Self {
+        Self {
+            every: Duration::from_millis(250),
+            at_most,
+        }
+    }
+}
 
 /// Signs a message with an Ed25519 key.
 pub type SignFn<'a> = dyn Fn(&[u8]) -> [u8; 64] + 'a;
@@ -55,8 +80,8 @@ impl std::fmt::Debug for Signer<'_> {
 /// Proof that an action landed: the effect's proven read and the header that commits to it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
-    /// The action, such as `submit_report`.
-    pub action: String,
+    /// The action.
+    pub action: ActionKind,
     /// The report, grant, device or credential id.
     pub subject: String,
     /// SHA-256 of the transaction, hex (the receipt's id).
@@ -73,7 +98,7 @@ pub struct ReceiptCheck {
     /// Receipt id.
     pub id: String,
     /// The action.
-    pub action: String,
+    pub action: ActionKind,
     /// The subject.
     pub subject: String,
     /// Height of the header.
@@ -109,7 +134,7 @@ impl Receipt {
         }
         Ok(ReceiptCheck {
             id: self.tx_hash.clone(),
-            action: self.action.clone(),
+            action: self.action,
             subject: self.subject.clone(),
             height: self.header.height().value(),
             header_time: unix(self.header.signed_header.header.time),
@@ -121,6 +146,18 @@ impl Receipt {
     /// Load a stored receipt.
     pub fn from_stored(r: &StoredReceipt) -> Result<Self> {
         serde_json::from_slice(&r.body).map_err(|_| Error::BadRecord(format!("receipt {}", r.id)))
+    }
+
+    /// The receipt as the vault stores it, made at `now` (Unix seconds).
+    pub fn to_stored(&self, now: i64) -> Result<StoredReceipt> {
+        Ok(StoredReceipt {
+            id: self.tx_hash.clone(),
+            kind: self.action,
+            subject: self.subject.clone(),
+            height: self.header.height().value(),
+            body: serde_json::to_vec(self).map_err(|_| Error::Encode("a receipt"))?,
+            created_at: now,
+        })
     }
 }
 
@@ -185,45 +222,34 @@ fn random_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}-{}", hex::encode(b)))
 }
 
-fn check_id(id: &str) -> Result<()> {
-    if citywallet_protocol::is_valid_id(id) {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "{id:?}: an id has 1 to 64 letters, digits or : . _ -"
-        )))
-    }
+fn id_field(id: &str, field: Field) -> Result<()> {
+    check_id(id, field).map_err(Error::Field)
 }
 
 impl Session<'_> {
-    fn read_as<T: serde::de::DeserializeOwned>(
-        &self,
-        at: &LightBlock,
-        key: Vec<u8>,
-    ) -> Result<(Option<T>, ProvenRead)> {
-        let r = self.read(at, &key)?;
-        Ok((r.decode()?, r))
+    fn read_as<T: serde::de::DeserializeOwned>(&self, at: &LightBlock, key: Vec<u8>) -> Result<Option<T>> {
+        self.read(at, &key)?.decode()
     }
 
     /// Proven issuer record.
     pub fn issuer(&self, at: &LightBlock, id: &str) -> Result<Option<IssuerRecord>> {
-        Ok(self.read_as(at, keys::issuer(id))?.0)
+        self.read_as(at, keys::issuer(id))
     }
     /// Proven organisation record.
     pub fn org(&self, at: &LightBlock, id: &str) -> Result<Option<OrgRecord>> {
-        Ok(self.read_as(at, keys::org(id))?.0)
+        self.read_as(at, keys::org(id))
     }
     /// Proven grant record.
     pub fn grant(&self, at: &LightBlock, id: &str) -> Result<Option<GrantRecord>> {
-        Ok(self.read_as(at, keys::grant(id))?.0)
+        self.read_as(at, keys::grant(id))
     }
     /// Proven report record.
     pub fn report(&self, at: &LightBlock, id: &str) -> Result<Option<ReportRecord>> {
-        Ok(self.read_as(at, keys::report(id))?.0)
+        self.read_as(at, keys::report(id))
     }
     /// Proven device record.
     pub fn device(&self, at: &LightBlock, id: &str) -> Result<Option<DeviceRecord>> {
-        Ok(self.read_as(at, keys::device(id))?.0)
+        self.read_as(at, keys::device(id))
     }
     /// Proven revocation status: `Some` when revoked.
     pub fn revocation(
@@ -232,43 +258,41 @@ impl Session<'_> {
         issuer: &str,
         credential_id: &str,
     ) -> Result<Option<citywallet_protocol::RevocationRecord>> {
-        Ok(self.read_as(at, keys::revoked(issuer, credential_id))?.0)
+        self.read_as(at, keys::revoked(issuer, credential_id))
     }
     /// Proven reward points of a key (0 when absence is proven).
     pub fn rewards(&self, at: &LightBlock, key: &[u8; 32]) -> Result<u64> {
-        let (r, _) = self.read_as::<citywallet_protocol::RewardRecord>(at, keys::reward(key))?;
+        let r: Option<citywallet_protocol::RewardRecord> = self.read_as(at, keys::reward(key))?;
         Ok(r.map_or(0, |r| r.points))
     }
     /// Proven next nonce of a key (0 when absence is proven).
     pub fn nonce(&self, at: &LightBlock, key: &[u8; 32]) -> Result<u64> {
-        let (a, _) = self.read_as::<Account>(at, keys::account(key))?;
+        let a: Option<Account> = self.read_as(at, keys::account(key))?;
         Ok(a.map_or(0, |a| a.nonce))
     }
     /// Whether a key holds a role (proven either way).
     pub fn has_role(&self, at: &LightBlock, role: Role, key: &[u8; 32]) -> Result<bool> {
-        Ok(self.read_as::<bool>(at, keys::role(role, key))?.0 == Some(true))
+        Ok(self.read_as::<bool>(at, keys::role(role, key))? == Some(true))
+    }
+    /// Whether a key is a city admin (proven either way).
+    pub fn is_admin(&self, at: &LightBlock, key: &[u8; 32]) -> Result<bool> {
+        Ok(self.read(at, &keys::admin(key))?.value.is_some())
     }
 
-    /// Sign, submit, and wait for `effect` to hold at a later verified header; store the
-    /// receipt. `at` is the verified header the preconditions were proven against.
-    fn submit(
+    /// The driver: sign `step`'s action with `signer` at its nonce proven under `at` (the
+    /// header the step's facts were proven against), submit it, and look for its effect at
+    /// each newer verified header, pausing `wait.every` on the session's clock, until it is
+    /// proven or `wait.at_most` has passed.
+    pub fn act(
         &mut self,
         at: &LightBlock,
         signer: &Signer<'_>,
-        action: Action,
-        subject: &str,
-        effect_key: Vec<u8>,
-        effect: &dyn Fn(&ProvenRead) -> Result<bool>,
+        step: &Step,
+        wait: Wait,
     ) -> Result<Receipt> {
         let nonce = self.nonce(at, &signer.public)?;
-        let name = action.name();
-        let body = TxBody {
-            chain_id: at.signed_header.header.chain_id.to_string(),
-            signer: signer.public,
-            nonce,
-            expires_at: unix(now()).max(0) as u64 + TX_LIFETIME_SECS,
-            action,
-        };
+        let chain_id = at.signed_header.header.chain_id.to_string();
+        let body = step.body(&chain_id, signer.public, nonce, unix_secs(self.now()));
         let tx = body.sign_with(|m| (signer.sign)(m)).encode();
         let submitted = self.client.broadcast(&tx)?;
         if submitted.code != 0 {
@@ -278,28 +302,20 @@ impl Session<'_> {
             });
         }
         let tx_hash = hex::encode_upper(Sha256::digest(&tx));
-        let started = Instant::now();
+        let started = self.now();
+        let key = step.effect.key();
         let mut seen = at.height().value();
         loop {
-            std::thread::sleep(POLL);
-            match self.effect_landed(&mut seen, &effect_key, effect) {
+            self.clock.sleep(wait.every);
+            match self.effect_landed(&mut seen, &key, &step.effect) {
                 Ok(Some((header, read))) => {
-                    let receipt = Receipt {
-                        action: name.to_owned(),
-                        subject: subject.to_owned(),
-                        tx_hash: tx_hash.clone(),
+                    return Ok(Receipt {
+                        action: step.action.kind(),
+                        subject: step.subject.clone(),
+                        tx_hash,
                         read,
                         header,
-                    };
-                    self.vault.put_receipt(&StoredReceipt {
-                        id: tx_hash,
-                        kind: name.to_owned(),
-                        subject: subject.to_owned(),
-                        height: receipt.header.height().value(),
-                        body: serde_json::to_vec(&receipt).unwrap_or_default(),
-                        created_at: unix(now()),
-                    })?;
-                    return Ok(receipt);
+                    });
                 }
                 Ok(None) => {}
                 // The transaction is out: a node slow to answer or briefly unreachable
@@ -307,9 +323,10 @@ impl Session<'_> {
                 Err(e) if e.is_transient() => {}
                 Err(e) => return Err(e),
             }
-            if started.elapsed() > self.settings.effect_wait {
+            let waited = self.now().duration_since(started).unwrap_or_default();
+            if waited > wait.at_most {
                 return Err(Error::EffectNotSeen {
-                    waited_secs: started.elapsed().as_secs(),
+                    waited_secs: waited.as_secs(),
                 });
             }
         }
@@ -321,7 +338,7 @@ impl Session<'_> {
         &mut self,
         seen: &mut u64,
         key: &[u8],
-        effect: &dyn Fn(&ProvenRead) -> Result<bool>,
+        effect: &step::Effect,
     ) -> Result<Option<(LightBlock, ProvenRead)>> {
         let latest = self.sync(&mut |_| {})?;
         if latest.height().value() <= *seen {
@@ -329,281 +346,70 @@ impl Session<'_> {
         }
         let read = self.read(&latest, key)?;
         *seen = latest.height().value();
-        Ok(effect(&read)?.then_some((latest, read)))
+        Ok(effect.holds(&read)?.then_some((latest, read)))
     }
 
-    /// File a report, signed by the wallet's report key (`m/7083'/0'/1'/0'`), so reports
-    /// and rewards are not linked to the identity key.
-    pub fn submit_report(&mut self, report: &NewReport<'_>) -> Result<(String, Receipt)> {
-        for (what, text) in [("category", report.category), ("location", report.location)] {
-            if text.trim().is_empty() || text.len() > 256 {
-                return Err(Error::InvalidInput(format!(
-                    "the {what} must have 1 to 256 characters"
-                )));
-            }
-        }
-        if report.description.len() > 4096 {
-            return Err(Error::InvalidInput(
-                "the description is longer than 4096 bytes".into(),
-            ));
-        }
-        let key = self.vault.key_pair(KeyPath::report(0)?)?;
+    fn wait(&self) -> Wait {
+        Wait::polling(self.settings.effect_wait)
+    }
+
+    /// File a report signed by `reporter` (the wallet's report key). Returns the report id
+    /// with the receipt.
+    pub fn submit_report(&mut self, reporter: &Signer<'_>, report: &NewReport<'_>) -> Result<Receipt> {
         let id = random_id("report")?;
-        let evidence_hash =
-            report_evidence_hash(report.description, report.evidence_sha256.as_ref());
         let at = self.sync(&mut |_| {})?;
-        if self.report(&at, &id)?.is_some() {
-            return Err(Precondition::AlreadyExists { kind: "report", id }.into());
-        }
-        let me = key.public().to_hex();
-        let signer = Signer::from_key(key);
-        let receipt = self.submit(
-            &at,
-            &signer,
-            Action::SubmitReport {
-                id: id.clone(),
-                category: report.category.to_owned(),
-                location_cell: report.location.to_owned(),
-                evidence_hash,
-            },
-            &id,
-            keys::report(&id),
-            &|r| {
-                Ok(r.decode::<ReportRecord>()?
-                    .is_some_and(|rec| rec.reporter == me))
-            },
-        )?;
-        self.vault.put_own(
-            "reports",
-            &OwnRecord {
-                id: id.clone(),
-                status: "submitted".into(),
-                body: serde_json::json!({
-                    "category": report.category, "location": report.location,
-                    "description": report.description, "evidenceHash": hex::encode(evidence_hash),
-                    "receipt": receipt.tx_hash,
-                })
-                .to_string(),
-                created_at: unix(now()),
-            },
-        )?;
-        Ok((id, receipt))
+        let existing = self.report(&at, &id)?;
+        let step = step::submit_report(&id, report, &reporter.public, existing.as_ref())?;
+        self.act(&at, reporter, &step, self.wait())
     }
 
-    /// The wallet's reports with their proven status, and the report key's proven rewards.
-    pub fn refresh_reports(&mut self) -> Result<(Vec<OwnRecord>, u64)> {
-        let at = self.sync(&mut |_| {})?;
-        let key = self
-            .vault
-            .key_pair(KeyPath::report(0)?)?
-            .public()
-            .to_bytes();
-        let mut out = Vec::new();
-        for mut r in self.vault.own("reports")? {
-            if let Some(rec) = self.report(&at, &r.id)? {
-                let status = match rec.status {
-                    ReportStatus::Submitted => "submitted",
-                    ReportStatus::Accepted => "accepted",
-                    ReportStatus::Rejected => "rejected",
-                };
-                if r.status != status {
-                    r.status = status.into();
-                    self.vault.put_own("reports", &r)?;
-                }
-            }
-            out.push(r);
-        }
-        let points = self.rewards(&at, &key)?;
-        Ok((out, points))
-    }
-
-    /// Grant an organisation access, signed by the identity key. Proves first that the
-    /// organisation is registered, active and accredited for every category.
-    pub fn create_grant(&mut self, grant: &NewGrant<'_>) -> Result<(String, Receipt)> {
-        check_id(grant.org)?;
-        if grant.categories.is_empty() || grant.purpose.trim().is_empty() {
-            return Err(Error::InvalidInput(
-                "a grant needs at least one category and a purpose".into(),
-            ));
-        }
-        if grant.expires_at <= unix(now()).max(0) as u64 {
-            return Err(Precondition::ExpiryInPast.into());
-        }
-        let key = self.vault.key_pair(KeyPath::IDENTITY)?;
+    /// Grant an organisation access, signed by `citizen`. Proves first that the
+    /// organisation is registered, active and accredited for every category; returns the
+    /// receipt and the organisation's proven record.
+    pub fn create_grant(
+        &mut self,
+        citizen: &Signer<'_>,
+        grant: &NewGrant<'_>,
+    ) -> Result<(Receipt, OrgRecord)> {
+        id_field(grant.org, Field::OrgId)?;
         let id = random_id("grant")?;
         let at = self.sync(&mut |_| {})?;
-        let org = self
-            .org(&at, grant.org)?
-            .ok_or_else(|| Precondition::OrgUnknown(grant.org.to_owned()))?;
-        if org.status != Status::Active {
-            return Err(Precondition::OrgInactive(org.id).into());
-        }
-        if let Some(c) = grant
-            .categories
-            .iter()
-            .find(|c| !org.categories.contains(c))
-        {
-            return Err(Precondition::OrgNotAccredited {
-                org: org.id,
-                category: c.clone(),
-            }
-            .into());
-        }
-        if self.grant(&at, &id)?.is_some() {
-            return Err(Precondition::AlreadyExists { kind: "grant", id }.into());
-        }
-        let me = key.public().to_hex();
-        let signer = Signer::from_key(key);
-        let receipt = self.submit(
-            &at,
-            &signer,
-            Action::GrantAccess {
-                id: id.clone(),
-                org: grant.org.to_owned(),
-                categories: grant.categories.to_vec(),
-                purpose: grant.purpose.to_owned(),
-                expires_at: grant.expires_at,
-            },
-            &id,
-            keys::grant(&id),
-            &|r| {
-                Ok(r.decode::<GrantRecord>()?
-                    .is_some_and(|g| g.citizen == me && g.status == Status::Active))
-            },
-        )?;
-        self.vault.put_own(
-            "grants",
-            &OwnRecord {
-                id: id.clone(),
-                status: "active".into(),
-                body: serde_json::json!({
-                    "org": org.id, "orgName": org.name, "categories": grant.categories,
-                    "purpose": grant.purpose, "expiresAt": grant.expires_at,
-                    "receipt": receipt.tx_hash,
-                })
-                .to_string(),
-                created_at: unix(now()),
-            },
-        )?;
-        Ok((id, receipt))
+        let org = self.org(&at, grant.org)?;
+        let existing = self.grant(&at, &id)?;
+        let now = unix_secs(self.now());
+        let step = step::create_grant(&id, grant, &citizen.public, now, org.as_ref(), existing.as_ref())?;
+        let receipt = self.act(&at, citizen, &step, self.wait())?;
+        let org = org.ok_or_else(|| Error::BadRecord(format!("org/{}", grant.org)))?;
+        Ok((receipt, org))
     }
 
-    /// Revoke one of the wallet's grants (proven to exist, be active and be this wallet's).
-    pub fn revoke_grant(&mut self, id: &str) -> Result<Receipt> {
-        check_id(id)?;
-        let key = self.vault.key_pair(KeyPath::IDENTITY)?;
-        let me = key.public().to_hex();
+    /// Revoke grant `id` (proven to exist, be active and be `citizen`'s).
+    pub fn revoke_grant(&mut self, citizen: &Signer<'_>, id: &str) -> Result<Receipt> {
+        id_field(id, Field::GrantId)?;
         let at = self.sync(&mut |_| {})?;
-        let g = self
-            .grant(&at, id)?
-            .ok_or_else(|| Precondition::NotOnChain {
-                kind: "grant",
-                id: id.to_owned(),
-            })?;
-        if g.citizen != me {
-            return Err(Precondition::NotYours {
-                kind: "grant",
-                id: id.to_owned(),
-            }
-            .into());
-        }
-        if g.status != Status::Active {
-            return Err(Precondition::NotActive {
-                kind: "grant",
-                id: id.to_owned(),
-            }
-            .into());
-        }
-        let signer = Signer::from_key(key);
-        let receipt = self.submit(
-            &at,
-            &signer,
-            Action::RevokeGrant { id: id.to_owned() },
-            id,
-            keys::grant(id),
-            &|r| {
-                Ok(r.decode::<GrantRecord>()?
-                    .is_some_and(|g| g.status == Status::Inactive))
-            },
-        )?;
-        if let Some(mut own) = self.vault.own("grants")?.into_iter().find(|g| g.id == id) {
-            own.status = "revoked".into();
-            self.vault.put_own("grants", &own)?;
-        }
-        Ok(receipt)
+        let g = self.grant(&at, id)?;
+        let step = step::revoke_grant(id, &citizen.public, g.as_ref())?;
+        self.act(&at, citizen, &step, self.wait())
     }
 
-    fn technician(&mut self, at: &LightBlock) -> Result<KeyPair> {
-        let key = self.vault.key_pair(KeyPath::IDENTITY)?;
-        if !self.has_role(at, Role::Technician, &key.public().to_bytes())? {
-            return Err(Precondition::MissingRole("technician").into());
-        }
-        Ok(key)
-    }
-
-    /// Register a device key (technician role proven, device id proven unused).
-    pub fn register_device(&mut self, device: &NewDevice<'_>) -> Result<Receipt> {
-        check_id(device.id)?;
+    /// Register a device key (`technician`'s role proven, the id proven unused).
+    pub fn register_device(&mut self, technician: &Signer<'_>, device: &NewDevice<'_>) -> Result<Receipt> {
+        id_field(device.id, Field::DeviceId)?;
         let at = self.sync(&mut |_| {})?;
-        let key = self.technician(&at)?;
-        if self.device(&at, device.id)?.is_some() {
-            return Err(Precondition::AlreadyExists {
-                kind: "device",
-                id: device.id.to_owned(),
-            }
-            .into());
-        }
-        let signer = Signer::from_key(key);
-        let pk = hex::encode(device.public_key);
-        self.submit(
-            &at,
-            &signer,
-            Action::ProvisionDevice {
-                id: device.id.to_owned(),
-                public_key: device.public_key,
-                kind: device.kind.to_owned(),
-                location: device.location.to_owned(),
-                department: device.department.to_owned(),
-            },
-            device.id,
-            keys::device(device.id),
-            &|r| {
-                Ok(r.decode::<DeviceRecord>()?
-                    .is_some_and(|d| d.public_key == pk && d.status == Status::Active))
-            },
-        )
+        let role = self.has_role(&at, Role::Technician, &technician.public)?;
+        let existing = self.device(&at, device.id)?;
+        let step = step::register_device(device, role, existing.as_ref())?;
+        self.act(&at, technician, &step, self.wait())
     }
 
-    /// Revoke a device (technician role proven, device proven active).
-    pub fn revoke_device(&mut self, id: &str) -> Result<Receipt> {
-        check_id(id)?;
+    /// Revoke a device (`technician`'s role proven, the device proven active).
+    pub fn revoke_device(&mut self, technician: &Signer<'_>, id: &str) -> Result<Receipt> {
+        id_field(id, Field::DeviceId)?;
         let at = self.sync(&mut |_| {})?;
-        let key = self.technician(&at)?;
-        let d = self
-            .device(&at, id)?
-            .ok_or_else(|| Precondition::NotOnChain {
-                kind: "device",
-                id: id.to_owned(),
-            })?;
-        if d.status != Status::Active {
-            return Err(Precondition::NotActive {
-                kind: "device",
-                id: id.to_owned(),
-            }
-            .into());
-        }
-        let signer = Signer::from_key(key);
-        self.submit(
-            &at,
-            &signer,
-            Action::RevokeDevice { id: id.to_owned() },
-            id,
-            keys::device(id),
-            &|r| {
-                Ok(r.decode::<DeviceRecord>()?
-                    .is_some_and(|d| d.status == Status::Inactive))
-            },
-        )
+        let role = self.has_role(&at, Role::Technician, &technician.public)?;
+        let d = self.device(&at, id)?;
+        let step = step::revoke_device(id, role, d.as_ref())?;
+        self.act(&at, technician, &step, self.wait())
     }
 
     /// Revoke a credential as its issuer (issuer proven active with `operator` as its
@@ -615,83 +421,73 @@ impl Session<'_> {
         credential_id: &str,
         reason: &str,
     ) -> Result<Receipt> {
-        check_id(issuer)?;
-        if credential_id.is_empty() || credential_id.contains('/') || credential_id.len() > 128 {
-            return Err(Error::InvalidInput("invalid credential id".into()));
-        }
+        id_field(issuer, Field::IssuerId)?;
+        citywallet_protocol::rules::check_credential_id(credential_id).map_err(Error::Field)?;
         let at = self.sync(&mut |_| {})?;
-        let rec = self
-            .issuer(&at, issuer)?
-            .ok_or_else(|| Precondition::IssuerUnknown(issuer.to_owned()))?;
-        if rec.status != Status::Active {
-            return Err(Precondition::IssuerInactive(issuer.to_owned()).into());
-        }
-        if rec.operator_key != hex::encode(operator.public) {
-            return Err(Precondition::NotIssuerOperator(issuer.to_owned()).into());
-        }
-        if self.revocation(&at, issuer, credential_id)?.is_some() {
-            return Err(Precondition::CredentialRevoked(credential_id.to_owned()).into());
-        }
-        self.submit(
-            &at,
-            operator,
-            Action::RevokeCredential {
-                issuer: issuer.to_owned(),
-                credential_id: credential_id.to_owned(),
-                reason: reason.to_owned(),
-            },
-            credential_id,
-            keys::revoked(issuer, credential_id),
-            &|r| Ok(r.value.is_some()),
-        )
+        let rec = self.issuer(&at, issuer)?;
+        let revoked = self.revocation(&at, issuer, credential_id)?.is_some();
+        let step = step::revoke_credential(issuer, credential_id, reason, &operator.public, rec.as_ref(), revoked)?;
+        self.act(&at, operator, &step, self.wait())
     }
 
-    /// As the city admin (`admin` proven to be one), give `key` a role; the effect is the
-    /// role proven on chain. Used to enrol officers and technicians (on the devnet, by its
-    /// demo admin).
-    pub fn register_role(
-        &mut self,
-        admin: &Signer<'_>,
-        role: Role,
-        key: [u8; 32],
-    ) -> Result<Receipt> {
+    /// As the city admin (`admin` proven to be one), give `key` a role.
+    pub fn register_role(&mut self, admin: &Signer<'_>, role: Role, key: [u8; 32]) -> Result<Receipt> {
         let at = self.sync(&mut |_| {})?;
-        if self.read(&at, &keys::admin(&admin.public))?.value.is_none() {
-            return Err(Precondition::MissingRole("admin").into());
-        }
-        if self.has_role(&at, role, &key)? {
-            return Err(Precondition::AlreadyExists {
-                kind: "role",
-                id: format!("{}/{}", role.as_str(), hex::encode(key)),
+        let is_admin = self.is_admin(&at, &admin.public)?;
+        let held = self.has_role(&at, role, &key)?;
+        let step = step::register_role(role, key, is_admin, held)?;
+        self.act(&at, admin, &step, self.wait())
+    }
+
+    /// Accept (with `reward` points) or reject a report, as an officer (role proven, report
+    /// proven waiting).
+    pub fn review_report(
+        &mut self,
+        officer: &Signer<'_>,
+        id: &str,
+        accept: bool,
+        reward: u64,
+    ) -> Result<Receipt> {
+        id_field(id, Field::ReportId)?;
+        let at = self.sync(&mut |_| {})?;
+        let role = self.has_role(&at, Role::Officer, &officer.public)?;
+        let r = self.report(&at, id)?;
+        let step = step::review_report(id, accept, reward, role, r.as_ref())?;
+        self.act(&at, officer, &step, self.wait())
+    }
+
+    /// Wait (on the session's clock, for at most the effect wait) until `key` is proven to
+    /// hold `role`, for a role someone else is giving it.
+    pub fn await_role(&mut self, role: Role, key: &[u8; 32]) -> Result<LightBlock> {
+        let started = self.now();
+        let wait = self.wait();
+        loop {
+            let at = self.sync(&mut |_| {})?;
+            if self.has_role(&at, role, key)? {
+                return Ok(at);
             }
-            .into());
+            let waited = self.now().duration_since(started).unwrap_or_default();
+            if waited > wait.at_most {
+                return Err(Error::EffectNotSeen {
+                    waited_secs: waited.as_secs(),
+                });
+            }
+            self.clock.sleep(wait.every);
         }
-        let subject = hex::encode(key);
-        self.submit(
-            &at,
-            admin,
-            Action::RegisterRole { role, key },
-            &subject,
-            keys::role(role, &key),
-            &|r| Ok(r.value.is_some()),
-        )
     }
 
     /// The report ids on chain (proven `index/reports`) with each report's proven record,
     /// newest first; only those waiting for review with `pending`.
     pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
         let at = self.sync(&mut |_| {})?;
-        let ids: Vec<String> = self
-            .read(&at, &keys::report_index())?
-            .decode()?
-            .unwrap_or_default();
+        let ids: Vec<String> = self.read(&at, &keys::report_index())?.decode()?.unwrap_or_default();
         let mut out = Vec::new();
         for id in ids.iter().rev() {
             if out.len() >= limit {
                 break;
             }
             if let Some(r) = self.report(&at, id)?
-                && (!pending || r.status == ReportStatus::Submitted)
+                && (!pending || r.status == citywallet_protocol::ReportStatus::Submitted)
             {
                 out.push(r);
             }
@@ -702,10 +498,7 @@ impl Session<'_> {
     /// Every registered organisation, proven (`index/orgs`, then each record).
     pub fn organisations(&mut self) -> Result<Vec<OrgRecord>> {
         let at = self.sync(&mut |_| {})?;
-        let ids: Vec<String> = self
-            .read(&at, &keys::org_index())?
-            .decode()?
-            .unwrap_or_default();
+        let ids: Vec<String> = self.read(&at, &keys::org_index())?.decode()?.unwrap_or_default();
         let mut out = Vec::new();
         for id in &ids {
             if let Some(o) = self.org(&at, id)? {
@@ -714,55 +507,10 @@ impl Session<'_> {
         }
         Ok(out)
     }
-
-    /// Accept (with `reward` points) or reject a report, as an officer (role proven, report
-    /// proven waiting).
-    pub fn review_report(&mut self, id: &str, accept: bool, reward: u64) -> Result<Receipt> {
-        check_id(id)?;
-        let at = self.sync(&mut |_| {})?;
-        let key = self.vault.key_pair(KeyPath::IDENTITY)?;
-        if !self.has_role(&at, Role::Officer, &key.public().to_bytes())? {
-            return Err(Precondition::MissingRole("officer").into());
-        }
-        let r = self
-            .report(&at, id)?
-            .ok_or_else(|| Precondition::NotOnChain {
-                kind: "report",
-                id: id.to_owned(),
-            })?;
-        if r.status != ReportStatus::Submitted {
-            return Err(Precondition::NotActive {
-                kind: "report",
-                id: id.to_owned(),
-            }
-            .into());
-        }
-        let signer = Signer::from_key(key);
-        let want = if accept {
-            ReportStatus::Accepted
-        } else {
-            ReportStatus::Rejected
-        };
-        self.submit(
-            &at,
-            &signer,
-            Action::ReviewReport {
-                id: id.to_owned(),
-                accept,
-                reward,
-            },
-            id,
-            keys::report(id),
-            &|r| {
-                Ok(r.decode::<ReportRecord>()?
-                    .is_some_and(|rec| rec.status == want))
-            },
-        )
-    }
 }
 
 /// Serialise a light block (as kept in receipts and snapshots).
-pub fn block_json(b: &LightBlock) -> Vec<u8> {
+pub fn block_json(b: &LightBlock) -> Result<Vec<u8>> {
     encode_block(b)
 }
 
