@@ -6,6 +6,8 @@
 //! the way a malicious validator majority would, so that the wallet's later checks (clock,
 //! app hash against proofs) are what refuses them.
 
+pub mod memory;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,12 +21,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use citywallet_core::keys::RecoveryPhrase;
 use citywallet_core::vault::{KdfParams, Passphrase, Vault};
+use citywallet_core::keys::KeyPath;
+use citywallet_light_client::act::{NewReport, Receipt, Signer};
 use citywallet_light_client::client::LightClient;
+use citywallet_light_client::clock::SystemClock;
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{Session, Settings};
 use citywallet_node::devnet::{DemoKeys, Devnet, DevnetConfig};
 use citywallet_protocol::{Action, Role, TxBody};
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{Value, json};
 use tendermint::block::signed_header::SignedHeader;
 use tendermint::{account, block, validator};
@@ -455,5 +460,24 @@ pub fn session_with<'v>(
     witnesses: &[&str],
     settings: Settings,
 ) -> Session<'v> {
-    Session::new(vault, client(primary, witnesses, &settings), settings)
+    Session::new(
+        vault,
+        client(primary, witnesses, &settings),
+        settings,
+        Arc::new(SystemClock),
+    )
+}
+
+/// File a streetlight report through `s`, signed by its vault's report key.
+pub fn file_report(s: &mut Session<'_>) -> citywallet_light_client::Result<Receipt> {
+    let key = s.vault().key_pair(KeyPath::report(0)?)?;
+    s.submit_report(
+        &Signer::from_key(key),
+        &NewReport {
+            category: "streetlight",
+            location: "cell-77",
+            description: "light out",
+            evidence_sha256: None,
+        },
+    )
 }

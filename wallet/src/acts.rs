@@ -1,0 +1,478 @@
+//! Acting on the chain: reports, grants, devices (one by one or from a CSV batch), report
+//! review and credential revocation, each verified before it is sent and proven after; and
+//! the receipts that prove them, kept with the wallet's own records in one vault write.
+
+use citywallet_core::keys::KeyPath;
+use citywallet_core::vault::{
+    DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState,
+};
+use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
+use citywallet_protocol::{ActionKind, ReportStatus, Status};
+use citywallet_protocol::rules::ID_PATTERN;
+
+use crate::dto::{
+    ChainReportItem, DeviceIn, DeviceItem, DeviceStatus, ErrorInfo, GrantIn, GrantItem, OrgItem,
+    ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn, ReportItem, ReportsOut,
+};
+use crate::error::{Error, Result};
+use crate::{Wallet, input};
+
+/// The categories the report form offers.
+pub const REPORT_CATEGORIES: [&str; 6] = [
+    "pothole",
+    "streetlight",
+    "graffiti",
+    "waste",
+    "flooding",
+    "noise",
+];
+
+fn receipt_out(r: &Receipt) -> ReceiptOut {
+    let h = &r.header.signed_header.header;
+    ReceiptOut {
+        id: r.tx_hash.clone(),
+        action: r.action,
+        subject: r.subject.clone(),
+        height: h.height.value(),
+        header_time: h.time.unix_timestamp(),
+        header_hash: h.hash().to_string(),
+        value: r.read.value.clone(),
+    }
+}
+
+fn report_item(r: ReportEntry) -> ReportItem {
+    ReportItem {
+        id: r.id,
+        status: r.status,
+        category: r.category,
+        location: r.location,
+        description: r.description,
+        created_at: r.created_at,
+        receipt: r.receipt,
+    }
+}
+
+fn grant_item(g: GrantEntry) -> GrantItem {
+    GrantItem {
+        id: g.id,
+        status: g.status,
+        org: g.org,
+        org_name: g.org_name,
+        categories: g.categories,
+        purpose: g.purpose,
+        expires_at: g.expires_at,
+        receipt: g.receipt,
+        created_at: g.created_at,
+    }
+}
+
+fn report_state(s: ReportStatus) -> ReportState {
+    match s {
+        ReportStatus::Submitted => ReportState::Submitted,
+        ReportStatus::Accepted => ReportState::Accepted,
+        ReportStatus::Rejected => ReportState::Rejected,
+    }
+}
+
+impl Wallet {
+    fn signer(&self, path: KeyPath) -> Result<Signer<'static>> {
+        Ok(Signer::from_key(self.vault()?.key_pair(path)?))
+    }
+
+    /// Keep `receipt` and `change` in the vault, in one write.
+    fn keep(&mut self, receipt: &Receipt, change: OwnChange<'_>) -> Result<()> {
+        let now = self.now_secs();
+        let stored = receipt.to_stored(now)?;
+        self.vault_mut()?.record_receipt(&stored, change)?;
+        Ok(())
+    }
+
+    /// What the report form offers.
+    pub fn report_form(&self) -> Result<ReportForm> {
+        let mut recent: Vec<String> = Vec::new();
+        for r in self.vault()?.reports()? {
+            if !recent.contains(&r.location) {
+                recent.push(r.location);
+            }
+        }
+        Ok(ReportForm {
+            categories: REPORT_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+            recent_cells: recent,
+            cell_pattern: ID_PATTERN.to_owned(),
+            max_description_bytes: input::MAX_DESCRIPTION_BYTES as u32,
+        })
+    }
+
+    /// File a report, signed by the report key (`m/7083'/0'/1'/0'`, so reports and rewards
+    /// are not linked to the identity key). Its fields are checked with the node's rules
+    /// before anything is sent.
+    pub fn submit_report(&mut self, r: &ReportIn) -> Result<ReceiptOut> {
+        if r.description.len() > input::MAX_DESCRIPTION_BYTES {
+            return Err(Error::TooLarge {
+                what: "the description",
+                limit: input::MAX_DESCRIPTION_BYTES as u64,
+            });
+        }
+        let evidence_sha256 = r
+            .evidence_sha256
+            .as_deref()
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| input::hex32(h, "the evidence hash"))
+            .transpose()?;
+        let report = NewReport {
+            category: r.category.trim(),
+            location: r.location.trim(),
+            description: &r.description,
+            evidence_sha256,
+        };
+        let signer = self.signer(KeyPath::report(0)?)?;
+        let receipt = self.anchored()?.submit_report(&signer, &report)?;
+        let evidence_hash = citywallet_light_client::act::report_evidence_hash(
+            report.description,
+            report.evidence_sha256.as_ref(),
+        );
+        let entry = ReportEntry {
+            id: receipt.subject.clone(),
+            status: ReportState::Submitted,
+            category: report.category.to_owned(),
+            location: report.location.to_owned(),
+            description: report.description.to_owned(),
+            evidence_hash: hex::encode(evidence_hash),
+            receipt: receipt.tx_hash.clone(),
+            created_at: self.now_secs(),
+        };
+        self.keep(&receipt, OwnChange::NewReport(&entry))?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// The wallet's reports with their proven status, and the report key's proven rewards.
+    pub fn reports(&mut self) -> Result<ReportsOut> {
+        let key = self.vault()?.key_pair(KeyPath::report(0)?)?.public().to_bytes();
+        let own = self.vault()?.reports()?;
+        let mut s = self.anchored()?;
+        let at = s.sync(&mut |_| {})?;
+        let mut changed = Vec::new();
+        for r in &own {
+            if let Some(rec) = s.report(&at, &r.id)? {
+                let state = report_state(rec.status);
+                if state != r.status {
+                    changed.push((r.id.clone(), state));
+                }
+            }
+        }
+        let points = s.rewards(&at, &key)?;
+        drop(s);
+        for (id, state) in &changed {
+            self.vault_mut()?.set_report_state(id, *state)?;
+        }
+        Ok(ReportsOut {
+            reports: self.vault()?.reports()?.into_iter().map(report_item).collect(),
+            reward_points: points,
+        })
+    }
+
+    /// Check the newest receipt about `subject` (a report, grant, device or credential id)
+    /// again, with no network.
+    pub fn receipt(&self, subject: &str) -> Result<ReceiptOut> {
+        let vault = self.vault()?;
+        let stored = vault.receipts(Some(subject))?;
+        let r = stored.first().ok_or_else(|| citywallet_core::Error::NotFound {
+            kind: "receipt for",
+            id: subject.to_owned(),
+        })?;
+        let receipt = Receipt::from_stored(r)?;
+        receipt.verify_offline(vault)?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// Every registered organisation, proven.
+    pub fn organisations(&mut self) -> Result<Vec<OrgItem>> {
+        Ok(self
+            .anchored()?
+            .organisations()?
+            .into_iter()
+            .map(|o| OrgItem {
+                active: o.status == Status::Active,
+                id: o.id,
+                name: o.name,
+                categories: o.categories,
+            })
+            .collect())
+    }
+
+    /// Grant an organisation access, signed by the identity key (the organisation proven
+    /// registered, active and accredited for every category first).
+    pub fn create_grant(&mut self, g: &GrantIn) -> Result<ReceiptOut> {
+        let expires_at = input::expiry(&g.expires)?;
+        let categories: Vec<String> = g
+            .categories
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let grant = NewGrant {
+            org: g.org.trim(),
+            categories: &categories,
+            purpose: g.purpose.trim(),
+            expires_at,
+        };
+        let signer = self.signer(KeyPath::IDENTITY)?;
+        let (receipt, org) = self.anchored()?.create_grant(&signer, &grant)?;
+        let entry = GrantEntry {
+            id: receipt.subject.clone(),
+            status: GrantState::Active,
+            org: org.id,
+            org_name: org.name,
+            categories: categories.clone(),
+            purpose: grant.purpose.to_owned(),
+            expires_at,
+            receipt: receipt.tx_hash.clone(),
+            created_at: self.now_secs(),
+        };
+        self.keep(&receipt, OwnChange::NewGrant(&entry))?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// Revoke one of the wallet's grants.
+    pub fn revoke_grant(&mut self, id: &str) -> Result<ReceiptOut> {
+        let signer = self.signer(KeyPath::IDENTITY)?;
+        let receipt = self.anchored()?.revoke_grant(&signer, id.trim())?;
+        self.keep(&receipt, OwnChange::GrantState(id.trim(), GrantState::Revoked))?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// The wallet's grants, newest first.
+    pub fn grants(&self) -> Result<Vec<GrantItem>> {
+        Ok(self.vault()?.grants()?.into_iter().map(grant_item).collect())
+    }
+
+    /// The public key a device is registered with, and the wallet key index when the
+    /// wallet holds its secret: the device's own key, a wallet key by index, or a new one.
+    fn device_key(&mut self, d: &DeviceIn) -> Result<([u8; 32], Option<u32>)> {
+        if let Some(k) = d.public_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            return Ok((input::hex32(k, "the device public key")?, None));
+        }
+        if let Some(i) = d.key_index {
+            let key = self.vault()?.key_pair(KeyPath::device(u64::from(i))?)?;
+            return Ok((key.public().to_bytes(), Some(i)));
+        }
+        citywallet_protocol::rules::check_id(d.id.trim(), citywallet_protocol::Field::DeviceId)
+            .map_err(citywallet_light_client::Error::Field)?;
+        let rec = self.vault_mut()?.new_device(Some(d.id.trim()))?;
+        Ok((input::hex32(&rec.public_key_hex, "the device key")?, Some(rec.index)))
+    }
+
+    /// Technician: register a device on the chain (the technician role proven, the id
+    /// proven unused), with the device's own key, a wallet key, or a new wallet key.
+    pub fn provision(&mut self, d: &DeviceIn) -> Result<DeviceItem> {
+        let (public_key, index) = self.device_key(d)?;
+        let device = NewDevice {
+            id: d.id.trim(),
+            public_key,
+            kind: d.kind.trim(),
+            location: d.location.trim(),
+            department: d.department.trim(),
+        };
+        let signer = self.signer(KeyPath::IDENTITY)?;
+        let receipt = self.anchored()?.register_device(&signer, &device)?;
+        self.keep(&receipt, OwnChange::DeviceKey(&public_key, DeviceKeyState::Registered))?;
+        Ok(DeviceItem {
+            id: device.id.to_owned(),
+            public_key_hex: hex::encode(public_key),
+            index,
+            kind: device.kind.to_owned(),
+            location: device.location.to_owned(),
+            status: DeviceStatus::Active,
+            receipt: Some(receipt.tx_hash),
+        })
+    }
+
+    /// Technician: register every row of a CSV batch
+    /// (`id,kind,location,department[,public_key]` with a header line), each row on its own;
+    /// `progress` sees each row as it finishes.
+    pub fn provision_csv(
+        &mut self,
+        csv: &str,
+        progress: &mut dyn FnMut(ProvisionProgress),
+    ) -> Result<Vec<ProvisionRow>> {
+        let rows = input::devices_csv(csv)?;
+        let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        for (i, (line, row)) in rows.into_iter().enumerate() {
+            let result = row.and_then(|d| self.provision(&d));
+            let row = match result {
+                Ok(item) => ProvisionRow {
+                    line,
+                    height: self.receipt(&item.id).map(|r| r.height).ok(),
+                    id: item.id,
+                    ok: true,
+                    error: None,
+                },
+                Err(e) => ProvisionRow {
+                    line,
+                    id: input::csv_first_cell(csv, line),
+                    ok: false,
+                    error: Some(ErrorInfo::from(&e)),
+                    height: None,
+                },
+            };
+            progress(ProvisionProgress {
+                done: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                total,
+                row: row.clone(),
+            });
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// Technician: the devices this wallet registered, with their proven status.
+    pub fn devices(&mut self) -> Result<Vec<DeviceItem>> {
+        let local = self.vault()?.devices()?;
+        let mut registered: Vec<(String, String)> = Vec::new();
+        for r in self.vault()?.receipts(None)? {
+            if r.kind == ActionKind::ProvisionDevice && !registered.iter().any(|(s, _)| *s == r.subject) {
+                registered.push((r.subject, r.id));
+            }
+        }
+        let mut s = self.anchored()?;
+        let at = s.sync(&mut |_| {})?;
+        let mut out = Vec::new();
+        for (subject, receipt) in registered {
+            let Some(d) = s.device(&at, &subject)? else {
+                continue;
+            };
+            out.push(DeviceItem {
+                index: local
+                    .iter()
+                    .find(|l| l.public_key_hex == d.public_key)
+                    .map(|l| l.index),
+                status: match d.status {
+                    Status::Active => DeviceStatus::Active,
+                    Status::Inactive => DeviceStatus::Revoked,
+                },
+                id: d.id,
+                public_key_hex: d.public_key,
+                kind: d.kind,
+                location: d.location,
+                receipt: Some(receipt),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Technician: revoke a device.
+    pub fn revoke_device(&mut self, id: &str) -> Result<ReceiptOut> {
+        let signer = self.signer(KeyPath::IDENTITY)?;
+        let receipt = self.anchored()?.revoke_device(&signer, id.trim())?;
+        let key = receipt
+            .read
+            .decode::<citywallet_protocol::DeviceRecord>()?
+            .and_then(|d| input::hex32(&d.public_key, "the device key").ok());
+        let change = match &key {
+            Some(k) => OwnChange::DeviceKey(k, DeviceKeyState::Revoked),
+            None => OwnChange::None,
+        };
+        self.keep(&receipt, change)?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// Technician: the encrypted provisioning bundle of a wallet-made device key, written
+    /// to `dest` (which must not exist), with the trust anchor the device should start
+    /// from.
+    pub fn export_bundle(
+        &mut self,
+        device_id: &str,
+        device_passphrase: &citywallet_core::vault::Passphrase,
+        dest: &std::path::Path,
+    ) -> Result<()> {
+        let status = self.chain_status()?;
+        let trusted = status
+            .trusted
+            .ok_or(citywallet_light_client::Error::NoTrustAnchor)?;
+        let vault = self.vault()?;
+        let index = vault
+            .devices()?
+            .into_iter()
+            .find(|d| d.label.as_deref() == Some(device_id))
+            .map(|d| d.index)
+            .ok_or_else(|| citywallet_core::Error::NotFound {
+                kind: "device key made in this wallet for",
+                id: device_id.to_owned(),
+            })?;
+        let anchor = serde_json::json!({
+            "chainId": trusted.chain_id, "height": trusted.height, "hash": trusted.hash,
+            "primary": status.primary, "witnesses": status.witnesses,
+        });
+        let bundle = vault.device_bundle(index, device_id, device_passphrase, anchor)?;
+        let bytes =
+            serde_json::to_vec_pretty(&bundle).map_err(|_| Error::Encode("the device bundle"))?;
+        citywallet_files::write_new(dest, &bytes).map_err(Error::io(dest))
+    }
+
+    /// Officer: reports on chain waiting for review (newest first, at most 50), proven.
+    pub fn pending_reports(&mut self) -> Result<Vec<ChainReportItem>> {
+        Ok(self
+            .anchored()?
+            .chain_reports(true, 50)?
+            .into_iter()
+            .map(|r| ChainReportItem {
+                id: r.id,
+                category: r.category,
+                location_cell: r.location_cell,
+                time: r.time,
+                status: r.status,
+            })
+            .collect())
+    }
+
+    /// Officer: accept (crediting `reward` points) or reject a report.
+    pub fn review_report(&mut self, id: &str, accept: bool, reward: u64) -> Result<ReceiptOut> {
+        let signer = self.signer(KeyPath::IDENTITY)?;
+        let receipt = self
+            .anchored()?
+            .review_report(&signer, id.trim(), accept, reward)?;
+        self.keep(&receipt, OwnChange::None)?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// Issuer: revoke a credential with the issuer's operator key (from its key file). The
+    /// receipt is kept in this vault.
+    pub fn revoke_credential(
+        &mut self,
+        issuer_key_file: &[u8],
+        credential_id: &str,
+        reason: &str,
+    ) -> Result<ReceiptOut> {
+        let key = citywallet_core::credentials::IssuerKey::from_file(issuer_key_file)?;
+        let operator = key.operator()?.clone();
+        let signer = Signer {
+            public: operator.verifying_key().to_bytes(),
+            sign: Box::new(move |m| ed25519_dalek::Signer::sign(&operator, m).to_bytes()),
+        };
+        let receipt = self.anchored()?.revoke_credential(
+            &signer,
+            &key.id,
+            credential_id.trim(),
+            reason.trim(),
+        )?;
+        self.keep(&receipt, OwnChange::None)?;
+        Ok(receipt_out(&receipt))
+    }
+
+    /// Wait until this wallet's identity key is proven to hold `role` (someone else, the
+    /// city admin, gives it).
+    pub fn await_role(&mut self, role: citywallet_protocol::Role) -> Result<()> {
+        let me = self.vault()?.key_pair(KeyPath::IDENTITY)?.public().to_bytes();
+        self.anchored()?.await_role(role, &me)?;
+        Ok(())
+    }
+
+    /// Whether this wallet's identity key holds `role` on the chain, proven now.
+    pub fn has_role(&mut self, role: citywallet_protocol::Role) -> Result<bool> {
+        let me = self.vault()?.key_pair(KeyPath::IDENTITY)?.public().to_bytes();
+        let mut s = self.anchored()?;
+        let at = s.sync(&mut |_| {})?;
+        Ok(s.has_role(&at, role, &me)?)
+    }
+}

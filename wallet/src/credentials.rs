@@ -1,0 +1,223 @@
+//! Credentials: hold them, present them for a verifier's challenge, and verify
+//! presentations as an officer (against chosen issuer keys, or against the chain online or
+//! from the last verified snapshot offline).
+
+use base64::Engine as _;
+use citywallet_core::credentials::{
+    Challenge, CredentialType, IssuerPublicKey, Presentation, Verified, qr,
+};
+use citywallet_core::vault::CredentialSummary;
+use citywallet_light_client::officer::{self, Mode, OfficerVerdict};
+use citywallet_light_client::session::Settings;
+
+use crate::Wallet;
+use crate::dto::{
+    ChallengeOut, Claim, CredentialDetail, CredentialItem, PresentationOut, VerdictMode,
+    VerdictOut,
+};
+use crate::error::Result;
+use crate::input;
+
+/// How old a challenge may be, seconds, unless a verifier says otherwise.
+pub const DEFAULT_CHALLENGE_AGE_SECS: i64 = 300;
+
+/// Where an officer's check takes its chain facts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Proven against a header verified now.
+    Online,
+    /// From the last verified snapshot.
+    Offline,
+}
+
+fn item(c: &CredentialSummary) -> CredentialItem {
+    CredentialItem {
+        id: c.id.clone(),
+        issuer: c.issuer.clone(),
+        kind: c.kind,
+        claims: c.claims.clone(),
+        valid_from: c.valid_from,
+        valid_until: c.valid_until,
+    }
+}
+
+impl From<&OfficerVerdict> for VerdictOut {
+    fn from(v: &OfficerVerdict) -> Self {
+        let time = tendermint::Time::from_unix_timestamp(v.chain.header_time, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        Self {
+            kind: v.presentation.kind,
+            credential_id: v.presentation.credential_id.clone(),
+            issuer: v.presentation.issuer.clone(),
+            issuer_name: v.chain.issuer_name.clone(),
+            holder: v.presentation.holder.clone(),
+            disclosed: v
+                .presentation
+                .disclosed
+                .iter()
+                .map(|(name, value)| Claim {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            mode: match v.chain.mode {
+                Mode::Online => VerdictMode::Online,
+                Mode::Offline => VerdictMode::Offline,
+            },
+            height: v.chain.height,
+            header_time: time,
+            age_secs: v.chain.age_secs,
+        }
+    }
+}
+
+impl Wallet {
+    /// Held credentials, without claim values.
+    pub fn credentials(&self) -> Result<Vec<CredentialItem>> {
+        Ok(self.vault()?.held_credentials()?.iter().map(item).collect())
+    }
+
+    /// One held credential with its claims.
+    pub fn credential(&self, id: &str) -> Result<CredentialDetail> {
+        let c = self.vault()?.held_credential(id)?;
+        Ok(CredentialDetail {
+            id: c.id.clone(),
+            issuer: c.issuer.clone(),
+            kind: c.kind,
+            holder: c.holder.clone(),
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            claims: c
+                .claims
+                .iter()
+                .map(|cl| Claim {
+                    name: cl.name.clone(),
+                    value: cl.value.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Check credential JSON completely (schema, the issuer's signature, the holder) and
+    /// keep it.
+    pub fn import_credential(&mut self, json: &[u8]) -> Result<CredentialItem> {
+        let c = self.vault_mut()?.import_credential(json)?;
+        Ok(item(&CredentialSummary::from(&c)))
+    }
+
+    /// Delete a held credential.
+    pub fn delete_credential(&mut self, id: &str) -> Result<()> {
+        Ok(self.vault_mut()?.delete_credential(id)?)
+    }
+
+    /// Present held credential `id` for `challenge` (its JSON text), disclosing `disclose`.
+    pub fn present(&self, id: &str, disclose: &[String], challenge: &str) -> Result<Presentation> {
+        let challenge = Challenge::from_json(challenge.trim().as_bytes())?;
+        let disclose: Vec<&str> = disclose
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        Ok(self.vault()?.present(id, &disclose, &challenge)?)
+    }
+
+    /// [`Wallet::present`], as its compact form in base64 with its QR code.
+    pub fn present_qr(&self, id: &str, disclose: &[String], challenge: &str) -> Result<PresentationOut> {
+        let compact = self.present(id, disclose, challenge)?.to_compact();
+        let code = qr::encode(&compact)?;
+        Ok(PresentationOut {
+            text: base64::engine::general_purpose::STANDARD.encode(&compact),
+            qr_svg: qr::to_svg(&code),
+            bytes: u32::try_from(compact.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// A fresh challenge from `verifier` (by default this wallet's DID), with its QR code.
+    pub fn new_challenge(&self, verifier: Option<&str>) -> Result<(Challenge, ChallengeOut)> {
+        let verifier = match verifier {
+            Some(v) => v.to_owned(),
+            None => self.vault()?.identity()?.did,
+        };
+        let c = Challenge::new(&verifier, self.now_secs())?;
+        let text = String::from_utf8_lossy(&c.to_bytes()).into_owned();
+        let code = qr::encode(text.as_bytes())?;
+        Ok((
+            c,
+            ChallengeOut {
+                text,
+                qr_svg: qr::to_svg(&code),
+            },
+        ))
+    }
+
+    /// Verify `presentation` (JSON or compact bytes) for `challenge` against chosen issuer
+    /// keys, with no chain and no vault.
+    pub fn verify_with_issuers(
+        &self,
+        presentation: &[u8],
+        challenge: &[u8],
+        issuers: &[(String, IssuerPublicKey)],
+        max_age_secs: i64,
+    ) -> Result<Verified> {
+        let challenge = Challenge::from_json(challenge)?;
+        let p = Presentation::parse(presentation)?;
+        Ok(p.verify(&challenge, issuers, self.now_secs(), max_age_secs)?)
+    }
+
+    /// An officer's check of `presentation` (JSON or compact bytes) for `challenge`, with
+    /// the issuer and the revocation status proven on the chain now, or taken from the
+    /// last verified snapshot.
+    pub fn verify_on_chain(
+        &mut self,
+        presentation: &[u8],
+        challenge: &[u8],
+        check: Check,
+        max_age_secs: i64,
+    ) -> Result<OfficerVerdict> {
+        let challenge = Challenge::from_json(challenge)?;
+        match check {
+            Check::Offline => {
+                let now = self.clock.now();
+                let vault = self.vault()?;
+                let limit = Settings::load(vault)?.snapshot_max_age.as_secs();
+                Ok(officer::verify_presentation_offline(
+                    vault,
+                    presentation,
+                    &challenge,
+                    max_age_secs,
+                    limit,
+                    now,
+                )?)
+            }
+            Check::Online => Ok(self.anchored()?.verify_presentation_online(
+                presentation,
+                &challenge,
+                max_age_secs,
+            )?),
+        }
+    }
+
+    /// [`Wallet::verify_on_chain`] for pasted or scanned text (presentation JSON or the
+    /// compact form in base64, and the challenge JSON), as a front end shows it.
+    pub fn verify_text(&mut self, presentation: &str, challenge: &str, check: Check) -> Result<VerdictOut> {
+        let bytes = input::presentation_bytes(presentation)?;
+        let v = self.verify_on_chain(
+            &bytes,
+            challenge.trim().as_bytes(),
+            check,
+            DEFAULT_CHALLENGE_AGE_SECS,
+        )?;
+        Ok(VerdictOut::from(&v))
+    }
+
+    /// Whether this wallet holds an officer credential.
+    pub fn is_officer(&self) -> Result<bool> {
+        self.holds(CredentialType::Officer)
+    }
+
+    /// Whether this wallet holds a technician credential.
+    pub fn is_technician(&self) -> Result<bool> {
+        self.holds(CredentialType::Technician)
+    }
+}

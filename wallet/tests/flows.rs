@@ -1,0 +1,455 @@
+//! Every wallet flow on the in-memory chain (the node's application and block producer in
+//! this process, blocks made on demand) with a test clock shared by the chain and the
+//! wallets: deterministic, and nothing waits on real time.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use citywallet_chain_tests::memory::{MemoryNet, PRIMARY, WITNESS};
+use citywallet_core::credentials::CredentialType;
+use citywallet_core::vault::{GrantState, KdfParams, NodeRole, Passphrase, ReportState};
+use citywallet_light_client::clock::Clock;
+use citywallet_node::devnet::CREDIT_BUREAU_KEY_FILE;
+use citywallet_protocol::{ActionKind, Role};
+use citywallet_wallet::dto::{DeviceIn, DeviceStatus, GrantIn, ReportIn, VerdictMode, WordCheck};
+use citywallet_wallet::{Check, ErrorCode, IssueArgs, Network, Wallet, issue_credential};
+use zeroize::Zeroizing;
+
+const FAST: KdfParams = KdfParams {
+    m_cost_kib: 256,
+    t_cost: 1,
+    p_cost: 1,
+};
+const PASS: &str = "tram lantern harbour 42";
+
+struct Env {
+    net: MemoryNet,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            net: MemoryNet::start(4),
+            dir: tempfile::tempdir().expect("dir"),
+        }
+    }
+
+    fn wallet_on(&self, name: &str, primary: &str) -> Wallet {
+        Wallet::new(
+            &self.dir.path().join(format!("{name}.db")),
+            FAST,
+            Network {
+                primary: primary.into(),
+                witnesses: vec![WITNESS.into()],
+            },
+            Arc::new(self.net.connect()),
+            self.net.wallet_clock(),
+        )
+    }
+
+    /// A new wallet with a vault, unlocked.
+    fn wallet(&self, name: &str) -> Wallet {
+        let mut w = self.wallet_on(name, PRIMARY);
+        w.create(&Passphrase::from(PASS), "").expect("create");
+        w
+    }
+
+    fn broadcasts(&self) -> usize {
+        self.net.broadcasts.load(Ordering::SeqCst)
+    }
+
+    fn identity_key(&self, w: &Wallet) -> [u8; 32] {
+        let hex = w.identity_info().expect("identity").public_key_hex;
+        hex::decode(hex).expect("hex").try_into().expect("32")
+    }
+
+    /// The devnet's credit bureau issues a credit credential to `w`.
+    fn credit_credential(&self, w: &mut Wallet) -> String {
+        let key = std::fs::read(self.net.data_dir().join(CREDIT_BUREAU_KEY_FILE)).expect("key");
+        let holder = w.identity_info().expect("identity").did;
+        let c = issue_credential(
+            &key,
+            &IssueArgs {
+                kind: "credit",
+                holder: &holder,
+                claims: r#"{"score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-01"}"#,
+                id: None,
+                valid_days: 365,
+                now: self.net.clock.now().unix_timestamp(),
+            },
+        )
+        .expect("issue");
+        w.import_credential(&c.to_json()).expect("import").id
+    }
+}
+
+fn report(location: &str) -> ReportIn {
+    ReportIn {
+        category: "pothole".into(),
+        location: location.into(),
+        description: "deep pothole by the school gate".into(),
+        evidence_sha256: Some("ab".repeat(32)),
+    }
+}
+
+fn grant(org: &str, categories: &[&str], expires: &str) -> GrantIn {
+    GrantIn {
+        org: org.into(),
+        categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        purpose: "asthma study".into(),
+        expires: expires.into(),
+    }
+}
+
+#[test]
+fn onboarding_lock_passphrase_recovery_and_export() {
+    let env = Env::new();
+    let mut w = env.wallet_on("citizen", PRIMARY);
+    assert!(!w.vault_exists());
+    assert_eq!(w.identity().expect_err("locked").code(), ErrorCode::Locked);
+    let phrase = w.create(&Passphrase::from(PASS), "").expect("create");
+    let did = w.identity().expect("identity").did;
+    let words = w.reveal_words(&Passphrase::from(PASS)).expect("reveal").words.clone();
+    assert_eq!(words.len(), 24);
+    assert_eq!(words.join(" "), phrase.phrase().as_str());
+    let check = |position: u32, word: &str| WordCheck {
+        position,
+        word: word.into(),
+    };
+    w.confirm_words(&[check(2, &words[1]), check(24, &words[23])])
+        .expect("confirm");
+    assert_eq!(
+        w.confirm_words(&[check(1, "zzz")]).expect_err("wrong").code(),
+        ErrorCode::PhraseMismatch
+    );
+    assert_eq!(
+        w.reveal_words(&Passphrase::from("not it at all"))
+            .expect_err("wrong")
+            .code(),
+        ErrorCode::WrongPassphrase
+    );
+
+    w.lock();
+    assert_eq!(
+        w.unlock(&Passphrase::from("not it at all")).expect_err("wrong").code(),
+        ErrorCode::WrongPassphrase
+    );
+    w.unlock(&Passphrase::from(PASS)).expect("unlock");
+    assert_eq!(
+        w.change_passphrase(&Passphrase::from("not it at all"), &Passphrase::from("a new one 123"))
+            .expect_err("wrong current")
+            .code(),
+        ErrorCode::WrongPassphrase
+    );
+    assert!(w.is_unlocked(), "a refused change leaves the wallet open");
+    w.change_passphrase(&Passphrase::from(PASS), &Passphrase::from("a new one 123"))
+        .expect("change");
+    w.lock();
+    w.unlock(&Passphrase::from("a new one 123")).expect("new passphrase");
+
+    // The phrase restores the same identity elsewhere; an export restores the vault.
+    let mut restored = env.wallet_on("restored", PRIMARY);
+    restored
+        .recover(&Zeroizing::new(words.join(" ")), &Passphrase::from(PASS), "")
+        .expect("recover");
+    assert_eq!(restored.identity().expect("identity").did, did);
+    let export = env.dir.path().join("citizen.cwexport");
+    w.export_vault(&export).expect("export");
+    let mut imported = env.wallet_on("imported", PRIMARY);
+    imported
+        .import_vault(&export, &Passphrase::from("a new one 123"))
+        .expect("import");
+    assert_eq!(imported.identity().expect("identity").did, did);
+    let e = env
+        .wallet_on("bad", PRIMARY)
+        .recover(&Zeroizing::new("abandon ".repeat(11)), &Passphrase::from(PASS), "")
+        .expect_err("11 words");
+    assert_eq!(e.code(), ErrorCode::MnemonicWordCount);
+}
+
+#[test]
+fn a_citizen_presents_and_an_officer_verifies_online_and_offline() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let mut officer = env.wallet("officer");
+    let credential = env.credit_credential(&mut citizen);
+    let listed = citizen.credentials().expect("list");
+    assert_eq!(listed[0].kind, CredentialType::Credit);
+    assert_eq!(citizen.credential(&credential).expect("detail").claims.len(), 4);
+
+    let sync = officer.sync(&mut |_| {}).expect("sync");
+    assert!(sync.anchored.is_some(), "the first sync trusts the genesis");
+    assert_eq!(sync.snapshot.issuers, 2);
+    let (_, challenge) = officer.new_challenge(None).expect("challenge");
+    let shown = citizen
+        .present_qr(&credential, &["tier".into()], &challenge.text)
+        .expect("present");
+    let online = officer
+        .verify_text(&shown.text, &challenge.text, Check::Online)
+        .expect("valid online");
+    assert_eq!(online.mode, VerdictMode::Online);
+    assert_eq!(online.issuer_name, "City Credit Bureau");
+    assert_eq!(online.disclosed.len(), 1);
+    let offline = officer
+        .verify_text(&shown.text, &challenge.text, Check::Offline)
+        .expect("valid offline");
+    assert_eq!(offline.mode, VerdictMode::Offline);
+
+    // A tampered presentation is refused with its reason.
+    let mut bytes = citywallet_wallet::input::presentation_bytes(&shown.text).expect("bytes");
+    let at = bytes.len() - 70;
+    bytes[at] ^= 1;
+    let e = officer
+        .verify_on_chain(&bytes, challenge.text.as_bytes(), Check::Online, 300)
+        .expect_err("tampered");
+    assert!(
+        matches!(
+            e.code(),
+            ErrorCode::ProofInvalid | ErrorCode::HolderBindingInvalid | ErrorCode::PresentationMalformed
+        ),
+        "{e:?}"
+    );
+
+    // The bureau revokes it: online checks see it at once, offline after a fresh snapshot.
+    let key = std::fs::read(env.net.data_dir().join(CREDIT_BUREAU_KEY_FILE)).expect("key");
+    let revoked = officer
+        .revoke_credential(&key, &credential, "superseded")
+        .expect("revoke");
+    assert_eq!(revoked.action, ActionKind::RevokeCredential);
+    let code = |w: &mut Wallet, check| {
+        w.verify_text(&shown.text, &challenge.text, check)
+            .expect_err("refused")
+            .code()
+    };
+    assert_eq!(code(&mut officer, Check::Online), ErrorCode::CredentialRevoked);
+    officer
+        .verify_text(&shown.text, &challenge.text, Check::Offline)
+        .expect("the old snapshot predates the revocation");
+    officer.sync(&mut |_| {}).expect("sync");
+    assert_eq!(code(&mut officer, Check::Offline), ErrorCode::CredentialRevoked);
+
+    // Time passes (on the test clock): the challenge goes stale, then the snapshot.
+    env.net.clock.advance(Duration::from_secs(301));
+    assert_eq!(code(&mut officer, Check::Offline), ErrorCode::ChallengeStale);
+    officer.set_setting("snapshot_max_age_secs", 60).expect("setting");
+    let (_, fresh) = officer.new_challenge(None).expect("challenge");
+    let again = citizen
+        .present_qr(&credential, &["tier".into()], &fresh.text)
+        .expect("present");
+    let e = officer
+        .verify_text(&again.text, &fresh.text, Check::Offline)
+        .expect_err("too old");
+    assert_eq!(e.code(), ErrorCode::SnapshotTooOld);
+}
+
+#[test]
+fn a_report_is_filed_reviewed_and_rewarded_and_a_refused_field_is_never_sent() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let mut officer = env.wallet("officer");
+
+    let e = citizen.submit_report(&report("Main St 12")).expect_err("an address");
+    assert_eq!(e.code(), ErrorCode::FieldNotAnId);
+    assert_eq!(e.field(), Some("location_cell"));
+    assert_eq!(env.broadcasts(), 0, "refused before broadcast");
+    let mut long = report("cell-8a2b");
+    long.description = "x".repeat(4097);
+    assert_eq!(
+        citizen.submit_report(&long).expect_err("long").code(),
+        ErrorCode::InputTooLarge
+    );
+
+    let receipt = citizen.submit_report(&report("cell-8a2b")).expect("report");
+    assert_eq!(receipt.action, ActionKind::SubmitReport);
+    assert_eq!(env.broadcasts(), 1);
+    assert_eq!(citizen.receipt(&receipt.subject).expect("receipt").id, receipt.id);
+    assert_eq!(
+        citizen.report_form().expect("form").recent_cells,
+        vec!["cell-8a2b".to_owned()]
+    );
+
+    assert_eq!(
+        officer
+            .review_report(&receipt.subject, true, 5)
+            .expect_err("no role")
+            .code(),
+        ErrorCode::MissingRole
+    );
+    env.net.give_role(Role::Officer, env.identity_key(&officer));
+    let pending = officer.pending_reports().expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].location_cell, "cell-8a2b");
+    officer
+        .review_report(&receipt.subject, true, 5)
+        .expect("accept");
+    assert!(officer.pending_reports().expect("pending").is_empty());
+    assert_eq!(
+        officer
+            .review_report(&receipt.subject, false, 0)
+            .expect_err("twice")
+            .code(),
+        ErrorCode::NotActive
+    );
+
+    let mine = citizen.reports().expect("reports");
+    assert_eq!(mine.reward_points, 5);
+    assert_eq!(mine.reports[0].status, ReportState::Accepted);
+}
+
+#[test]
+fn grants_are_made_and_revoked_and_refusals_send_nothing() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let orgs = citizen.organisations().expect("orgs");
+    assert_eq!(orgs.len(), 2);
+
+    let sent = env.broadcasts();
+    for (g, code) in [
+        (grant("transit-authority", &["health"], "2099-12-31"), ErrorCode::OrgNotAccredited),
+        (grant("no-such-org", &["health"], "2099-12-31"), ErrorCode::OrgUnknown),
+        (grant("health-research", &["health"], "2001-01-01"), ErrorCode::ExpiryInPast),
+        (grant("health-research", &["health"], "next week"), ErrorCode::InvalidDate),
+        (grant("health-research", &[], "2099-12-31"), ErrorCode::FieldEmpty),
+        (grant("Health Research", &["health"], "2099-12-31"), ErrorCode::FieldNotAnId),
+    ] {
+        assert_eq!(citizen.create_grant(&g).expect_err("refused").code(), code);
+    }
+    assert_eq!(env.broadcasts(), sent, "nothing sent");
+
+    let made = citizen
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect("grant");
+    let list = citizen.grants().expect("grants");
+    assert_eq!(list[0].org_name, "City Health Research Institute");
+    assert_eq!(list[0].status, GrantState::Active);
+    citizen.revoke_grant(&made.subject).expect("revoke");
+    assert_eq!(citizen.grants().expect("grants")[0].status, GrantState::Revoked);
+    assert_eq!(
+        citizen.revoke_grant(&made.subject).expect_err("twice").code(),
+        ErrorCode::NotActive
+    );
+    assert_eq!(
+        citizen.revoke_grant("grant-nope").expect_err("none").code(),
+        ErrorCode::NotOnChain
+    );
+    for subject in [made.subject.as_str()] {
+        citizen.receipt(subject).expect("receipt verifies offline");
+    }
+}
+
+#[test]
+fn a_technician_provisions_devices_one_by_one_and_from_a_csv() {
+    let env = Env::new();
+    let mut tech = env.wallet("technician");
+    let device = |id: &str| DeviceIn {
+        id: id.into(),
+        kind: "air-quality-sensor".into(),
+        location: "cell-8a2b".into(),
+        department: "environment".into(),
+        ..DeviceIn::default()
+    };
+    assert_eq!(
+        tech.provision(&device("aq-0001")).expect_err("no role").code(),
+        ErrorCode::MissingRole
+    );
+    env.net.give_role(Role::Technician, env.identity_key(&tech));
+    let made = tech.provision(&device("aq-0001")).expect("provision");
+    assert_eq!(made.status, DeviceStatus::Active);
+    assert!(made.index.is_some(), "a key made in the wallet");
+    assert_eq!(
+        tech.provision(&device("aq-0001")).expect_err("twice").code(),
+        ErrorCode::AlreadyExists
+    );
+    let own_key = DeviceIn {
+        public_key: Some(hex::encode([9u8; 32])),
+        ..device("aq-0002")
+    };
+    assert_eq!(tech.provision(&own_key).expect("own key").index, None);
+
+    let csv = "id,kind,location,department,public_key\n\
+               tc-1,traffic-counter,cell-1,transport\n\
+               bad-row\n\
+               tc-2,traffic-counter,cell-2,transport\n";
+    let mut seen = Vec::new();
+    let rows = tech
+        .provision_csv(csv, &mut |p| seen.push((p.done, p.total)))
+        .expect("batch");
+    assert_eq!(seen, vec![(1, 3), (2, 3), (3, 3)]);
+    assert_eq!(
+        rows.iter().map(|r| (r.line, r.ok)).collect::<Vec<_>>(),
+        vec![(2, true), (3, false), (4, true)]
+    );
+    assert_eq!(rows[1].error.as_ref().map(|e| e.code), Some(ErrorCode::CsvRow));
+    assert!(rows[0].height.is_some());
+
+    tech.revoke_device("aq-0001").expect("revoke");
+    let devices = tech.devices().expect("devices");
+    assert_eq!(devices.len(), 4);
+    let aq = devices.iter().find(|d| d.id == "aq-0001").expect("aq-0001");
+    assert_eq!(aq.status, DeviceStatus::Revoked);
+    assert_eq!(
+        tech.revoke_device("aq-0001").expect_err("twice").code(),
+        ErrorCode::NotActive
+    );
+
+    let bundle = env.dir.path().join("tc-1.cwbundle");
+    tech.export_bundle("tc-1", &Passphrase::from("device passphrase"), &bundle)
+        .expect("bundle");
+    assert!(bundle.exists());
+    assert_eq!(
+        tech.export_bundle("aq-0002", &Passphrase::from("device passphrase"), &bundle)
+            .expect_err("its key is the device's own")
+            .code(),
+        ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn nodes_are_chosen_one_way_and_trust_expires_on_the_clock() {
+    let env = Env::new();
+    let mut w = env.wallet("citizen");
+    assert!(!w.chain_status().expect("status").configured);
+    w.add_node(WITNESS, NodeRole::Witness).expect("witness");
+    assert_eq!(w.nodes_out().expect_err("no primary").code(), ErrorCode::NoPrimary);
+    assert_eq!(w.sync(&mut |_| {}).expect_err("no primary").code(), ErrorCode::NoPrimary);
+    w.add_node(PRIMARY, NodeRole::Primary).expect("primary");
+    let nodes = w.nodes_out().expect("nodes");
+    assert_eq!((nodes.primary.as_str(), nodes.default_devnet), (PRIMARY, false));
+    let mut heights = Vec::new();
+    w.sync(&mut |p| heights.push(p.height)).expect("sync");
+
+    // Fifteen days later the trusted header is past the trusting period (14 days).
+    env.net.clock.advance(Duration::from_secs(15 * 24 * 3600));
+    assert!(w.chain_status().expect("status").trust_expired);
+    assert_eq!(
+        w.submit_report(&report("cell-1")).expect_err("expired").code(),
+        ErrorCode::TrustExpired
+    );
+    // A new anchor from a trusted source brings service back.
+    env.net.block();
+    let latest = env.net.block();
+    let (header, _, _) = env.net.devnet.light_block_parts(Some(latest)).expect("block");
+    w.trust_at(latest, &header.header.hash().to_string())
+        .expect("anchor");
+    w.submit_report(&report("cell-1")).expect("report");
+    assert_eq!(
+        w.trust_at(latest, &"00".repeat(32)).expect_err("another hash").code(),
+        ErrorCode::AnchorMismatch
+    );
+}
+
+#[test]
+fn an_effect_never_proven_ends_the_wait_on_the_clock() {
+    let env = Env::new();
+    // A primary that takes transactions but never makes blocks.
+    let mut w = env.wallet_on("citizen", WITNESS);
+    w.create(&Passphrase::from(PASS), "").expect("create");
+    let started = env.net.clock.now();
+    let e = w.submit_report(&report("cell-1")).expect_err("never proven");
+    assert_eq!(e.code(), ErrorCode::EffectNotSeen);
+    let waited = env.net.clock.now().duration_since(started).expect("later");
+    assert!(waited >= Duration::from_secs(30), "{waited:?}");
+    assert!(w.reports().expect("reports").reports.is_empty());
+}
