@@ -1,25 +1,16 @@
-//! `credential`, `present`, `verify`, `challenge` and `issuer`: parse, call core, print.
+//! `credential`, `present`, `verify`, `challenge` and `issuer`: argument definitions and
+//! handlers that make one wallet call each.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use citywallet_core::credentials::{
-    Challenge, Credential, CredentialDraft, CredentialType, IssuerPublicKey, IssuerSecretKey,
-    Presentation, qr,
-};
+use citywallet_core::credentials::{Challenge, qr, trusted_issuers};
+use citywallet_wallet::input::{MAX_INPUT_BYTES, read_file};
+use citywallet_wallet::{Check, DEFAULT_CHALLENGE_AGE_SECS, IssueArgs, Wallet, issue_credential, issuer_keygen};
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zeroize::Zeroizing;
 
-use crate::secrets::UserError;
-use crate::{Output, open};
-
-/// Largest file read as input (credentials, presentations, challenges, key files).
-const MAX_INPUT_BYTES: u64 = 256 * 1024;
-/// Default freshness window for challenges.
-const DEFAULT_MAX_AGE_SECS: i64 = 300;
+use crate::{Output, open, text};
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialCmd {
@@ -31,6 +22,16 @@ pub enum CredentialCmd {
     Import { file: PathBuf },
     /// Delete a credential.
     Delete { id: String },
+    /// Ask the local devnet's demo issuers for a credential (officer and technician ones
+    /// also enrol this wallet's key in that role, by the devnet's admin).
+    Demo {
+        /// credit, biometric, residency, officer or technician.
+        #[arg(long = "type")]
+        kind: String,
+        /// The devnet's data directory (its demo keys).
+        #[arg(long, env = "CITYWALLET_DEVNET_DATA")]
+        devnet_data: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +72,7 @@ pub struct VerifyArgs {
     #[arg(long = "issuers", value_name = "FILE")]
     issuers: Vec<PathBuf>,
     /// Oldest acceptable challenge, in seconds.
-    #[arg(long, default_value_t = DEFAULT_MAX_AGE_SECS)]
+    #[arg(long, default_value_t = DEFAULT_CHALLENGE_AGE_SECS)]
     max_age: i64,
     /// Check the issuer and revocation against the chain, with proofs (officer; needs the
     /// vault).
@@ -145,368 +146,170 @@ pub enum IssuerCmd {
     },
 }
 
-/// The issuer key file. The secret is hex inside a zeroizing string.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct KeyFile {
-    format: String,
-    id: String,
-    ciphersuite: String,
-    public_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    secret_key: Option<Zeroizing<String>>,
-    /// The Ed25519 key that signs the issuer's transactions (revocations), hex.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    operator_secret_key: Option<Zeroizing<String>>,
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    Ok(read_file(path, MAX_INPUT_BYTES)?)
 }
 
-/// A trusted issuer entry: what `--issuers` reads.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TrustedIssuer {
-    id: String,
-    public_key: String,
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
 }
 
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+fn unix_now() -> i64 {
+    tendermint::Time::now().unix_timestamp()
 }
 
-pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(
-            UserError::new("input_too_large", "the input file is larger than 256 KiB").into(),
-        );
-    }
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
-fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
-pub fn credential(cmd: CredentialCmd, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
-    let mut vault = open(vault_path)?;
+pub fn credential(cmd: CredentialCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
+    let mut w = open(vault)?;
     match cmd {
         CredentialCmd::List => {
-            let list = vault.held_credentials()?;
+            let list = w.credentials()?;
             out.show(&list, || {
                 if list.is_empty() {
                     return "no credentials yet: `citywallet credential import FILE`".into();
                 }
-                list.iter()
-                    .map(|c| {
-                        format!(
-                            "{}  {:<10} {:<24} {}",
-                            c.id,
-                            c.kind.as_str(),
-                            c.issuer,
-                            c.claims.join(",")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+                let line = |c: &citywallet_wallet::dto::CredentialItem| {
+                    format!("{}  {:<10} {:<24} {}", c.id, c.kind.as_str(), c.issuer, c.claims.join(","))
+                };
+                list.iter().map(line).collect::<Vec<_>>().join("\n")
+            })
         }
         CredentialCmd::Show { id } => {
-            let c = vault.held_credential(&id)?;
-            let claims: serde_json::Map<String, serde_json::Value> = c
-                .claims
-                .iter()
-                .map(|cl| (cl.name.clone(), json!(cl.value)))
-                .collect();
+            let c = w.credential(&id)?;
+            let claims: serde_json::Map<String, serde_json::Value> =
+                c.claims.iter().map(|cl| (cl.name.clone(), json!(cl.value))).collect();
             let shown = json!({
                 "id": c.id, "issuer": c.issuer, "type": c.kind, "holder": c.holder,
                 "validFrom": c.valid_from, "validUntil": c.valid_until, "claims": claims,
             });
             out.show(&shown, || {
-                let mut text = format!("{}  ({} from {})\n", c.id, c.kind.as_str(), c.issuer);
-                for cl in &c.claims {
-                    text.push_str(&format!("  {:<14} {}\n", cl.name, cl.value));
-                }
-                text.trim_end().to_owned()
-            });
+                let head = format!("{}  ({} from {})", c.id, c.kind.as_str(), c.issuer);
+                let lines = c.claims.iter().map(|cl| format!("  {:<14} {}", cl.name, cl.value));
+                std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n")
+            })
         }
         CredentialCmd::Import { file } => {
-            let c = vault.import_credential(&read_input(&file)?)?;
-            let summary = citywallet_core::vault::CredentialSummary::from(&c);
-            out.show(&summary, || {
-                format!("imported {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
-            });
+            let c = w.import_credential(&read(&file)?)?;
+            out.show(&c, || format!("imported {} ({} from {})", c.id, c.kind.as_str(), c.issuer))
         }
         CredentialCmd::Delete { id } => {
-            vault.delete_credential(&id)?;
-            out.show(&json!({ "id": id, "deleted": true }), || {
-                format!("deleted {id}")
-            });
+            w.delete_credential(&id)?;
+            out.show(&json!({ "id": id, "deleted": true }), || format!("deleted {id}"))
         }
+        CredentialCmd::Demo { kind, devnet_data } => demo(&mut w, &kind, &devnet_data, out),
     }
-    Ok(())
 }
 
-pub fn present(args: PresentArgs, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
-    let challenge = Challenge::from_json(&read_input(&args.challenge)?)?;
-    let disclose: Vec<&str> = args
-        .disclose
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let p = open(vault_path)?.present(&args.credential, &disclose, &challenge)?;
+fn demo(w: &mut Wallet, kind: &str, devnet_data: &Path, out: &Output) -> anyhow::Result<()> {
+    let primary = w.nodes_out()?.primary;
+    let demo = citywallet_demo::Demo::new(devnet_data, &primary);
+    let c = citywallet_demo::request(&demo, w, kind, unix_now())?;
+    out.show(&c, || format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer))
+}
+
+pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {
+    let challenge = String::from_utf8(read(&args.challenge)?)?;
+    let p = open(vault)?.present(&args.credential, &args.disclose, &challenge)?;
     let compact = p.to_compact();
     if let Some(path) = &args.compact_out {
-        write_output(path, &compact)?;
+        write(path, &compact)?;
     }
     if args.qr || args.qr_svg.is_some() {
         let code = qr::encode(&compact)?;
         if let Some(path) = &args.qr_svg {
-            write_output(path, qr::to_svg(&code).as_bytes())?;
+            write(path, qr::to_svg(&code).as_bytes())?;
         }
         if args.qr {
             eprintln!("{}", qr::to_terminal(&code));
-            eprintln!(
-                "{} bytes, QR version {} (level M)",
-                compact.len(),
-                qr::version(&code)
-            );
+            eprintln!("{} bytes, QR version {} (level M)", compact.len(), qr::version(&code));
         }
     }
     match &args.out {
         Some(path) => {
-            write_output(path, &p.to_json())?;
-            out.show(
-                &json!({ "out": path, "compactBytes": compact.len() }),
-                || format!("presentation written to {}", path.display()),
-            );
+            write(path, &p.to_json())?;
+            let shown = json!({ "out": path, "compactBytes": compact.len() });
+            out.show(&shown, || format!("presentation written to {}", path.display()))
         }
         None => {
             std::io::stdout().write_all(&p.to_json())?;
             println!();
+            Ok(())
         }
     }
-    Ok(())
 }
 
-fn trusted_issuers(files: &[PathBuf]) -> anyhow::Result<Vec<(String, IssuerPublicKey)>> {
-    let bad = || {
-        UserError::new(
-            "invalid_issuers",
-            "an issuers file is not {\"id\", \"publicKey\"} JSON or an array of them",
-        )
-    };
-    let mut out = Vec::new();
-    for file in files {
-        let value: serde_json::Value =
-            serde_json::from_slice(&read_input(file)?).map_err(|_| bad())?;
-        let entries = match value {
-            serde_json::Value::Array(items) => items,
-            one => vec![one],
-        };
-        for entry in entries {
-            let t: TrustedIssuer = serde_json::from_value(entry).map_err(|_| bad())?;
-            let key = hex::decode(&t.public_key)
-                .ok()
-                .and_then(|b| IssuerPublicKey::from_bytes(&b))
-                .ok_or_else(bad)?;
-            out.push((t.id, key));
-        }
-    }
-    Ok(out)
-}
-
-pub fn verify(args: VerifyArgs, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
+pub fn verify(args: VerifyArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {
+    let challenge = read(&args.challenge)?;
+    let presentation = read(&args.presentation)?;
     if args.online || args.offline {
-        return crate::chain::verify_on_chain(
-            crate::chain::ChainVerifyArgs {
-                presentation: args.presentation,
-                challenge: args.challenge,
-                max_age: args.max_age,
-                offline: args.offline,
-            },
-            vault_path,
-            out,
-        );
+        let check = if args.offline { Check::Offline } else { Check::Online };
+        let mut w = open(vault)?;
+        let v = w.verify_on_chain(&presentation, &challenge, check, args.max_age)?;
+        out.notices(&mut w);
+        let shown = json!({ "valid": true, "presentation": v.presentation, "chain": v.chain });
+        return out.show(&shown, || text::verdict(&v, args.offline));
     }
-    let challenge = Challenge::from_json(&read_input(&args.challenge)?)?;
-    let issuers = trusted_issuers(&args.issuers)?;
-    let presentation = Presentation::parse(&read_input(&args.presentation)?)?;
-    let v = presentation.verify(&challenge, &issuers, unix_now(), args.max_age)?;
-    let disclosed: serde_json::Map<String, serde_json::Value> = v
-        .disclosed
-        .iter()
-        .map(|(k, val)| (k.clone(), json!(val)))
-        .collect();
+    let mut issuers = Vec::new();
+    for file in &args.issuers {
+        issuers.extend(trusted_issuers(&read(file)?)?);
+    }
+    let w = crate::wallet(vault);
+    let v = w.verify_with_issuers(&presentation, &challenge, &issuers, args.max_age)?;
+    let disclosed: serde_json::Map<String, serde_json::Value> =
+        v.disclosed.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
     let shown = json!({
         "valid": true, "issuer": v.issuer, "credentialId": v.credential_id, "type": v.kind,
         "holder": v.holder, "validUntil": v.valid_until, "disclosed": disclosed,
     });
     out.show(&shown, || {
-        let mut text = format!(
-            "valid: {} credential {} from {}\nholder: {}\n",
-            v.kind.as_str(),
-            v.credential_id,
-            v.issuer,
-            v.holder
-        );
-        for (k, val) in &v.disclosed {
-            text.push_str(&format!("  {k:<14} {val}\n"));
-        }
-        text.trim_end().to_owned()
-    });
-    Ok(())
+        let head = format!("valid: {} credential {} from {}\nholder: {}", v.kind.as_str(), v.credential_id, v.issuer, v.holder);
+        let lines = v.disclosed.iter().map(|(k, val)| format!("  {k:<14} {val}"));
+        std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n")
+    })
 }
 
 pub fn challenge(cmd: ChallengeCmd, out: &Output) -> anyhow::Result<()> {
-    let ChallengeCmd::New {
-        verifier,
-        out: path,
-    } = cmd;
+    let ChallengeCmd::New { verifier, out: path } = cmd;
     let c = Challenge::new(&verifier, unix_now())?;
     let bytes = serde_json::to_vec_pretty(&c)?;
     match path {
         Some(p) => {
-            write_output(&p, &bytes)?;
-            out.show(&c, || format!("challenge written to {}", p.display()));
+            write(&p, &bytes)?;
+            out.show(&c, || format!("challenge written to {}", p.display()))
         }
-        None => println!("{}", String::from_utf8_lossy(&bytes)),
+        None => {
+            println!("{}", String::from_utf8_lossy(&bytes));
+            Ok(())
+        }
     }
-    Ok(())
 }
 
-fn load_issuer_key(path: &Path) -> anyhow::Result<(String, IssuerSecretKey, IssuerPublicKey)> {
-    let bad = || {
-        UserError::new(
-            "invalid_issuer_key",
-            "not an issuer key file with a secret key",
-        )
-    };
-    let raw = Zeroizing::new(read_input(path)?);
-    let file: KeyFile = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    let secret = Zeroizing::new(
-        hex::decode(file.secret_key.as_deref().ok_or_else(bad)?.as_str()).map_err(|_| bad())?,
-    );
-    let (sk, pk) = IssuerSecretKey::from_bytes(&secret)?;
-    if pk.to_hex() != file.public_key {
-        return Err(bad().into());
-    }
-    Ok((file.id, sk, pk))
-}
-
-pub fn issuer(cmd: IssuerCmd, vault_path: &Path, out: &Output) -> anyhow::Result<()> {
+pub fn issuer(cmd: IssuerCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        IssuerCmd::Revoke {
-            key,
-            credential,
-            reason,
-        } => {
-            let bad = || {
-                UserError::new(
-                    "invalid_issuer_key",
-                    "not an issuer key file with an operator key",
-                )
-            };
-            let raw = Zeroizing::new(read_input(&key)?);
-            let file: KeyFile = serde_json::from_slice(&raw).map_err(|_| bad())?;
-            let secret: Zeroizing<Vec<u8>> = Zeroizing::new(
-                hex::decode(
-                    file.operator_secret_key
-                        .as_deref()
-                        .ok_or_else(bad)?
-                        .as_str(),
-                )
-                .map_err(|_| bad())?,
-            );
-            let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| bad())?;
-            let operator = ed25519_dalek::SigningKey::from_bytes(&bytes);
-            crate::chain::issuer_revoke(
-                &operator,
-                &file.id,
-                &credential,
-                &reason,
-                vault_path,
-                out,
-            )?;
+        IssuerCmd::Revoke { key, credential, reason } => {
+            let key = zeroize::Zeroizing::new(read(&key)?);
+            let mut w = open(vault)?;
+            let r = w.revoke_credential(&key, &credential, &reason)?;
+            out.notices(&mut w);
+            out.show(&r, || text::receipt("credential", &r))
         }
         IssuerCmd::Keygen { out: path, id } => {
-            let (sk, pk) = IssuerSecretKey::generate()?;
-            let file = KeyFile {
-                format: "citywallet-bbs-issuer-key/1".into(),
-                id: id.clone(),
-                ciphersuite: citywallet_core::credentials::CIPHERSUITE.into(),
-                public_key: pk.to_hex(),
-                secret_key: Some(Zeroizing::new(hex::encode(sk.to_bytes().as_slice()))),
-                operator_secret_key: Some(Zeroizing::new(hex::encode(
-                    ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng).to_bytes(),
-                ))),
-            };
-            let bytes = Zeroizing::new(serde_json::to_vec_pretty(&file)?);
-            write_secret_file(&path, &bytes)?;
-            out.show(&json!({ "id": id, "publicKey": pk.to_hex() }), || {
-                format!(
-                    "issuer {id}: key written to {}\npublic key {}",
-                    path.display(),
-                    pk.to_hex()
-                )
-            });
+            let public = issuer_keygen(&path, &id)?;
+            out.show(&json!({ "id": id, "publicKey": public }), || {
+                format!("issuer {id}: key written to {}\npublic key {public}", path.display())
+            })
         }
-        IssuerCmd::Issue {
-            key,
-            kind,
-            holder,
-            claims,
-            out: path,
-            id,
-            valid_days,
-        } => {
-            let (issuer_id, sk, pk) = load_issuer_key(&key)?;
-            let claims_text = match claims.strip_prefix('@') {
-                Some(file) => String::from_utf8(read_input(Path::new(file))?)?,
+        IssuerCmd::Issue { key, kind, holder, claims, out: path, id, valid_days } => {
+            let claims = match claims.strip_prefix('@') {
+                Some(file) => String::from_utf8(read(Path::new(file))?)?,
                 None => claims,
             };
-            let claims: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&claims_text).map_err(|_| {
-                    UserError::new("invalid_claims", "--claims must be a JSON object")
-                })?;
-            let id = match id {
-                Some(id) => id,
-                None => citywallet_core::credentials::new_credential_id()?,
-            };
-            let from = unix_now();
-            let credential = Credential::issue(
-                &CredentialDraft {
-                    id: &id,
-                    issuer: &issuer_id,
-                    kind: CredentialType::parse(&kind)?,
-                    holder: &holder,
-                    valid_from: from,
-                    valid_until: from.saturating_add(valid_days.max(1).saturating_mul(86_400)),
-                    claims: &claims,
-                },
-                &sk,
-                &pk,
-            )?;
-            write_output(&path, &credential.to_json())?;
-            out.show(&json!({ "id": id, "out": path }), || {
-                format!("credential {id} written to {}", path.display())
-            });
+            let key = zeroize::Zeroizing::new(read(&key)?);
+            let args = IssueArgs { kind: &kind, holder: &holder, claims: &claims, id: id.as_deref(), valid_days, now: unix_now() };
+            let c = issue_credential(&key, &args)?;
+            write(&path, &c.to_json())?;
+            out.show(&json!({ "id": c.id, "out": path }), || {
+                format!("credential {} written to {}", c.id, path.display())
+            })
         }
     }
-    Ok(())
-}
-
-fn write_secret_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }

@@ -1,27 +1,23 @@
-//! `citywallet`: the CityWallet command line. Every handler parses input, calls one core
-//! function and prints the result; the logic lives in `citywallet-core`.
+//! `citywallet`: the CityWallet command line. A presenter over `citywallet-wallet`: each
+//! handler parses its arguments, makes one wallet call and prints the result as text or
+//! JSON. The flows, their rules and the file formats live in the wallet crate.
 //!
 //! Exit codes: 0 success, 2 the user's input was refused (wrong passphrase, bad phrase,
-//! usage error), 1 internal failure.
+//! usage error, a refusal by the chain's rules), 1 internal failure.
 
 mod chain;
 mod creds;
 mod secrets;
+mod text;
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use citywallet_core::keys::RecoveryPhrase;
-use citywallet_core::vault::{KdfParams, Vault};
+use citywallet_wallet::{Network, Notice, Wallet, input};
 use clap::{Parser, Subcommand};
 use serde_json::json;
-
-use secrets::{UserError, bip39_passphrase, existing_passphrase, new_passphrase};
-
-/// Longest recovery phrase input accepted on stdin.
-const MAX_PHRASE_BYTES: u64 = 4096;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,7 +27,7 @@ const MAX_PHRASE_BYTES: u64 = 4096;
 )]
 #[command(
     after_help = "Passphrases come from a prompt, or from CITYWALLET_PASSPHRASE \
-    (and CITYWALLET_NEW_PASSPHRASE, CITYWALLET_BIP39_PASSPHRASE) for scripts.\n\
+    (and CITYWALLET_NEW_PASSPHRASE, CITYWALLET_BIP39_PASSPHRASE, CITYWALLET_DEVICE_PASSPHRASE) for scripts.\n\
     Exit codes: 0 success, 1 internal failure, 2 input refused."
 )]
 struct Cli {
@@ -62,18 +58,24 @@ enum Command {
     /// The citizen identity.
     #[command(subcommand)]
     Identity(IdentityCmd),
-    /// Device keys for IoT devices.
+    /// Device keys for IoT devices, and their registration on the chain.
     #[command(subcommand)]
-    Device(DeviceCmd),
+    Device(chain::DeviceCmd),
     /// The vault passphrase.
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// The recovery phrase.
+    #[command(subcommand)]
+    Phrase(PhraseCmd),
+    /// Encrypted exports of the vault.
+    #[command(subcommand, name = "vault")]
+    VaultFile(VaultCmd),
     /// Held credentials.
     #[command(subcommand)]
     Credential(creds::CredentialCmd),
     /// Present a credential for a verifier's challenge, disclosing chosen claims.
     Present(creds::PresentArgs),
-    /// Verify a presentation against your challenge (no vault needed).
+    /// Verify a presentation against your challenge.
     Verify(creds::VerifyArgs),
     /// Verifier challenges.
     #[command(subcommand)]
@@ -92,15 +94,20 @@ enum Command {
     Sync,
     /// Trusted height and time, signing power, nodes, divergences, snapshot age.
     Status,
-    /// Reports about the city.
+    /// Reports about the city, and (officers) their review.
     #[command(subcommand)]
     Report(chain::ReportCmd),
     /// Data-access grants to organisations.
     #[command(subcommand)]
     Grant(chain::GrantCmd),
+    /// Registered organisations.
+    #[command(subcommand)]
+    Org(chain::OrgCmd),
     /// Light-client settings (trusting period, timeouts, snapshot age limit).
     #[command(subcommand)]
     Settings(chain::SettingsCmd),
+    /// The activity log, newest first.
+    Activity,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,28 +117,30 @@ enum IdentityCmd {
 }
 
 #[derive(Debug, Subcommand)]
-enum DeviceCmd {
-    /// Derive the next device key.
-    New {
-        /// A name for the device.
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// List device keys.
-    List,
-    /// Technician: register a device key on the chain (verified first, receipt kept).
-    Register(chain::RegisterArgs),
-    /// Technician: revoke a device on the chain.
-    Revoke {
-        /// Device id.
-        id: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 enum PassphraseCmd {
     /// Re-key the vault under a new passphrase.
     Change,
+}
+
+#[derive(Debug, Subcommand)]
+enum PhraseCmd {
+    /// Show the recovery phrase (the passphrase is asked for; the reveal is logged).
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+enum VaultCmd {
+    /// Write an encrypted export (it opens with the vault passphrase).
+    Export {
+        /// File to write (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a vault from an export, where none exists yet.
+    Import {
+        /// The export file.
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -150,157 +159,106 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let out = Output { json: cli.json };
     match cli.command {
-        Command::Init {
-            bip39_passphrase: b,
-        } => {
-            let phrase = RecoveryPhrase::generate()?;
-            let vault = create_vault(&path, &phrase, b)?;
-            let identity = vault.identity()?;
-            if out.json {
-                out.value(&json!({
-                    "vault": path,
-                    "did": identity.did,
-                    "public_key_hex": identity.public_key_hex,
-                    "path": identity.path,
-                    "mnemonic": phrase.phrase().as_str(),
-                    "warning": "Write the mnemonic down offline. It is shown only this once.",
-                }));
-            } else {
-                println!("Vault created at {}", path.display());
-                println!("Your identity: {}\n", identity.did);
-                println!(
-                    "RECOVERY PHRASE: write these {} words down, in order, on paper.",
-                    phrase.word_count()
-                );
-                println!(
-                    "Anyone who has them controls your identity. They are shown only this once.\n"
-                );
-                let phrase_text = phrase.phrase();
-                for (row, words) in phrase_text
-                    .split(' ')
-                    .collect::<Vec<_>>()
-                    .chunks(4)
-                    .enumerate()
-                {
-                    let cells: Vec<String> = words
-                        .iter()
-                        .enumerate()
-                        .map(|(i, w)| format!("{:>2}. {:<10}", row * 4 + i + 1, w))
-                        .collect();
-                    println!("  {}", cells.join(" ").trim_end());
-                }
-            }
-        }
-        Command::Recover {
-            bip39_passphrase: b,
-        } => {
-            let mut input = zeroize::Zeroizing::new(String::new());
-            std::io::stdin()
-                .take(MAX_PHRASE_BYTES + 1)
-                .read_to_string(&mut input)
-                .context("reading the recovery phrase from stdin")?;
-            if input.len() as u64 > MAX_PHRASE_BYTES {
-                return Err(UserError::new(
-                    "phrase_too_long",
-                    "the recovery phrase input is too long",
-                )
-                .into());
-            }
-            let phrase = RecoveryPhrase::parse(&input)?;
-            let vault = create_vault(&path, &phrase, b)?;
-            let identity = vault.identity()?;
-            out.show(&identity, || {
-                format!(
-                    "Vault restored at {}\nYour identity: {}",
-                    path.display(),
-                    identity.did
-                )
-            });
-        }
+        Command::Init { bip39_passphrase } => init(&path, bip39_passphrase, &out),
+        Command::Recover { bip39_passphrase } => recover(&path, bip39_passphrase, &out),
         Command::Identity(IdentityCmd::Show) => {
-            let identity = open(&path)?.identity()?;
-            out.show(&identity, || {
-                format!(
-                    "did:        {}\npublic key: {}\npath:       {}",
-                    identity.did, identity.public_key_hex, identity.path
-                )
-            });
-        }
-        Command::Device(DeviceCmd::New { label }) => {
-            let device = open(&path)?.new_device(label.as_deref())?;
-            out.show(&device, || {
-                format!(
-                    "device {}  {}  {}",
-                    device.index, device.path, device.public_key_hex
-                )
-            });
-        }
-        Command::Device(DeviceCmd::List) => {
-            let devices = open(&path)?.devices()?;
-            out.show(&devices, || {
-                if devices.is_empty() {
-                    return "no devices yet: `citywallet device new`".into();
-                }
-                devices
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{:>4}  {:<20}  {}  {}",
-                            d.index,
-                            d.path,
-                            d.public_key_hex,
-                            d.label.as_deref().unwrap_or("")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            let id = open(&path)?.identity_info()?;
+            out.show(&id, || text::identity(&id))
         }
         Command::Passphrase(PassphraseCmd::Change) => {
-            let mut vault = open(&path)?;
-            let new = new_passphrase("CITYWALLET_NEW_PASSPHRASE", "New passphrase")?;
-            vault.change_passphrase(&new, KdfParams::RECOMMENDED)?;
+            let mut w = wallet(&path);
+            let current = secrets::vault_passphrase()?;
+            let new = secrets::new_passphrase("CITYWALLET_NEW_PASSPHRASE", "New passphrase")?;
+            w.change_passphrase(&current, &new)?;
             out.show(&json!({ "changed": true }), || {
                 "Passphrase changed; the vault is re-keyed.".into()
-            });
+            })
         }
-        Command::Credential(cmd) => creds::credential(cmd, &path, &out)?,
-        Command::Present(args) => creds::present(args, &path, &out)?,
-        Command::Verify(args) => creds::verify(args, &path, &out)?,
-        Command::Challenge(cmd) => creds::challenge(cmd, &out)?,
-        Command::Issuer(cmd) => creds::issuer(cmd, &path, &out)?,
-        Command::Device(DeviceCmd::Register(args)) => chain::device_register(args, &path, &out)?,
-        Command::Device(DeviceCmd::Revoke { id }) => chain::device_revoke(&id, &path, &out)?,
-        Command::Node(cmd) => chain::node(cmd, &path, &out)?,
-        Command::Trust(cmd) => chain::trust(cmd, &path, &out)?,
-        Command::Sync => chain::sync(&path, &out)?,
-        Command::Status => chain::status(&path, &out)?,
-        Command::Report(cmd) => chain::report(cmd, &path, &out)?,
-        Command::Grant(cmd) => chain::grant(cmd, &path, &out)?,
-        Command::Settings(cmd) => chain::settings(cmd, &path, &out)?,
+        Command::Phrase(PhraseCmd::Show) => {
+            let w = wallet(&path);
+            let words = w.reveal_words(&secrets::vault_passphrase()?)?;
+            out.show(&words, || text::words(&words.words))
+        }
+        Command::VaultFile(cmd) => vault_file(cmd, &path, &out),
+        Command::Credential(cmd) => creds::credential(cmd, &path, &out),
+        Command::Present(args) => creds::present(args, &path, &out),
+        Command::Verify(args) => creds::verify(args, &path, &out),
+        Command::Challenge(cmd) => creds::challenge(cmd, &out),
+        Command::Issuer(cmd) => creds::issuer(cmd, &path, &out),
+        Command::Device(cmd) => chain::device(cmd, &path, &out),
+        Command::Node(cmd) => chain::node(cmd, &path, &out),
+        Command::Trust(cmd) => chain::trust(cmd, &path, &out),
+        Command::Sync => chain::sync(&path, &out),
+        Command::Status => chain::status(&path, &out),
+        Command::Report(cmd) => chain::report(cmd, &path, &out),
+        Command::Grant(cmd) => chain::grant(cmd, &path, &out),
+        Command::Org(cmd) => chain::org(cmd, &path, &out),
+        Command::Settings(cmd) => chain::settings(cmd, &path, &out),
+        Command::Activity => {
+            let list = open(&path)?.activity()?;
+            out.show(&list, || text::activity(&list))
+        }
     }
-    Ok(())
 }
 
-/// A new vault for `phrase`, asking for its passphrase and, if wanted, a BIP39 passphrase.
-fn create_vault(
-    path: &std::path::Path,
-    phrase: &RecoveryPhrase,
-    bip39: bool,
-) -> anyhow::Result<Vault> {
-    let extra = bip39_passphrase(bip39)?;
-    let passphrase = new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?;
-    Ok(Vault::create(
-        path,
-        &passphrase,
-        KdfParams::RECOMMENDED,
-        phrase,
-        &extra,
-    )?)
+fn init(path: &Path, bip39: bool, out: &Output) -> anyhow::Result<()> {
+    let extra = secrets::bip39_passphrase(bip39)?;
+    let passphrase = secrets::new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?;
+    let mut w = wallet(path);
+    let phrase = w.create(&passphrase, &extra)?;
+    let id = w.identity_info()?;
+    let shown = json!({
+        "vault": path, "did": id.did, "public_key_hex": id.public_key_hex, "path": id.path,
+        "mnemonic": phrase.phrase().as_str(),
+        "warning": "Write the mnemonic down offline. It is shown only this once.",
+    });
+    out.show(&shown, || text::created(path, &id.did, &phrase.phrase()))
 }
 
-fn open(path: &std::path::Path) -> anyhow::Result<Vault> {
-    Ok(Vault::open(path, &existing_passphrase()?)?)
+fn recover(path: &Path, bip39: bool, out: &Output) -> anyhow::Result<()> {
+    let mut input = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .take(input::MAX_PHRASE_BYTES + 1)
+        .read_to_string(&mut input)
+        .context("reading the recovery phrase from stdin")?;
+    let extra = secrets::bip39_passphrase(bip39)?;
+    let passphrase = secrets::new_passphrase("CITYWALLET_PASSPHRASE", "New vault passphrase")?;
+    let mut w = wallet(path);
+    w.recover(&input, &passphrase, &extra)?;
+    let id = w.identity_info()?;
+    out.show(&id, || {
+        format!("Vault restored at {}\nYour identity: {}", path.display(), id.did)
+    })
+}
+
+fn vault_file(cmd: VaultCmd, path: &Path, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        VaultCmd::Export { out: dest } => {
+            open(path)?.export_vault(&dest)?;
+            out.show(&json!({ "out": dest }), || {
+                format!("encrypted export written to {}", dest.display())
+            })
+        }
+        VaultCmd::Import { file } => {
+            let mut w = wallet(path);
+            w.import_vault(&file, &secrets::vault_passphrase()?)?;
+            let id = w.identity_info()?;
+            out.show(&id, || format!("vault restored at {}: {}", path.display(), id.did))
+        }
+    }
+}
+
+/// The wallet of the vault at `path`, over HTTP, with the local devnet as the default
+/// network.
+fn wallet(path: &Path) -> Wallet {
+    Wallet::over_http(path, Network::local_devnet())
+}
+
+/// [`wallet`], unlocked with the passphrase.
+fn open(path: &Path) -> anyhow::Result<Wallet> {
+    let mut w = wallet(path);
+    w.unlock(&secrets::vault_passphrase()?)?;
+    Ok(w)
 }
 
 fn default_vault_path() -> anyhow::Result<PathBuf> {
@@ -309,43 +267,56 @@ fn default_vault_path() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("vault.db"))
 }
 
+/// How results are printed.
 struct Output {
     json: bool,
 }
 
 impl Output {
-    fn value(&self, v: &serde_json::Value) {
-        println!("{v:#}");
-    }
-
-    fn show<T: serde::Serialize>(&self, v: &T, human: impl FnOnce() -> String) {
+    fn show<T: serde::Serialize>(&self, v: &T, human: impl FnOnce() -> String) -> anyhow::Result<()> {
         if self.json {
-            match serde_json::to_value(v) {
-                Ok(v) => self.value(&v),
-                Err(e) => eprintln!("error: {e}"),
-            }
+            println!("{:#}", serde_json::to_value(v)?);
         } else {
             println!("{}", human());
+        }
+        Ok(())
+    }
+
+    /// Say on stderr what the wallet did on its own (a trust anchor set on first use).
+    fn notices(&self, w: &mut Wallet) {
+        for n in w.take_notices() {
+            match n {
+                Notice::AnchoredAtGenesis(t) => eprintln!(
+                    "no trust anchor yet: trusting the genesis of {} (block 1 {})",
+                    t.chain_id, t.hash
+                ),
+                _ => {}
+            }
         }
     }
 }
 
 /// Print the error (typed code in JSON mode) and choose the exit code.
 fn report(err: &anyhow::Error, json: bool) -> ExitCode {
-    let (code, user) = if let Some(e) = err.downcast_ref::<citywallet_core::Error>() {
-        (e.code(), e.is_user_error())
-    } else if let Some(e) = err.downcast_ref::<citywallet_light_client::Error>() {
-        (e.code(), e.is_user_error())
-    } else if let Some(e) = err.downcast_ref::<UserError>() {
-        (e.code, true)
+    use citywallet_wallet::dto::ErrorInfo;
+    let (info, user) = if let Some(e) = err.downcast_ref::<citywallet_wallet::Error>() {
+        (Some(ErrorInfo::from(e)), e.is_user_error())
+    } else if let Some(e) = err.downcast_ref::<citywallet_demo::Error>() {
+        let code = citywallet_wallet::ErrorCode::of(e.code());
+        (Some(ErrorInfo::new(code, e.to_string())), e.is_user_error())
     } else {
-        ("internal", false)
+        (None, false)
     };
     let message = format!("{err:#}");
     if json {
-        let mut body = json!({ "code": code, "message": message });
-        if let Some(citywallet_core::Error::Throttled { retry_after_secs }) = err.downcast_ref() {
-            body["retry_after_secs"] = json!(retry_after_secs);
+        let mut body = json!({
+            "code": info.as_ref().map_or("internal", |i| i.code.as_str()), "message": message,
+        });
+        if let Some(secs) = info.as_ref().and_then(|i| i.retry_after_secs) {
+            body["retry_after_secs"] = json!(secs);
+        }
+        if let Some(field) = info.as_ref().and_then(|i| i.field.clone()) {
+            body["field"] = json!(field);
         }
         eprintln!("{}", json!({ "error": body }));
     } else {

@@ -4,28 +4,8 @@
 use std::io::IsTerminal;
 
 use citywallet_core::vault::Passphrase;
+use citywallet_wallet::Error;
 use zeroize::Zeroizing;
-
-/// An input problem the CLI itself detects, with a stable code.
-#[derive(Debug)]
-pub struct UserError {
-    pub code: &'static str,
-    message: &'static str,
-}
-
-impl UserError {
-    pub fn new(code: &'static str, message: &'static str) -> Self {
-        Self { code, message }
-    }
-}
-
-impl std::fmt::Display for UserError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message)
-    }
-}
-
-impl std::error::Error for UserError {}
 
 fn from_env(var: &str) -> Option<Zeroizing<String>> {
     std::env::var(var).ok().map(Zeroizing::new)
@@ -33,24 +13,25 @@ fn from_env(var: &str) -> Option<Zeroizing<String>> {
 
 fn prompt(label: &str) -> anyhow::Result<Zeroizing<String>> {
     if !std::io::stderr().is_terminal() && !std::io::stdin().is_terminal() {
-        return Err(UserError::new(
-            "passphrase_required",
-            "no terminal to ask for the passphrase: set CITYWALLET_PASSPHRASE",
-        )
-        .into());
+        return Err(Error::PassphraseRequired.into());
     }
     Ok(Zeroizing::new(rpassword::prompt_password(format!(
         "{label}: "
     ))?))
 }
 
-/// The passphrase of an existing vault.
-pub fn existing_passphrase() -> anyhow::Result<Passphrase> {
-    let text = match from_env("CITYWALLET_PASSPHRASE") {
+/// The passphrase in `var`, else asked once with `label`.
+pub fn existing(var: &str, label: &str) -> anyhow::Result<Passphrase> {
+    let text = match from_env(var) {
         Some(p) => p,
-        None => prompt("Vault passphrase")?,
+        None => prompt(label)?,
     };
     Ok(Passphrase::new(text.to_string()))
+}
+
+/// The vault's passphrase.
+pub fn vault_passphrase() -> anyhow::Result<Passphrase> {
+    existing("CITYWALLET_PASSPHRASE", "Vault passphrase")
 }
 
 /// A new passphrase: from `var`, else typed twice.
@@ -61,7 +42,7 @@ pub fn new_passphrase(var: &str, label: &str) -> anyhow::Result<Passphrase> {
     let first = prompt(label)?;
     let second = prompt("Repeat it")?;
     if *first != *second {
-        return Err(UserError::new("passphrase_mismatch", "the two passphrases differ").into());
+        return Err(Error::PassphraseMismatch.into());
     }
     Ok(Passphrase::new(first.to_string()))
 }

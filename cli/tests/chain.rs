@@ -272,3 +272,87 @@ fn citizen_and_officer_flows_against_the_devnet() {
     );
     env.refused("officer.db", &offline_args, "snapshot_too_old");
 }
+
+/// The flows the command line gained with the wallet crate: a refused location before
+/// anything is sent, an officer's review queue, CSV provisioning, the activity log and an
+/// encrypted export, and a demo credential from the devnet's issuers.
+#[test]
+fn review_batch_provisioning_and_backups_from_the_command_line() {
+    let net = Net::start(4);
+    let env = Env {
+        dir: tempfile::tempdir().expect("dir"),
+    };
+    env.wallet("citizen.db", &net);
+    env.wallet("staff.db", &net);
+    let submit = |location: &str| {
+        vec![
+            "report", "submit", "--category", "pothole", "--location", location,
+            "--description", "deep pothole",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+    };
+    let args = submit("Main St 12");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.run("citizen.db", &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).expect("json error");
+    assert_eq!(err["error"]["code"], "field_not_an_id");
+    assert_eq!(err["error"]["field"], "location_cell");
+    let args = submit("cell-8a2b");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = env.ok("citizen.db", &args)["report"]
+        .as_str()
+        .expect("report id")
+        .to_owned();
+
+    // Staff get the officer and technician roles from the devnet's demo admin.
+    let data = net.data_dir().to_string_lossy().into_owned();
+    for kind in ["officer", "technician"] {
+        let c = env.ok(
+            "staff.db",
+            &["credential", "demo", "--type", kind, "--devnet-data", &data],
+        );
+        assert_eq!(c["kind"], kind);
+    }
+    let pending = env.ok("staff.db", &["report", "pending"]);
+    assert_eq!(pending[0]["id"], report.as_str());
+    env.ok("staff.db", &["report", "review", &report, "--accept", "--reward", "3"]);
+    assert_eq!(env.ok("citizen.db", &["report", "list"])["rewardPoints"], 3);
+
+    let orgs = env.ok("citizen.db", &["org", "list"]);
+    assert_eq!(orgs.as_array().map(Vec::len), Some(2));
+
+    std::fs::write(
+        env.path("devices.csv"),
+        "id,kind,location,department\nsensor-1,air-quality,cell-1,environment\nbroken\n",
+    )
+    .expect("csv");
+    let rows = env.ok("staff.db", &["device", "provision-csv", &env.s("devices.csv")]);
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(rows[1]["error"]["code"], "csv_row");
+    let status = env.ok("staff.db", &["device", "status"]);
+    assert_eq!(status[0]["status"], "active");
+
+    let activity = env.ok("citizen.db", &["activity"]);
+    assert!(
+        activity
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|a| a["kind"] == "submit_report")
+    );
+    env.ok("citizen.db", &["vault", "export", "--out", &env.s("backup.cwexport")]);
+    let restored = Command::new(env!("CARGO_BIN_EXE_citywallet"))
+        .arg("--vault")
+        .arg(env.path("restored.db"))
+        .args(["--json", "vault", "import", &env.s("backup.cwexport")])
+        .env("CITYWALLET_PASSPHRASE", PASS)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let words = env.ok("citizen.db", &["phrase", "show"]);
+    assert_eq!(words["words"].as_array().map(Vec::len), Some(24));
+}

@@ -40,6 +40,9 @@ pub enum Error {
     /// Issuing failed.
     #[error(transparent)]
     Core(#[from] citywallet_core::Error),
+    /// The wallet refused or failed (importing, proving the role).
+    #[error(transparent)]
+    Wallet(#[from] citywallet_wallet::Error),
 }
 
 impl Error {
@@ -47,7 +50,16 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Core(e) => e.code(),
+            Self::Wallet(e) => e.code().as_str(),
             _ => "no_demo_issuer",
+        }
+    }
+
+    /// True unless the wallet failed internally.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Self::Wallet(e) => e.is_user_error(),
+            _ => true,
         }
     }
 }
@@ -174,4 +186,27 @@ impl Demo {
             Err(Error::Refused(r.log))
         }
     }
+}
+
+/// The whole demo request, as a citizen sees it: `demo` issues a credential of `kind` to
+/// `wallet`'s identity; for an officer or technician credential the admin enrols the
+/// wallet's key and the wallet waits until it proves the role on the chain itself; then the
+/// wallet checks and keeps the credential.
+pub fn request(
+    demo: &Demo,
+    wallet: &mut citywallet_wallet::Wallet,
+    kind: &str,
+    now: i64,
+) -> Result<citywallet_wallet::dto::CredentialItem> {
+    let kind = CredentialType::parse(kind)?;
+    let identity = wallet.identity_info()?;
+    let json = demo.issue(kind, &identity.did, now)?;
+    if let Some(role) = role_for(kind)
+        && !wallet.has_role(role)?
+    {
+        let key = citywallet_wallet::input::hex32(&identity.public_key_hex, "the identity key")?;
+        demo.enrol(role, key, now)?;
+        wallet.await_role(role)?;
+    }
+    Ok(wallet.import_credential(&json)?)
 }

@@ -326,7 +326,8 @@ pub struct SyncProgress {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SyncOut {
-    /// The newest verified header.
+    /// The newest verified header (its fields at the top level).
+    #[serde(flatten)]
     pub trusted: TrustedOut,
     /// A trust anchor this sync set first (trust on first use of the genesis), if any.
     pub anchored: Option<TrustedOut>,

@@ -234,6 +234,8 @@ pub enum ErrorCode {
     InvalidHex,
     /// An input is larger than its limit.
     InputTooLarge,
+    /// A recovery phrase input is longer than any phrase.
+    PhraseTooLong,
     /// A CSV batch is empty.
     CsvEmpty,
     /// A CSV batch has the wrong header line.
@@ -303,6 +305,12 @@ pub enum Error {
     TooLarge {
         /// Which input.
         what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// A recovery phrase input longer than any phrase.
+    #[error("the recovery phrase input is longer than {limit} bytes")]
+    PhraseTooLong {
         /// The limit.
         limit: u64,
     },
@@ -384,6 +392,7 @@ impl Error {
             Self::InvalidDate { .. } => C::InvalidDate,
             Self::InvalidHex { .. } => C::InvalidHex,
             Self::TooLarge { .. } | Self::CsvTooManyRows { .. } => C::InputTooLarge,
+            Self::PhraseTooLong { .. } => C::PhraseTooLong,
             Self::CsvEmpty => C::CsvEmpty,
             Self::CsvHeader => C::CsvHeader,
             Self::CsvRow { .. } => C::CsvRow,

@@ -64,8 +64,7 @@ impl Wallet {
     /// Restore a vault from a recovery phrase (at most 4 KiB of text) and unlock it.
     pub fn recover(&mut self, phrase: &Zeroizing<String>, passphrase: &Passphrase, bip39: &str) -> Result<()> {
         if phrase.len() as u64 > MAX_PHRASE_BYTES {
-            return Err(Error::TooLarge {
-                what: "the recovery phrase",
+            return Err(Error::PhraseTooLong {
                 limit: MAX_PHRASE_BYTES,
             });
         }

@@ -1,0 +1,236 @@
+//! The human-readable forms of the wallet's results (`--json` prints the results
+//! themselves).
+
+use std::path::Path;
+
+use citywallet_core::vault::{DeviceRecord, IdentityInfo};
+use citywallet_light_client::officer::OfficerVerdict;
+use citywallet_wallet::dto::{
+    ActivityItem, ChainStatus, ChainReportItem, DeviceItem, GrantItem, OrgItem, ProvisionRow,
+    ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
+};
+
+pub fn identity(id: &IdentityInfo) -> String {
+    format!(
+        "did:        {}\npublic key: {}\npath:       {}",
+        id.did, id.public_key_hex, id.path
+    )
+}
+
+/// The phrase in rows of four numbered words.
+pub fn words(words: &[String]) -> String {
+    words
+        .chunks(4)
+        .enumerate()
+        .map(|(row, ws)| {
+            let cells: Vec<String> = ws
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("{:>2}. {:<10}", row * 4 + i + 1, w))
+                .collect();
+            format!("  {}", cells.join(" ").trim_end())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn created(path: &Path, did: &str, phrase: &str) -> String {
+    let list: Vec<String> = phrase.split(' ').map(str::to_owned).collect();
+    format!(
+        "Vault created at {}\nYour identity: {did}\n\n\
+         RECOVERY PHRASE: write these {} words down, in order, on paper.\n\
+         Anyone who has them controls your identity. They are shown only this once.\n\n{}",
+        path.display(),
+        list.len(),
+        words(&list)
+    )
+}
+
+pub fn device_keys(devices: &[DeviceRecord]) -> String {
+    if devices.is_empty() {
+        return "no devices yet: `citywallet device new`".into();
+    }
+    devices
+        .iter()
+        .map(|d| {
+            format!(
+                "{:>4}  {:<20}  {}  {}",
+                d.index,
+                d.path,
+                d.public_key_hex,
+                d.label.as_deref().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn devices(devices: &[DeviceItem]) -> String {
+    if devices.is_empty() {
+        return "no devices registered by this wallet".into();
+    }
+    devices
+        .iter()
+        .map(|d| format!("{:<20} {:?}  {}  {}", d.id, d.status, d.kind, d.location))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn rows(rows: &[ProvisionRow]) -> String {
+    rows.iter()
+        .map(|r| match (&r.error, r.height) {
+            (None, h) => format!("line {:>4}  {:<20} registered at height {}", r.line, r.id, h.unwrap_or(0)),
+            (Some(e), _) => format!("line {:>4}  {:<20} refused: {}", r.line, r.id, e.message),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn header(t: &TrustedOut) -> String {
+    format!(
+        "height {} at {} ({}/{} power signed)",
+        t.height, t.time, t.signed_power, t.total_power
+    )
+}
+
+pub fn synced(s: &SyncOut) -> String {
+    format!(
+        "verified {}\nregistry snapshot: {} issuers, {} revoked credentials",
+        header(&s.trusted),
+        s.snapshot.issuers,
+        s.snapshot.revoked
+    )
+}
+
+pub fn status(s: &ChainStatus) -> String {
+    let mut text = format!("primary  {}\n", s.primary);
+    for w in &s.witnesses {
+        text.push_str(&format!("witness  {w}\n"));
+    }
+    match &s.trusted {
+        None => text.push_str("trusted  none yet: `citywallet sync`\n"),
+        Some(t) => text.push_str(&format!(
+            "trusted  {}{}\n",
+            header(t),
+            if s.trust_expired {
+                ": EXPIRED, set a new anchor with `citywallet trust`"
+            } else {
+                ""
+            }
+        )),
+    }
+    if let Some(d) = &s.divergence {
+        text.push_str(&format!(
+            "DIVERGENCE at height {} with witness {}: every action is stopped. Evidence kept; set a new trust anchor with `citywallet trust` once resolved.\n",
+            d.height, d.witness
+        ));
+    }
+    if let Some(age) = s.snapshot_age_secs {
+        text.push_str(&format!("snapshot {age} s old\n"));
+    }
+    text.trim_end().to_owned()
+}
+
+pub fn receipt(what: &str, r: &ReceiptOut) -> String {
+    format!(
+        "{what} {}: {} proven at height {} (receipt {}, header {})",
+        r.subject,
+        r.action.as_str(),
+        r.height,
+        r.id,
+        r.header_hash
+    )
+}
+
+pub fn reports(r: &ReportsOut) -> String {
+    let mut text = r
+        .reports
+        .iter()
+        .map(|r| format!("{}  {}  {}", r.id, r.status.as_str(), r.location))
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push_str(&format!("\nreward points: {}", r.reward_points));
+    text.trim_start().to_owned()
+}
+
+pub fn pending(list: &[ChainReportItem]) -> String {
+    if list.is_empty() {
+        return "no report waits for review".into();
+    }
+    list.iter()
+        .map(|r| format!("{}  {}  {}", r.id, r.category, r.location_cell))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn grants(list: &[GrantItem]) -> String {
+    if list.is_empty() {
+        return "no grants yet".into();
+    }
+    list.iter()
+        .map(|g| {
+            format!(
+                "{}  {}  {} ({})  {}",
+                g.id,
+                g.status.as_str(),
+                g.org_name,
+                g.categories.join(","),
+                g.purpose
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn orgs(list: &[OrgItem]) -> String {
+    list.iter()
+        .map(|o| {
+            format!(
+                "{:<20} {}  [{}]{}",
+                o.id,
+                o.name,
+                o.categories.join(","),
+                if o.active { "" } else { "  (inactive)" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn settings(list: &[SettingItem]) -> String {
+    list.iter()
+        .map(|s| format!("{:<24} {:>10}  {}", s.name, s.value, s.description))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn activity(list: &[ActivityItem]) -> String {
+    list.iter()
+        .map(|a| format!("{:>6}  {}  {:<24} {}", a.id, a.at, a.kind, a.detail))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn verdict(v: &OfficerVerdict, offline: bool) -> String {
+    let mut text = format!(
+        "VALID: {} credential {} from {} ({}), holder {}\n",
+        v.presentation.kind.as_str(),
+        v.presentation.credential_id,
+        v.chain.issuer_name,
+        v.presentation.issuer,
+        v.presentation.holder
+    );
+    for (k, val) in &v.presentation.disclosed {
+        text.push_str(&format!("  {k:<14} {val}\n"));
+    }
+    text.push_str(&format!(
+        "chain: issuer active and credential not revoked, proven at height {}{}",
+        v.chain.height,
+        if offline {
+            format!(" (offline snapshot, {} s old)", v.chain.age_secs)
+        } else {
+            String::new()
+        }
+    ));
+    text
+}
