@@ -54,20 +54,7 @@ pub enum TrustCmd {
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
     /// File a signed report: verified first, its receipt kept.
-    Submit {
-        /// Category, such as pothole or streetlight.
-        #[arg(long)]
-        category: String,
-        /// Location cell (letters, digits and : . _ -, such as cell-8a2b).
-        #[arg(long)]
-        location: String,
-        /// What you saw (kept in the vault; only its hash goes on chain).
-        #[arg(long)]
-        description: String,
-        /// Evidence file: hashed here, never uploaded.
-        #[arg(long)]
-        evidence: Option<PathBuf>,
-    },
+    Submit(SubmitArgs),
     /// Your reports with their proven status, and your reward points.
     List,
     /// Check a report's receipt again, offline.
@@ -79,6 +66,22 @@ pub enum ReportCmd {
     Pending,
     /// Officer: accept (with reward points) or reject a report.
     Review(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Category, such as pothole or streetlight.
+    #[arg(long)]
+    pub category: String,
+    /// Location cell (letters, digits and : . _ -, such as cell-8a2b).
+    #[arg(long)]
+    pub location: String,
+    /// What you saw (kept in the vault; only its hash goes on chain).
+    #[arg(long)]
+    pub description: String,
+    /// Evidence file: hashed here, never uploaded.
+    #[arg(long)]
+    pub evidence: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -213,24 +216,25 @@ pub fn node(cmd: NodeCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let mut w = open(vault)?;
     match cmd {
         NodeCmd::Add { url, witness } => {
-            let role = if witness { NodeRole::Witness } else { NodeRole::Primary };
+            let role = if witness {
+                NodeRole::Witness
+            } else {
+                NodeRole::Primary
+            };
             w.add_node(&url, role)?;
-            out.show(&json!({ "url": url, "role": role }), || format!("added {url} as {}", role.as_str()))
+            out.show(&json!({ "url": url, "role": role }), || {
+                format!("added {url} as {}", role.as_str())
+            })
         }
         NodeCmd::Remove { url } => {
             w.remove_node(&url)?;
-            out.show(&json!({ "url": url, "removed": true }), || format!("removed {url}"))
+            out.show(&json!({ "url": url, "removed": true }), || {
+                format!("removed {url}")
+            })
         }
         NodeCmd::List => {
             let n = w.nodes_out()?;
-            out.show(&n, || {
-                let mut text = format!("primary  {}", n.primary);
-                n.witnesses.iter().for_each(|w| text.push_str(&format!("\nwitness  {w}")));
-                if n.default_devnet {
-                    text.push_str("\n(no node configured: the local devnet)");
-                }
-                text
-            })
+            out.show(&n, || text::nodes(&n))
         }
     }
 }
@@ -241,7 +245,9 @@ pub fn trust(cmd: TrustCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
         TrustCmd::Genesis { chain_id } => w.trust_genesis(chain_id.as_deref())?,
         TrustCmd::Set { height, hash } => w.trust_at(height, &hash)?,
     };
-    out.show(&t, || format!("trust anchored at height {} ({})", t.height, t.hash))
+    out.show(&t, || {
+        format!("trust anchored at height {} ({})", t.height, t.hash)
+    })
 }
 
 pub fn sync(vault: &Path, out: &Output) -> anyhow::Result<()> {
@@ -249,7 +255,10 @@ pub fn sync(vault: &Path, out: &Output) -> anyhow::Result<()> {
     let bar = !out.json;
     let mut progress = |p: SyncProgress| {
         if bar {
-            eprint!("\rverifying headers: height {:>8} (from {})", p.height, p.from);
+            eprint!(
+                "\rverifying headers: height {:>8} (from {})",
+                p.height, p.from
+            );
             let _ = std::io::stderr().flush();
         }
     };
@@ -269,12 +278,7 @@ pub fn status(vault: &Path, out: &Output) -> anyhow::Result<()> {
 pub fn report(cmd: ReportCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let mut w = open(vault)?;
     match cmd {
-        ReportCmd::Submit { category, location, description, evidence } => {
-            let evidence_sha256 = evidence.as_deref().map(input::sha256_file).transpose()?.map(hex::encode);
-            let r = w.submit_report(&ReportIn { category, location, description, evidence_sha256 })?;
-            out.notices(&mut w);
-            out.show(&receipt_json(&r, "report")?, || text::receipt("report", &r))
-        }
+        ReportCmd::Submit(a) => submit(&mut w, a, out),
         ReportCmd::List => {
             let r = w.reports()?;
             out.notices(&mut w);
@@ -282,7 +286,9 @@ pub fn report(cmd: ReportCmd, vault: &Path, out: &Output) -> anyhow::Result<()> 
         }
         ReportCmd::Receipt { id } => {
             let r = w.receipt(&id)?;
-            out.show(&r, || format!("receipt verifies: {}", text::receipt("", &r).trim()))
+            out.show(&r, || {
+                format!("receipt verifies: {}", text::receipt("", &r).trim())
+            })
         }
         ReportCmd::Pending => {
             let list = w.pending_reports()?;
@@ -295,11 +301,39 @@ pub fn report(cmd: ReportCmd, vault: &Path, out: &Output) -> anyhow::Result<()> 
     }
 }
 
+fn submit(w: &mut citywallet_wallet::Wallet, a: SubmitArgs, out: &Output) -> anyhow::Result<()> {
+    let evidence_sha256 = a
+        .evidence
+        .as_deref()
+        .map(input::sha256_file)
+        .transpose()?
+        .map(hex::encode);
+    let report = ReportIn {
+        category: a.category,
+        location: a.location,
+        description: a.description,
+        evidence_sha256,
+    };
+    let r = w.submit_report(&report)?;
+    out.notices(w);
+    out.show(&receipt_json(&r, "report")?, || text::receipt("report", &r))
+}
+
 pub fn grant(cmd: GrantCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let mut w = open(vault)?;
     match cmd {
-        GrantCmd::Create { org, categories, purpose, expires } => {
-            let r = w.create_grant(&GrantIn { org, categories, purpose, expires })?;
+        GrantCmd::Create {
+            org,
+            categories,
+            purpose,
+            expires,
+        } => {
+            let r = w.create_grant(&GrantIn {
+                org,
+                categories,
+                purpose,
+                expires,
+            })?;
             out.notices(&mut w);
             out.show(&receipt_json(&r, "grant")?, || text::receipt("grant", &r))
         }
@@ -327,22 +361,20 @@ pub fn device(cmd: DeviceCmd, vault: &Path, out: &Output) -> anyhow::Result<()> 
     match cmd {
         DeviceCmd::New { label } => {
             let d = w.new_device_key(label.as_deref())?;
-            out.show(&d, || format!("device {}  {}  {}", d.index, d.path, d.public_key_hex))
+            out.show(&d, || {
+                format!("device {}  {}  {}", d.index, d.path, d.public_key_hex)
+            })
         }
         DeviceCmd::List => {
             let list = w.device_keys()?;
             out.show(&list, || text::device_keys(&list))
         }
-        DeviceCmd::Register(a) => {
-            let d = DeviceIn { id: a.id, public_key: a.public_key, key_index: a.index, kind: a.kind, location: a.location, department: a.department };
-            let item = w.provision(&d)?;
-            out.notices(&mut w);
-            let r = w.receipt(&item.id)?;
-            out.show(&receipt_json(&r, "device")?, || text::receipt("device", &r))
-        }
+        DeviceCmd::Register(a) => register(&mut w, a, out),
         DeviceCmd::ProvisionCsv { file } => {
             let csv = String::from_utf8(read_file(&file, MAX_CSV_BYTES)?)?;
-            let rows = w.provision_csv(&csv, &mut |p| eprintln!("{}/{} {}", p.done, p.total, p.row.id))?;
+            let rows = w.provision_csv(&csv, &mut |p| {
+                eprintln!("{}/{} {}", p.done, p.total, p.row.id)
+            })?;
             out.show(&rows, || text::rows(&rows))
         }
         DeviceCmd::Status => {
@@ -353,12 +385,40 @@ pub fn device(cmd: DeviceCmd, vault: &Path, out: &Output) -> anyhow::Result<()> 
             let r = w.revoke_device(&id)?;
             out.show(&receipt_json(&r, "device")?, || text::receipt("device", &r))
         }
-        DeviceCmd::Bundle { id, out: dest } => {
-            let pass = secrets::new_passphrase("CITYWALLET_DEVICE_PASSPHRASE", "Device bundle passphrase")?;
-            w.export_bundle(&id, &pass, &dest)?;
-            out.show(&json!({ "device": id, "out": dest }), || format!("bundle written to {}", dest.display()))
-        }
+        DeviceCmd::Bundle { id, out: dest } => bundle(&mut w, &id, &dest, out),
     }
+}
+
+fn register(
+    w: &mut citywallet_wallet::Wallet,
+    a: RegisterArgs,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let d = DeviceIn {
+        id: a.id,
+        public_key: a.public_key,
+        key_index: a.index,
+        kind: a.kind,
+        location: a.location,
+        department: a.department,
+    };
+    let item = w.provision(&d)?;
+    out.notices(w);
+    let r = w.receipt(&item.id)?;
+    out.show(&receipt_json(&r, "device")?, || text::receipt("device", &r))
+}
+
+fn bundle(
+    w: &mut citywallet_wallet::Wallet,
+    id: &str,
+    dest: &Path,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let pass = secrets::new_passphrase("CITYWALLET_DEVICE_PASSPHRASE", "Device bundle passphrase")?;
+    w.export_bundle(id, &pass, dest)?;
+    out.show(&json!({ "device": id, "out": dest }), || {
+        format!("bundle written to {}", dest.display())
+    })
 }
 
 pub fn settings(cmd: SettingsCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
@@ -367,7 +427,9 @@ pub fn settings(cmd: SettingsCmd, vault: &Path, out: &Output) -> anyhow::Result<
         SettingsCmd::List => w.settings()?,
         SettingsCmd::Set { name, value } => w.set_setting(&name, value)?,
     };
-    let map: serde_json::Map<String, serde_json::Value> =
-        list.iter().map(|s| (s.name.clone(), json!(s.value))).collect();
+    let map: serde_json::Map<String, serde_json::Value> = list
+        .iter()
+        .map(|s| (s.name.clone(), json!(s.value)))
+        .collect();
     out.show(&map, || text::settings(&list))
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use citywallet_core::credentials::{Challenge, qr, trusted_issuers};
 use citywallet_wallet::input::{MAX_INPUT_BYTES, read_file};
-use citywallet_wallet::{Check, DEFAULT_CHALLENGE_AGE_SECS, IssueArgs, Wallet, issue_credential, issuer_keygen};
+use citywallet_wallet::{
+    Check, DEFAULT_CHALLENGE_AGE_SECS, IssueArgs, Wallet, issue_credential, issuer_keygen,
+};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -109,41 +111,47 @@ pub enum IssuerCmd {
     },
     /// Revoke a credential on the chain with the issuer's operator key (verified first,
     /// receipt kept in the vault).
-    Revoke {
-        /// Issuer key file (with its operator key).
-        #[arg(long)]
-        key: PathBuf,
-        /// Credential id.
-        #[arg(long)]
-        credential: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-    },
+    Revoke(RevokeArgs),
     /// Issue a signed credential.
-    Issue {
-        /// Issuer key file.
-        #[arg(long)]
-        key: PathBuf,
-        /// Credential type: credit, biometric, residency, officer, technician.
-        #[arg(long = "type")]
-        kind: String,
-        /// Holder did:key.
-        #[arg(long)]
-        holder: String,
-        /// Claims as a JSON object, or @FILE.
-        #[arg(long)]
-        claims: String,
-        /// Credential file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Credential id (default: a random urn:uuid).
-        #[arg(long)]
-        id: Option<String>,
-        /// Days of validity from now.
-        #[arg(long, default_value_t = 365)]
-        valid_days: i64,
-    },
+    Issue(IssueCmdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Issuer key file (with its operator key).
+    #[arg(long)]
+    key: PathBuf,
+    /// Credential id.
+    #[arg(long)]
+    credential: String,
+    /// Why.
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueCmdArgs {
+    /// Issuer key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Credential type: credit, biometric, residency, officer, technician.
+    #[arg(long = "type")]
+    kind: String,
+    /// Holder did:key.
+    #[arg(long)]
+    holder: String,
+    /// Claims as a JSON object, or @FILE.
+    #[arg(long)]
+    claims: String,
+    /// Credential file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Credential id (default: a random urn:uuid).
+    #[arg(long)]
+    id: Option<String>,
+    /// Days of validity from now.
+    #[arg(long, default_value_t = 365)]
+    valid_days: i64,
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -163,47 +171,46 @@ pub fn credential(cmd: CredentialCmd, vault: &Path, out: &Output) -> anyhow::Res
     match cmd {
         CredentialCmd::List => {
             let list = w.credentials()?;
-            out.show(&list, || {
-                if list.is_empty() {
-                    return "no credentials yet: `citywallet credential import FILE`".into();
-                }
-                let line = |c: &citywallet_wallet::dto::CredentialItem| {
-                    format!("{}  {:<10} {:<24} {}", c.id, c.kind.as_str(), c.issuer, c.claims.join(","))
-                };
-                list.iter().map(line).collect::<Vec<_>>().join("\n")
-            })
+            out.show(&list, || text::credentials(&list))
         }
-        CredentialCmd::Show { id } => {
-            let c = w.credential(&id)?;
-            let claims: serde_json::Map<String, serde_json::Value> =
-                c.claims.iter().map(|cl| (cl.name.clone(), json!(cl.value))).collect();
-            let shown = json!({
-                "id": c.id, "issuer": c.issuer, "type": c.kind, "holder": c.holder,
-                "validFrom": c.valid_from, "validUntil": c.valid_until, "claims": claims,
-            });
-            out.show(&shown, || {
-                let head = format!("{}  ({} from {})", c.id, c.kind.as_str(), c.issuer);
-                let lines = c.claims.iter().map(|cl| format!("  {:<14} {}", cl.name, cl.value));
-                std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n")
-            })
-        }
+        CredentialCmd::Show { id } => show(&w, &id, out),
         CredentialCmd::Import { file } => {
             let c = w.import_credential(&read(&file)?)?;
-            out.show(&c, || format!("imported {} ({} from {})", c.id, c.kind.as_str(), c.issuer))
+            out.show(&c, || {
+                format!("imported {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
+            })
         }
         CredentialCmd::Delete { id } => {
             w.delete_credential(&id)?;
-            out.show(&json!({ "id": id, "deleted": true }), || format!("deleted {id}"))
+            out.show(&json!({ "id": id, "deleted": true }), || {
+                format!("deleted {id}")
+            })
         }
         CredentialCmd::Demo { kind, devnet_data } => demo(&mut w, &kind, &devnet_data, out),
     }
+}
+
+fn show(w: &Wallet, id: &str, out: &Output) -> anyhow::Result<()> {
+    let c = w.credential(id)?;
+    let claims: serde_json::Map<String, serde_json::Value> = c
+        .claims
+        .iter()
+        .map(|cl| (cl.name.clone(), json!(cl.value)))
+        .collect();
+    let shown = json!({
+        "id": c.id, "issuer": c.issuer, "type": c.kind, "holder": c.holder,
+        "validFrom": c.valid_from, "validUntil": c.valid_until, "claims": claims,
+    });
+    out.show(&shown, || text::credential(&c))
 }
 
 fn demo(w: &mut Wallet, kind: &str, devnet_data: &Path, out: &Output) -> anyhow::Result<()> {
     let primary = w.nodes_out()?.primary;
     let demo = citywallet_demo::Demo::new(devnet_data, &primary);
     let c = citywallet_demo::request(&demo, w, kind, unix_now())?;
-    out.show(&c, || format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer))
+    out.show(&c, || {
+        format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
+    })
 }
 
 pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {
@@ -213,21 +220,14 @@ pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<
     if let Some(path) = &args.compact_out {
         write(path, &compact)?;
     }
-    if args.qr || args.qr_svg.is_some() {
-        let code = qr::encode(&compact)?;
-        if let Some(path) = &args.qr_svg {
-            write(path, qr::to_svg(&code).as_bytes())?;
-        }
-        if args.qr {
-            eprintln!("{}", qr::to_terminal(&code));
-            eprintln!("{} bytes, QR version {} (level M)", compact.len(), qr::version(&code));
-        }
-    }
+    qr_out(&args, &compact)?;
     match &args.out {
         Some(path) => {
             write(path, &p.to_json())?;
             let shown = json!({ "out": path, "compactBytes": compact.len() });
-            out.show(&shown, || format!("presentation written to {}", path.display()))
+            out.show(&shown, || {
+                format!("presentation written to {}", path.display())
+            })
         }
         None => {
             std::io::stdout().write_all(&p.to_json())?;
@@ -237,11 +237,35 @@ pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<
     }
 }
 
+/// The compact form as a QR code: on the terminal, as SVG, or both.
+fn qr_out(args: &PresentArgs, compact: &[u8]) -> anyhow::Result<()> {
+    if !args.qr && args.qr_svg.is_none() {
+        return Ok(());
+    }
+    let code = qr::encode(compact)?;
+    if let Some(path) = &args.qr_svg {
+        write(path, qr::to_svg(&code).as_bytes())?;
+    }
+    if args.qr {
+        eprintln!("{}", qr::to_terminal(&code));
+        eprintln!(
+            "{} bytes, QR version {} (level M)",
+            compact.len(),
+            qr::version(&code)
+        );
+    }
+    Ok(())
+}
+
 pub fn verify(args: VerifyArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let challenge = read(&args.challenge)?;
     let presentation = read(&args.presentation)?;
     if args.online || args.offline {
-        let check = if args.offline { Check::Offline } else { Check::Online };
+        let check = if args.offline {
+            Check::Offline
+        } else {
+            Check::Online
+        };
         let mut w = open(vault)?;
         let v = w.verify_on_chain(&presentation, &challenge, check, args.max_age)?;
         out.notices(&mut w);
@@ -252,23 +276,29 @@ pub fn verify(args: VerifyArgs, vault: &Path, out: &Output) -> anyhow::Result<()
     for file in &args.issuers {
         issuers.extend(trusted_issuers(&read(file)?)?);
     }
-    let w = crate::wallet(vault);
-    let v = w.verify_with_issuers(&presentation, &challenge, &issuers, args.max_age)?;
-    let disclosed: serde_json::Map<String, serde_json::Value> =
-        v.disclosed.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
+    let v = crate::wallet(vault).verify_with_issuers(
+        &presentation,
+        &challenge,
+        &issuers,
+        args.max_age,
+    )?;
+    let disclosed: serde_json::Map<String, serde_json::Value> = v
+        .disclosed
+        .iter()
+        .map(|(k, val)| (k.clone(), json!(val)))
+        .collect();
     let shown = json!({
         "valid": true, "issuer": v.issuer, "credentialId": v.credential_id, "type": v.kind,
         "holder": v.holder, "validUntil": v.valid_until, "disclosed": disclosed,
     });
-    out.show(&shown, || {
-        let head = format!("valid: {} credential {} from {}\nholder: {}", v.kind.as_str(), v.credential_id, v.issuer, v.holder);
-        let lines = v.disclosed.iter().map(|(k, val)| format!("  {k:<14} {val}"));
-        std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n")
-    })
+    out.show(&shown, || text::verified(&v))
 }
 
 pub fn challenge(cmd: ChallengeCmd, out: &Output) -> anyhow::Result<()> {
-    let ChallengeCmd::New { verifier, out: path } = cmd;
+    let ChallengeCmd::New {
+        verifier,
+        out: path,
+    } = cmd;
     let c = Challenge::new(&verifier, unix_now())?;
     let bytes = serde_json::to_vec_pretty(&c)?;
     match path {
@@ -285,31 +315,45 @@ pub fn challenge(cmd: ChallengeCmd, out: &Output) -> anyhow::Result<()> {
 
 pub fn issuer(cmd: IssuerCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        IssuerCmd::Revoke { key, credential, reason } => {
-            let key = zeroize::Zeroizing::new(read(&key)?);
-            let mut w = open(vault)?;
-            let r = w.revoke_credential(&key, &credential, &reason)?;
-            out.notices(&mut w);
-            out.show(&r, || text::receipt("credential", &r))
-        }
+        IssuerCmd::Revoke(a) => revoke(vault, &a, out),
         IssuerCmd::Keygen { out: path, id } => {
             let public = issuer_keygen(&path, &id)?;
             out.show(&json!({ "id": id, "publicKey": public }), || {
-                format!("issuer {id}: key written to {}\npublic key {public}", path.display())
+                format!(
+                    "issuer {id}: key written to {}\npublic key {public}",
+                    path.display()
+                )
             })
         }
-        IssuerCmd::Issue { key, kind, holder, claims, out: path, id, valid_days } => {
-            let claims = match claims.strip_prefix('@') {
-                Some(file) => String::from_utf8(read(Path::new(file))?)?,
-                None => claims,
-            };
-            let key = zeroize::Zeroizing::new(read(&key)?);
-            let args = IssueArgs { kind: &kind, holder: &holder, claims: &claims, id: id.as_deref(), valid_days, now: unix_now() };
-            let c = issue_credential(&key, &args)?;
-            write(&path, &c.to_json())?;
-            out.show(&json!({ "id": c.id, "out": path }), || {
-                format!("credential {} written to {}", c.id, path.display())
-            })
-        }
+        IssuerCmd::Issue(a) => issue(&a, out),
     }
+}
+
+fn revoke(vault: &Path, a: &RevokeArgs, out: &Output) -> anyhow::Result<()> {
+    let key = zeroize::Zeroizing::new(read(&a.key)?);
+    let mut w = open(vault)?;
+    let r = w.revoke_credential(&key, &a.credential, &a.reason)?;
+    out.notices(&mut w);
+    out.show(&r, || text::receipt("credential", &r))
+}
+
+fn issue(a: &IssueCmdArgs, out: &Output) -> anyhow::Result<()> {
+    let claims = match a.claims.strip_prefix('@') {
+        Some(file) => String::from_utf8(read(Path::new(file))?)?,
+        None => a.claims.clone(),
+    };
+    let args = IssueArgs {
+        kind: &a.kind,
+        holder: &a.holder,
+        claims: &claims,
+        id: a.id.as_deref(),
+        valid_days: a.valid_days,
+        now: unix_now(),
+    };
+    let key = zeroize::Zeroizing::new(read(&a.key)?);
+    let c = issue_credential(&key, &args)?;
+    write(&a.out, &c.to_json())?;
+    out.show(&json!({ "id": c.id, "out": a.out }), || {
+        format!("credential {} written to {}", c.id, a.out.display())
+    })
 }

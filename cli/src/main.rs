@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use citywallet_wallet::{Network, Notice, Wallet, input};
+use citywallet_wallet::{Network, Wallet, input};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
@@ -165,18 +165,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let id = open(&path)?.identity_info()?;
             out.show(&id, || text::identity(&id))
         }
-        Command::Passphrase(PassphraseCmd::Change) => {
-            let mut w = wallet(&path);
-            let current = secrets::vault_passphrase()?;
-            let new = secrets::new_passphrase("CITYWALLET_NEW_PASSPHRASE", "New passphrase")?;
-            w.change_passphrase(&current, &new)?;
-            out.show(&json!({ "changed": true }), || {
-                "Passphrase changed; the vault is re-keyed.".into()
-            })
-        }
+        Command::Passphrase(PassphraseCmd::Change) => change_passphrase(&path, &out),
         Command::Phrase(PhraseCmd::Show) => {
-            let w = wallet(&path);
-            let words = w.reveal_words(&secrets::vault_passphrase()?)?;
+            let words = wallet(&path).reveal_words(&secrets::vault_passphrase()?)?;
             out.show(&words, || text::words(&words.words))
         }
         Command::VaultFile(cmd) => vault_file(cmd, &path, &out),
@@ -199,6 +190,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out.show(&list, || text::activity(&list))
         }
     }
+}
+
+fn change_passphrase(path: &Path, out: &Output) -> anyhow::Result<()> {
+    let current = secrets::vault_passphrase()?;
+    let new = secrets::new_passphrase("CITYWALLET_NEW_PASSPHRASE", "New passphrase")?;
+    wallet(path).change_passphrase(&current, &new)?;
+    out.show(&json!({ "changed": true }), || {
+        "Passphrase changed; the vault is re-keyed.".into()
+    })
 }
 
 fn init(path: &Path, bip39: bool, out: &Output) -> anyhow::Result<()> {
@@ -227,7 +227,11 @@ fn recover(path: &Path, bip39: bool, out: &Output) -> anyhow::Result<()> {
     w.recover(&input, &passphrase, &extra)?;
     let id = w.identity_info()?;
     out.show(&id, || {
-        format!("Vault restored at {}\nYour identity: {}", path.display(), id.did)
+        format!(
+            "Vault restored at {}\nYour identity: {}",
+            path.display(),
+            id.did
+        )
     })
 }
 
@@ -243,7 +247,9 @@ fn vault_file(cmd: VaultCmd, path: &Path, out: &Output) -> anyhow::Result<()> {
             let mut w = wallet(path);
             w.import_vault(&file, &secrets::vault_passphrase()?)?;
             let id = w.identity_info()?;
-            out.show(&id, || format!("vault restored at {}: {}", path.display(), id.did))
+            out.show(&id, || {
+                format!("vault restored at {}: {}", path.display(), id.did)
+            })
         }
     }
 }
@@ -273,7 +279,11 @@ struct Output {
 }
 
 impl Output {
-    fn show<T: serde::Serialize>(&self, v: &T, human: impl FnOnce() -> String) -> anyhow::Result<()> {
+    fn show<T: serde::Serialize>(
+        &self,
+        v: &T,
+        human: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
         if self.json {
             println!("{:#}", serde_json::to_value(v)?);
         } else {
@@ -285,12 +295,11 @@ impl Output {
     /// Say on stderr what the wallet did on its own (a trust anchor set on first use).
     fn notices(&self, w: &mut Wallet) {
         for n in w.take_notices() {
-            match n {
-                Notice::AnchoredAtGenesis(t) => eprintln!(
+            if let Some(t) = n.anchor() {
+                eprintln!(
                     "no trust anchor yet: trusting the genesis of {} (block 1 {})",
                     t.chain_id, t.hash
-                ),
-                _ => {}
+                );
             }
         }
     }

@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
+use citywallet_core::credentials::Verified;
 use citywallet_core::vault::{DeviceRecord, IdentityInfo};
 use citywallet_light_client::officer::OfficerVerdict;
 use citywallet_wallet::dto::{
-    ActivityItem, ChainStatus, ChainReportItem, DeviceItem, GrantItem, OrgItem, ProvisionRow,
-    ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
+    ActivityItem, ChainReportItem, ChainStatus, CredentialDetail, CredentialItem, DeviceItem,
+    NodesOut, OrgItem, ProvisionRow, ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
 };
 
 pub fn identity(id: &IdentityInfo) -> String {
@@ -79,7 +80,12 @@ pub fn devices(devices: &[DeviceItem]) -> String {
 pub fn rows(rows: &[ProvisionRow]) -> String {
     rows.iter()
         .map(|r| match (&r.error, r.height) {
-            (None, h) => format!("line {:>4}  {:<20} registered at height {}", r.line, r.id, h.unwrap_or(0)),
+            (None, h) => format!(
+                "line {:>4}  {:<20} registered at height {}",
+                r.line,
+                r.id,
+                h.unwrap_or(0)
+            ),
             (Some(e), _) => format!("line {:>4}  {:<20} refused: {}", r.line, r.id, e.message),
         })
         .collect::<Vec<_>>()
@@ -163,7 +169,7 @@ pub fn pending(list: &[ChainReportItem]) -> String {
         .join("\n")
 }
 
-pub fn grants(list: &[GrantItem]) -> String {
+pub fn grants(list: &[citywallet_core::vault::GrantEntry]) -> String {
     if list.is_empty() {
         return "no grants yet".into();
     }
@@ -232,5 +238,64 @@ pub fn verdict(v: &OfficerVerdict, offline: bool) -> String {
             String::new()
         }
     ));
+    text
+}
+
+pub fn credentials(list: &[CredentialItem]) -> String {
+    if list.is_empty() {
+        return "no credentials yet: `citywallet credential import FILE`".into();
+    }
+    list.iter()
+        .map(|c| {
+            format!(
+                "{}  {:<10} {:<24} {}",
+                c.id,
+                c.kind.as_str(),
+                c.issuer,
+                c.claims.join(",")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn credential(c: &CredentialDetail) -> String {
+    let head = format!("{}  ({} from {})", c.id, c.kind.as_str(), c.issuer);
+    let lines = c
+        .claims
+        .iter()
+        .map(|cl| format!("  {:<14} {}", cl.name, cl.value));
+    std::iter::once(head)
+        .chain(lines)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn verified(v: &Verified) -> String {
+    let head = format!(
+        "valid: {} credential {} from {}\nholder: {}",
+        v.kind.as_str(),
+        v.credential_id,
+        v.issuer,
+        v.holder
+    );
+    let lines = v
+        .disclosed
+        .iter()
+        .map(|(k, val)| format!("  {k:<14} {val}"));
+    std::iter::once(head)
+        .chain(lines)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn nodes(n: &NodesOut) -> String {
+    let mut text = format!("primary  {}", n.primary);
+    for w in &n.witnesses {
+        text.push_str(&format!("\nwitness  {w}"));
+    }
+    if n.default_devnet {
+        text.push_str("\n(no node configured: the local devnet)");
+    }
     text
 }

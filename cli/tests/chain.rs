@@ -286,8 +286,14 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
     env.wallet("staff.db", &net);
     let submit = |location: &str| {
         vec![
-            "report", "submit", "--category", "pothole", "--location", location,
-            "--description", "deep pothole",
+            "report",
+            "submit",
+            "--category",
+            "pothole",
+            "--location",
+            location,
+            "--description",
+            "deep pothole",
         ]
         .into_iter()
         .map(str::to_owned)
@@ -318,7 +324,10 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
     }
     let pending = env.ok("staff.db", &["report", "pending"]);
     assert_eq!(pending[0]["id"], report.as_str());
-    env.ok("staff.db", &["report", "review", &report, "--accept", "--reward", "3"]);
+    env.ok(
+        "staff.db",
+        &["report", "review", &report, "--accept", "--reward", "3"],
+    );
     assert_eq!(env.ok("citizen.db", &["report", "list"])["rewardPoints"], 3);
 
     let orgs = env.ok("citizen.db", &["org", "list"]);
@@ -329,7 +338,10 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
         "id,kind,location,department\nsensor-1,air-quality,cell-1,environment\nbroken\n",
     )
     .expect("csv");
-    let rows = env.ok("staff.db", &["device", "provision-csv", &env.s("devices.csv")]);
+    let rows = env.ok(
+        "staff.db",
+        &["device", "provision-csv", &env.s("devices.csv")],
+    );
     assert_eq!(rows[0]["ok"], true);
     assert_eq!(rows[1]["error"]["code"], "csv_row");
     let status = env.ok("staff.db", &["device", "status"]);
@@ -343,7 +355,10 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
             .iter()
             .any(|a| a["kind"] == "submit_report")
     );
-    env.ok("citizen.db", &["vault", "export", "--out", &env.s("backup.cwexport")]);
+    env.ok(
+        "citizen.db",
+        &["vault", "export", "--out", &env.s("backup.cwexport")],
+    );
     let restored = Command::new(env!("CARGO_BIN_EXE_citywallet"))
         .arg("--vault")
         .arg(env.path("restored.db"))
@@ -352,7 +367,11 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
         .stdin(Stdio::null())
         .output()
         .expect("run");
-    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
     let words = env.ok("citizen.db", &["phrase", "show"]);
     assert_eq!(words["words"].as_array().map(Vec::len), Some(24));
 }

@@ -38,8 +38,26 @@ impl std::fmt::Display for MnemonicProblem {
 
 /// Every code [`Error::code`] gives, as a value (the app's error codes are checked against
 /// this list, and every one has a translated sentence).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "CoreErrorCode")
+)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// `presentation_malformed`.
@@ -174,17 +192,22 @@ impl std::fmt::Display for Rejection {
 
 impl Rejection {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Malformed => ErrorCode::PresentationMalformed.as_str(),
-            Self::ChallengeMismatch => ErrorCode::ChallengeMismatch.as_str(),
-            Self::ChallengeStale { .. } => ErrorCode::ChallengeStale.as_str(),
-            Self::IssuerUnknown => ErrorCode::IssuerUnknown.as_str(),
-            Self::ProofInvalid => ErrorCode::ProofInvalid.as_str(),
-            Self::HolderBindingInvalid => ErrorCode::HolderBindingInvalid.as_str(),
-            Self::Expired => ErrorCode::CredentialExpired.as_str(),
-            Self::NotYetValid => ErrorCode::CredentialNotYetValid.as_str(),
+            Self::Malformed => ErrorCode::PresentationMalformed,
+            Self::ChallengeMismatch => ErrorCode::ChallengeMismatch,
+            Self::ChallengeStale { .. } => ErrorCode::ChallengeStale,
+            Self::IssuerUnknown => ErrorCode::IssuerUnknown,
+            Self::ProofInvalid => ErrorCode::ProofInvalid,
+            Self::HolderBindingInvalid => ErrorCode::HolderBindingInvalid,
+            Self::Expired => ErrorCode::CredentialExpired,
+            Self::NotYetValid => ErrorCode::CredentialNotYetValid,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 
@@ -342,39 +365,48 @@ pub enum Error {
 
 impl Error {
     /// A stable machine-readable code for this error, for the CLI's JSON and the app's IPC.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::InvalidMnemonic(MnemonicProblem::WordCount { .. }) => ErrorCode::MnemonicWordCount.as_str(),
-            Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => ErrorCode::MnemonicUnknownWord.as_str(),
-            Self::InvalidMnemonic(MnemonicProblem::Checksum) => ErrorCode::MnemonicChecksum.as_str(),
-            Self::WrongPassphrase => ErrorCode::WrongPassphrase.as_str(),
-            Self::UnlockKeyStale => ErrorCode::UnlockKeyStale.as_str(),
-            Self::UnlockKeyMalformed => ErrorCode::UnlockKeyMalformed.as_str(),
-            Self::Throttled { .. } => ErrorCode::Throttled.as_str(),
-            Self::WeakPassphrase { .. } => ErrorCode::WeakPassphrase.as_str(),
-            Self::VaultExists { .. } => ErrorCode::VaultExists.as_str(),
-            Self::VaultNotFound { .. } => ErrorCode::VaultNotFound.as_str(),
-            Self::IndexOutOfRange { .. } => ErrorCode::IndexOutOfRange.as_str(),
-            Self::NotFound { .. } => ErrorCode::NotFound.as_str(),
-            Self::Duplicate { .. } => ErrorCode::Duplicate.as_str(),
-            Self::InvalidDid => ErrorCode::InvalidDid.as_str(),
-            Self::InvalidCredential { .. } => ErrorCode::InvalidCredential.as_str(),
-            Self::InvalidIssuerKey => ErrorCode::InvalidIssuerKey.as_str(),
-            Self::InvalidChallenge => ErrorCode::InvalidChallenge.as_str(),
-            Self::UnknownClaim => ErrorCode::UnknownClaim.as_str(),
-            Self::TooLargeForQr { .. } => ErrorCode::TooLargeForQr.as_str(),
-            Self::Rejected(r) => r.code(),
-            Self::InvalidExport => ErrorCode::InvalidExport.as_str(),
-            Self::PhraseMismatch => ErrorCode::PhraseMismatch.as_str(),
-            Self::KdfFileInvalid { .. } => ErrorCode::KdfFileInvalid.as_str(),
-            Self::VaultCorrupt => ErrorCode::VaultCorrupt.as_str(),
-            Self::SchemaTooNew { .. } => ErrorCode::SchemaTooNew.as_str(),
-            Self::BadRecord { .. } => ErrorCode::VaultRecordInvalid.as_str(),
-            Self::Storage(_) => ErrorCode::Storage.as_str(),
-            Self::Io { .. } => ErrorCode::Io.as_str(),
-            Self::Rng => ErrorCode::Rng.as_str(),
-            Self::Derivation => ErrorCode::Derivation.as_str(),
+            Self::InvalidMnemonic(MnemonicProblem::WordCount { .. }) => {
+                ErrorCode::MnemonicWordCount
+            }
+            Self::InvalidMnemonic(MnemonicProblem::UnknownWord { .. }) => {
+                ErrorCode::MnemonicUnknownWord
+            }
+            Self::InvalidMnemonic(MnemonicProblem::Checksum) => ErrorCode::MnemonicChecksum,
+            Self::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Self::UnlockKeyStale => ErrorCode::UnlockKeyStale,
+            Self::UnlockKeyMalformed => ErrorCode::UnlockKeyMalformed,
+            Self::Throttled { .. } => ErrorCode::Throttled,
+            Self::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
+            Self::VaultExists { .. } => ErrorCode::VaultExists,
+            Self::VaultNotFound { .. } => ErrorCode::VaultNotFound,
+            Self::IndexOutOfRange { .. } => ErrorCode::IndexOutOfRange,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Duplicate { .. } => ErrorCode::Duplicate,
+            Self::InvalidDid => ErrorCode::InvalidDid,
+            Self::InvalidCredential { .. } => ErrorCode::InvalidCredential,
+            Self::InvalidIssuerKey => ErrorCode::InvalidIssuerKey,
+            Self::InvalidChallenge => ErrorCode::InvalidChallenge,
+            Self::UnknownClaim => ErrorCode::UnknownClaim,
+            Self::TooLargeForQr { .. } => ErrorCode::TooLargeForQr,
+            Self::Rejected(r) => r.error_code(),
+            Self::InvalidExport => ErrorCode::InvalidExport,
+            Self::PhraseMismatch => ErrorCode::PhraseMismatch,
+            Self::KdfFileInvalid { .. } => ErrorCode::KdfFileInvalid,
+            Self::VaultCorrupt => ErrorCode::VaultCorrupt,
+            Self::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            Self::BadRecord { .. } => ErrorCode::VaultRecordInvalid,
+            Self::Storage(_) => ErrorCode::Storage,
+            Self::Io { .. } => ErrorCode::Io,
+            Self::Rng => ErrorCode::Rng,
+            Self::Derivation => ErrorCode::Derivation,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// True when the user can fix this by changing their input; false for internal failures.

@@ -159,7 +159,8 @@ impl Demo {
         let node = HttpNode::new(&self.primary, Duration::from_secs(10))
             .map_err(|e| Error::Node(e.to_string()))?;
         let node_err = |e: citywallet_light_client::FetchError| Error::Node(e.to_string());
-        let latest = citywallet_light_client::sync::Provider::light_block(&node, None).map_err(node_err)?;
+        let latest =
+            citywallet_light_client::sync::Provider::light_block(&node, None).map_err(node_err)?;
         let height = latest.height().value();
         let public = admin.verifying_key().to_bytes();
         let account: Account = node

@@ -37,7 +37,8 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = sibling(path, ".tmp");
     {
-        let mut f = private(OpenOptions::new().write(true).create(true).truncate(true)).open(&tmp)?;
+        let mut f =
+            private(OpenOptions::new().write(true).create(true).truncate(true)).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }

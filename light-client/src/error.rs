@@ -6,8 +6,26 @@ use crate::verify::Rejection;
 
 /// Every code this crate's errors give (apart from the core errors they wrap), as a value:
 /// the app's error codes are checked against this list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(export, rename = "ChainErrorCode")
+)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// `node_timeout`.
@@ -164,16 +182,21 @@ pub enum FetchError {
 
 impl FetchError {
     /// Stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Timeout => ErrorCode::NodeTimeout.as_str(),
-            Self::Unreachable => ErrorCode::NodeUnreachable.as_str(),
-            Self::Missing(_) => ErrorCode::NodeMissingBlock.as_str(),
-            Self::TooLarge => ErrorCode::NodeResponseTooLarge.as_str(),
-            Self::Malformed => ErrorCode::NodeResponseMalformed.as_str(),
-            Self::Rpc { .. } => ErrorCode::NodeRpcError.as_str(),
-            Self::Unsupported => ErrorCode::NodeUnsupported.as_str(),
+            Self::Timeout => ErrorCode::NodeTimeout,
+            Self::Unreachable => ErrorCode::NodeUnreachable,
+            Self::Missing(_) => ErrorCode::NodeMissingBlock,
+            Self::TooLarge => ErrorCode::NodeResponseTooLarge,
+            Self::Malformed => ErrorCode::NodeResponseMalformed,
+            Self::Rpc { .. } => ErrorCode::NodeRpcError,
+            Self::Unsupported => ErrorCode::NodeUnsupported,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 
@@ -384,31 +407,41 @@ pub enum Error {
 }
 
 impl Error {
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Fetch { reason, .. } => reason.code(),
-            Self::HeaderInvalid { reason, .. } => reason.code(),
-            Self::TrustExpired { .. } => ErrorCode::TrustExpired.as_str(),
-            Self::NoTrustAnchor => ErrorCode::NoTrustAnchor.as_str(),
-            Self::AnchorMismatch(_) => ErrorCode::AnchorMismatch.as_str(),
-            Self::Divergence { .. } => ErrorCode::DivergenceDetected.as_str(),
-            Self::DivergenceOpen { .. } => ErrorCode::DivergenceOpen.as_str(),
-            Self::NoWitness => ErrorCode::NoWitness.as_str(),
-            Self::NoWitnessAnswered { .. } => ErrorCode::NoWitnessAnswered.as_str(),
-            Self::Proof { reason, .. } => reason.code(),
-            Self::Unproven { .. } => ErrorCode::UnprovenAnswer.as_str(),
-            Self::BadRecord(_) => ErrorCode::BadRecord.as_str(),
-            Self::Precondition(p) => p.code(),
-            Self::TxRefused { .. } => ErrorCode::TxRefused.as_str(),
-            Self::EffectNotSeen { .. } => ErrorCode::EffectNotSeen.as_str(),
-            Self::ReceiptInvalid(_) => ErrorCode::ReceiptInvalid.as_str(),
-            Self::NoSnapshot => ErrorCode::NoSnapshot.as_str(),
-            Self::SnapshotTooOld { .. } => ErrorCode::SnapshotTooOld.as_str(),
-            Self::InvalidInput(_) => ErrorCode::InvalidInput.as_str(),
+    /// This crate's code for the error; `None` for a core error it carries (whose code is
+    /// the core crate's).
+    pub fn chain_code(&self) -> Option<ErrorCode> {
+        Some(match self {
+            Self::Fetch { reason, .. } => reason.error_code(),
+            Self::HeaderInvalid { reason, .. } => reason.error_code(),
+            Self::TrustExpired { .. } => ErrorCode::TrustExpired,
+            Self::NoTrustAnchor => ErrorCode::NoTrustAnchor,
+            Self::AnchorMismatch(_) => ErrorCode::AnchorMismatch,
+            Self::Divergence { .. } => ErrorCode::DivergenceDetected,
+            Self::DivergenceOpen { .. } => ErrorCode::DivergenceOpen,
+            Self::NoWitness => ErrorCode::NoWitness,
+            Self::NoWitnessAnswered { .. } => ErrorCode::NoWitnessAnswered,
+            Self::Proof { reason, .. } => reason.error_code(),
+            Self::Unproven { .. } => ErrorCode::UnprovenAnswer,
+            Self::BadRecord(_) => ErrorCode::BadRecord,
+            Self::Precondition(p) => p.error_code(),
+            Self::TxRefused { .. } => ErrorCode::TxRefused,
+            Self::EffectNotSeen { .. } => ErrorCode::EffectNotSeen,
+            Self::ReceiptInvalid(_) => ErrorCode::ReceiptInvalid,
+            Self::NoSnapshot => ErrorCode::NoSnapshot,
+            Self::SnapshotTooOld { .. } => ErrorCode::SnapshotTooOld,
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::Field(f) => field_code(f.problem),
-            Self::Encode(_) => ErrorCode::InternalEncode.as_str(),
-            Self::Core(e) => e.code(),
+            Self::Encode(_) => ErrorCode::InternalEncode,
+            Self::Core(_) => return None,
+        })
+    }
+
+    /// Stable machine-readable code (a core error's own, for the core errors it carries).
+    pub fn code(&self) -> &'static str {
+        match (self, self.chain_code()) {
+            (Self::Core(e), _) => e.code(),
+            (_, Some(c)) => c.as_str(),
+            (_, None) => ErrorCode::InternalEncode.as_str(),
         }
     }
 
@@ -443,40 +476,45 @@ impl Error {
 }
 
 /// The code of a field refusal: `field_` and the problem.
-pub fn field_code(p: citywallet_protocol::Problem) -> &'static str {
+pub fn field_code(p: citywallet_protocol::Problem) -> ErrorCode {
     use citywallet_protocol::Problem as P;
     match p {
-        P::NotAnId => ErrorCode::FieldNotAnId.as_str(),
-        P::Empty => ErrorCode::FieldEmpty.as_str(),
-        P::TooLong => ErrorCode::FieldTooLong.as_str(),
-        P::ControlCharacter => ErrorCode::FieldControlCharacter.as_str(),
-        P::TooMany => ErrorCode::FieldTooMany.as_str(),
-        P::Slash => ErrorCode::FieldSlash.as_str(),
-        P::NotAKey => ErrorCode::FieldNotAKey.as_str(),
-        P::TooMuchPower => ErrorCode::FieldTooMuchPower.as_str(),
-        _ => ErrorCode::FieldInvalid.as_str(),
+        P::NotAnId => ErrorCode::FieldNotAnId,
+        P::Empty => ErrorCode::FieldEmpty,
+        P::TooLong => ErrorCode::FieldTooLong,
+        P::ControlCharacter => ErrorCode::FieldControlCharacter,
+        P::TooMany => ErrorCode::FieldTooMany,
+        P::Slash => ErrorCode::FieldSlash,
+        P::NotAKey => ErrorCode::FieldNotAKey,
+        P::TooMuchPower => ErrorCode::FieldTooMuchPower,
+        _ => ErrorCode::FieldInvalid,
     }
 }
 
 impl Precondition {
     /// Stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::OrgUnknown(_) => ErrorCode::OrgUnknown.as_str(),
-            Self::OrgInactive(_) => ErrorCode::OrgInactive.as_str(),
-            Self::OrgNotAccredited { .. } => ErrorCode::OrgNotAccredited.as_str(),
-            Self::AlreadyExists { .. } => ErrorCode::AlreadyExists.as_str(),
-            Self::NotOnChain { .. } => ErrorCode::NotOnChain.as_str(),
-            Self::NotYours { .. } => ErrorCode::NotYours.as_str(),
-            Self::NotActive { .. } => ErrorCode::NotActive.as_str(),
-            Self::MissingRole(_) => ErrorCode::MissingRole.as_str(),
-            Self::IssuerUnknown(_) => ErrorCode::IssuerNotRegistered.as_str(),
-            Self::IssuerInactive(_) => ErrorCode::IssuerInactive.as_str(),
-            Self::IssuerNotForType { .. } => ErrorCode::IssuerNotForType.as_str(),
-            Self::CredentialRevoked(_) => ErrorCode::CredentialRevoked.as_str(),
-            Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator.as_str(),
-            Self::ExpiryInPast => ErrorCode::ExpiryInPast.as_str(),
+            Self::OrgUnknown(_) => ErrorCode::OrgUnknown,
+            Self::OrgInactive(_) => ErrorCode::OrgInactive,
+            Self::OrgNotAccredited { .. } => ErrorCode::OrgNotAccredited,
+            Self::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Self::NotOnChain { .. } => ErrorCode::NotOnChain,
+            Self::NotYours { .. } => ErrorCode::NotYours,
+            Self::NotActive { .. } => ErrorCode::NotActive,
+            Self::MissingRole(_) => ErrorCode::MissingRole,
+            Self::IssuerUnknown(_) => ErrorCode::IssuerNotRegistered,
+            Self::IssuerInactive(_) => ErrorCode::IssuerInactive,
+            Self::IssuerNotForType { .. } => ErrorCode::IssuerNotForType,
+            Self::CredentialRevoked(_) => ErrorCode::CredentialRevoked,
+            Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator,
+            Self::ExpiryInPast => ErrorCode::ExpiryInPast,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 

@@ -27,12 +27,17 @@ pub enum ProofRejection {
 
 impl ProofRejection {
     /// Stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> crate::ErrorCode {
         match self {
-            Self::TooLarge => crate::ErrorCode::ProofTooLarge.as_str(),
-            Self::Malformed => crate::ErrorCode::ProofMalformed.as_str(),
-            Self::Mismatch => crate::ErrorCode::ProofMismatch.as_str(),
+            Self::TooLarge => crate::ErrorCode::ProofTooLarge,
+            Self::Malformed => crate::ErrorCode::ProofMalformed,
+            Self::Mismatch => crate::ErrorCode::ProofMismatch,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 

@@ -57,16 +57,21 @@ pub enum Rejection {
 
 impl Rejection {
     /// Stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> crate::ErrorCode {
         match self {
-            Self::BadSignature => crate::ErrorCode::HeaderBadSignature.as_str(),
-            Self::InsufficientPower => crate::ErrorCode::HeaderInsufficientPower.as_str(),
-            Self::ValidatorSetMismatch => crate::ErrorCode::HeaderValidatorSetMismatch.as_str(),
-            Self::TrustExpired => crate::ErrorCode::TrustExpired.as_str(),
-            Self::FromTheFuture => crate::ErrorCode::HeaderFromFuture.as_str(),
-            Self::NotMonotonic => crate::ErrorCode::HeaderNotMonotonic.as_str(),
-            Self::Inconsistent => crate::ErrorCode::HeaderInconsistent.as_str(),
+            Self::BadSignature => crate::ErrorCode::HeaderBadSignature,
+            Self::InsufficientPower => crate::ErrorCode::HeaderInsufficientPower,
+            Self::ValidatorSetMismatch => crate::ErrorCode::HeaderValidatorSetMismatch,
+            Self::TrustExpired => crate::ErrorCode::TrustExpired,
+            Self::FromTheFuture => crate::ErrorCode::HeaderFromFuture,
+            Self::NotMonotonic => crate::ErrorCode::HeaderNotMonotonic,
+            Self::Inconsistent => crate::ErrorCode::HeaderInconsistent,
         }
+    }
+
+    /// The code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 

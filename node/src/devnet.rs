@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use citywallet_protocol::keyfile::IssuerKeyFile;
 use citywallet_protocol::{IssuerRecord, OrgRecord, Status};
-use zeroize::Zeroizing;
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 #[derive(Serialize, serde::Deserialize)]
 struct GenesisFile {
@@ -496,9 +496,8 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[Strin
             .map(|k| hex::encode(k.to_bytes()))
             .collect(),
     };
-    let bytes = Zeroizing::new(
-        serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?,
-    );
+    let bytes =
+        Zeroizing::new(serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?);
     write_secret(&config.data.join(KEYS_FILE), &bytes)?;
     // The demo issuers as issuer key files, the format the wallet's issuer tools read
     // (`citywallet issuer issue|revoke --key`).
@@ -524,9 +523,7 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[Strin
             Zeroizing::new(hex::encode(secret)),
             Some(Zeroizing::new(hex::encode(operator.to_bytes()))),
         );
-        let bytes = issuer
-            .to_json()
-            .map_err(|e| NodeError::Db(e.to_string()))?;
+        let bytes = issuer.to_json().map_err(|e| NodeError::Db(e.to_string()))?;
         write_secret(&config.data.join(file), &bytes)?;
     }
     Ok(())

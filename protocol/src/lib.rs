@@ -25,11 +25,11 @@ mod state;
 mod tx;
 
 pub use codec::DecodeError;
+pub use rules::{Field, FieldError, Problem, check_fields};
 pub use state::{
     Account, DeviceRecord, GrantRecord, IssuerRecord, MAX_ID_CHARS, OrgRecord, ReportRecord,
     ReportStatus, RevocationRecord, RewardRecord, Role, Status, is_valid_id, keys,
 };
-pub use rules::{Field, FieldError, Problem, check_fields};
 pub use tx::{Action, ActionKind, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
 
 /// Result codes of CheckTx and FinalizeBlock (`code` in CometBFT's responses). Zero is

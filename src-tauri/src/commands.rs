@@ -1,38 +1,47 @@
-//! The Tauri commands: each takes typed input, runs one [`Service`] method off the UI thread,
-//! and returns its typed result or a tagged [`AppError`]. No logic lives here.
+//! The Tauri commands: each takes typed input, makes one wallet (or app) call off the UI
+//! thread, and returns its typed result or an [`ErrorInfo`]. No logic lives here.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use citywallet_core::vault::Passphrase;
+use citywallet_core::vault::{NodeRole, Passphrase};
+use citywallet_wallet::dto::*;
+use citywallet_wallet::{Check, ErrorCode, Wallet};
 use tauri::{AppHandle, Emitter, State};
 use zeroize::Zeroizing;
 
-use crate::dto::*;
-use crate::error::{AppResult, fail};
-use crate::service::Service;
+use crate::app::{App, AppResult};
+use crate::dto::{AppStatus, PromptIn};
 
-/// The service, shared by the commands and the auto-lock timer.
+/// The app, shared by the commands and the auto-lock timer.
 #[derive(Clone, Debug)]
-pub struct AppState(pub Arc<Mutex<Service>>);
+pub struct AppState(pub Arc<Mutex<App>>);
 
 async fn run<T: Send + 'static>(
     state: &State<'_, AppState>,
-    f: impl FnOnce(&mut Service) -> AppResult<T> + Send + 'static,
+    f: impl FnOnce(&mut App) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let svc = state.0.clone();
+    let app = state.0.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let mut s = svc
+        let mut a = app
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Lock first when the user was away too long (a phone resumed from the background
         // may run a command before any timer fires), then count this as activity.
-        s.lock_if_idle();
-        s.touch();
-        f(&mut s)
+        a.lock_if_idle();
+        a.touch();
+        f(&mut a)
     })
     .await
-    .map_err(|e| fail("internal", e.to_string()))?
+    .map_err(|e| ErrorInfo::new(ErrorCode::INTERNAL, e.to_string()))?
+}
+
+/// [`run`] for a wallet call.
+async fn wallet<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Wallet) -> citywallet_wallet::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    run(state, move |a| f(&mut a.wallet).map_err(ErrorInfo::from)).await
 }
 
 fn secret(s: String) -> Passphrase {
@@ -53,18 +62,17 @@ pub async fn app_status(state: State<'_, AppState>) -> AppResult<AppStatus> {
             );
         }
     });
-    run(&state, Service::status).await
+    run(&state, |a| a.status()).await
 }
 
 #[tauri::command]
 pub fn passphrase_strength(passphrase: String) -> Strength {
-    let p = Zeroizing::new(passphrase);
-    Service::strength(&p)
+    citywallet_wallet::strength(&Zeroizing::new(passphrase))
 }
 
 #[tauri::command]
 pub async fn create_wallet(state: State<'_, AppState>, passphrase: String) -> AppResult<()> {
-    run(&state, move |s| s.create(secret(passphrase))).await
+    run(&state, move |a| a.create(secret(passphrase))).await
 }
 
 #[tauri::command]
@@ -73,8 +81,8 @@ pub async fn recover_wallet(
     phrase: String,
     passphrase: String,
 ) -> AppResult<()> {
-    run(&state, move |s| {
-        s.recover(Zeroizing::new(phrase), secret(passphrase))
+    wallet(&state, move |w| {
+        w.recover(&Zeroizing::new(phrase), &secret(passphrase), "")
     })
     .await
 }
@@ -85,31 +93,31 @@ pub async fn enable_biometric(
     passphrase: String,
     prompt: PromptIn,
 ) -> AppResult<()> {
-    run(&state, move |s| {
-        s.enable_biometric(secret(passphrase), &prompt.to_prompt())
+    run(&state, move |a| {
+        a.enable_biometric(secret(passphrase), &prompt.to_prompt())
     })
     .await
 }
 
 #[tauri::command]
 pub async fn disable_biometric(state: State<'_, AppState>) -> AppResult<()> {
-    run(&state, Service::disable_biometric).await
+    run(&state, App::disable_biometric).await
 }
 
 #[tauri::command]
 pub async fn unlock_biometric(state: State<'_, AppState>, prompt: PromptIn) -> AppResult<()> {
-    run(&state, move |s| s.unlock_biometric(&prompt.to_prompt())).await
+    run(&state, move |a| a.unlock_biometric(&prompt.to_prompt())).await
 }
 
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> AppResult<()> {
-    run(&state, move |s| s.unlock(secret(passphrase))).await
+    run(&state, move |a| a.unlock(secret(passphrase))).await
 }
 
 #[tauri::command]
 pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
-    run(&state, |s| {
-        s.lock();
+    wallet(&state, |w| {
+        w.lock();
         Ok(())
     })
     .await
@@ -121,40 +129,53 @@ pub async fn change_passphrase(
     current: String,
     new: String,
 ) -> AppResult<()> {
-    run(&state, move |s| {
-        s.change_passphrase(secret(current), secret(new))
+    run(&state, move |a| {
+        a.change_passphrase(secret(current), secret(new))
     })
     .await
 }
 
 #[tauri::command]
 pub async fn reveal_words(state: State<'_, AppState>, passphrase: String) -> AppResult<Words> {
-    run(&state, move |s| s.reveal_words(secret(passphrase))).await
+    wallet(&state, move |w| w.reveal_words(&secret(passphrase))).await
 }
 
 #[tauri::command]
 pub async fn confirm_words(state: State<'_, AppState>, checks: Vec<WordCheck>) -> AppResult<()> {
-    run(&state, move |s| s.confirm_words(&checks)).await
+    wallet(&state, move |w| w.confirm_words(&checks)).await
 }
 
 #[tauri::command]
 pub async fn set_auto_lock(state: State<'_, AppState>, minutes: u32) -> AppResult<()> {
-    run(&state, move |s| s.set_auto_lock(minutes)).await
+    run(&state, move |a| a.set_auto_lock(minutes)).await
 }
 
 #[tauri::command]
 pub async fn identity(state: State<'_, AppState>) -> AppResult<Identity> {
-    run(&state, Service::identity).await
+    wallet(&state, |w| w.identity()).await
 }
 
 #[tauri::command]
 pub async fn credentials(state: State<'_, AppState>) -> AppResult<Vec<CredentialItem>> {
-    run(&state, Service::credentials).await
+    wallet(&state, |w| w.credentials()).await
 }
 
 #[tauri::command]
 pub async fn credential(state: State<'_, AppState>, id: String) -> AppResult<CredentialDetail> {
-    run(&state, move |s| s.credential(&id)).await
+    wallet(&state, move |w| w.credential(&id)).await
+}
+
+#[tauri::command]
+pub async fn import_credential(
+    state: State<'_, AppState>,
+    json: String,
+) -> AppResult<CredentialItem> {
+    wallet(&state, move |w| w.import_credential(json.trim().as_bytes())).await
+}
+
+#[tauri::command]
+pub async fn delete_credential(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    wallet(&state, move |w| w.delete_credential(&id)).await
 }
 
 #[tauri::command]
@@ -162,7 +183,7 @@ pub async fn request_demo_credential(
     state: State<'_, AppState>,
     kind: String,
 ) -> AppResult<CredentialItem> {
-    run(&state, move |s| s.request_demo_credential(&kind)).await
+    run(&state, move |a| a.demo_credential(&kind)).await
 }
 
 #[tauri::command]
@@ -172,15 +193,15 @@ pub async fn present(
     disclose: Vec<String>,
     challenge: String,
 ) -> AppResult<PresentationOut> {
-    run(&state, move |s| {
-        s.present(&credential_id, &disclose, &challenge)
+    wallet(&state, move |w| {
+        w.present_qr(&credential_id, &disclose, &challenge)
     })
     .await
 }
 
 #[tauri::command]
 pub async fn new_challenge(state: State<'_, AppState>) -> AppResult<ChallengeOut> {
-    run(&state, Service::new_challenge).await
+    wallet(&state, |w| w.new_challenge(None).map(|(_, out)| out)).await
 }
 
 #[tauri::command]
@@ -190,80 +211,149 @@ pub async fn verify_presentation(
     challenge: String,
     offline: bool,
 ) -> AppResult<VerdictOut> {
-    run(&state, move |s| {
-        s.verify(&presentation, &challenge, offline)
+    let check = if offline {
+        Check::Offline
+    } else {
+        Check::Online
+    };
+    wallet(&state, move |w| {
+        w.verify_text(&presentation, &challenge, check)
     })
     .await
 }
 
 #[tauri::command]
 pub async fn sync_chain(app: AppHandle, state: State<'_, AppState>) -> AppResult<ChainStatus> {
-    run(&state, move |s| {
-        s.sync(&mut |p| {
+    wallet(&state, move |w| {
+        w.sync(&mut |p| {
             let _ = app.emit("sync-progress", p);
-        })
+        })?;
+        w.chain_status()
     })
     .await
 }
 
 #[tauri::command]
 pub async fn chain_status(state: State<'_, AppState>) -> AppResult<ChainStatus> {
-    run(&state, Service::chain_status).await
+    wallet(&state, |w| w.chain_status()).await
 }
 
 #[tauri::command]
 pub async fn reanchor(state: State<'_, AppState>) -> AppResult<ChainStatus> {
-    run(&state, Service::reanchor).await
+    wallet(&state, |w| w.reanchor()).await
+}
+
+#[tauri::command]
+pub async fn trust_at(
+    state: State<'_, AppState>,
+    height: u64,
+    hash: String,
+) -> AppResult<TrustedOut> {
+    wallet(&state, move |w| w.trust_at(height, &hash)).await
+}
+
+#[tauri::command]
+pub async fn nodes(state: State<'_, AppState>) -> AppResult<NodesOut> {
+    wallet(&state, |w| w.nodes_out()).await
+}
+
+#[tauri::command]
+pub async fn add_node(
+    state: State<'_, AppState>,
+    url: String,
+    witness: bool,
+) -> AppResult<NodesOut> {
+    let role = if witness {
+        NodeRole::Witness
+    } else {
+        NodeRole::Primary
+    };
+    wallet(&state, move |w| {
+        w.add_node(&url, role)?;
+        w.nodes_out()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn remove_node(state: State<'_, AppState>, url: String) -> AppResult<NodesOut> {
+    wallet(&state, move |w| {
+        w.remove_node(&url)?;
+        w.nodes_out()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn settings(state: State<'_, AppState>) -> AppResult<Vec<SettingItem>> {
+    wallet(&state, |w| w.settings()).await
+}
+
+#[tauri::command]
+pub async fn set_setting(
+    state: State<'_, AppState>,
+    name: String,
+    value: u64,
+) -> AppResult<Vec<SettingItem>> {
+    wallet(&state, move |w| w.set_setting(&name, value)).await
+}
+
+#[tauri::command]
+pub async fn report_form(state: State<'_, AppState>) -> AppResult<ReportForm> {
+    wallet(&state, |w| w.report_form()).await
 }
 
 #[tauri::command]
 pub async fn submit_report(state: State<'_, AppState>, report: ReportIn) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.submit_report(&report)).await
+    wallet(&state, move |w| w.submit_report(&report)).await
 }
 
 #[tauri::command]
 pub async fn reports(state: State<'_, AppState>) -> AppResult<ReportsOut> {
-    run(&state, Service::reports).await
+    wallet(&state, |w| w.reports()).await
 }
 
 #[tauri::command]
 pub async fn receipt(state: State<'_, AppState>, subject: String) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.receipt(&subject)).await
+    wallet(&state, move |w| w.receipt(&subject)).await
 }
 
 #[tauri::command]
 pub async fn organisations(state: State<'_, AppState>) -> AppResult<Vec<OrgItem>> {
-    run(&state, Service::organisations).await
+    wallet(&state, |w| w.organisations()).await
 }
 
 #[tauri::command]
 pub async fn create_grant(state: State<'_, AppState>, grant: GrantIn) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.create_grant(&grant)).await
+    wallet(&state, move |w| w.create_grant(&grant)).await
 }
 
 #[tauri::command]
 pub async fn revoke_grant(state: State<'_, AppState>, id: String) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.revoke_grant(&id)).await
+    wallet(&state, move |w| w.revoke_grant(&id)).await
 }
 
 #[tauri::command]
-pub async fn grants(state: State<'_, AppState>) -> AppResult<Vec<GrantItem>> {
-    run(&state, Service::grants).await
+pub async fn grants(
+    state: State<'_, AppState>,
+) -> AppResult<Vec<citywallet_core::vault::GrantEntry>> {
+    wallet(&state, |w| w.grants()).await
 }
 
 #[tauri::command]
 pub async fn activity(state: State<'_, AppState>) -> AppResult<Vec<ActivityItem>> {
-    run(&state, Service::activity).await
+    wallet(&state, |w| w.activity()).await
 }
 
 #[tauri::command]
 pub async fn export_vault(state: State<'_, AppState>) -> AppResult<String> {
-    run(&state, |s| {
-        let dest = s.exports_dir()?.join(format!(
+    run(&state, |a| {
+        let name = format!(
             "citywallet-{}.cwexport",
             tendermint::Time::now().unix_timestamp()
-        ));
-        s.export_vault(&dest)?;
+        );
+        let dest = a.export_path(&name)?;
+        a.wallet.export_vault(&dest)?;
         Ok(dest.display().to_string())
     })
     .await
@@ -275,15 +365,15 @@ pub async fn import_vault(
     path: String,
     passphrase: String,
 ) -> AppResult<()> {
-    run(&state, move |s| {
-        s.import_vault(&PathBuf::from(path), secret(passphrase))
+    wallet(&state, move |w| {
+        w.import_vault(&PathBuf::from(path), &secret(passphrase))
     })
     .await
 }
 
 #[tauri::command]
 pub async fn pending_reports(state: State<'_, AppState>) -> AppResult<Vec<ChainReportItem>> {
-    run(&state, Service::pending_reports).await
+    wallet(&state, |w| w.pending_reports()).await
 }
 
 #[tauri::command]
@@ -293,7 +383,7 @@ pub async fn review_report(
     accept: bool,
     reward: u64,
 ) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.review_report(&id, accept, reward)).await
+    wallet(&state, move |w| w.review_report(&id, accept, reward)).await
 }
 
 #[tauri::command]
@@ -301,7 +391,7 @@ pub async fn provision_device(
     state: State<'_, AppState>,
     device: DeviceIn,
 ) -> AppResult<DeviceItem> {
-    run(&state, move |s| s.provision(&device)).await
+    wallet(&state, move |w| w.provision(&device)).await
 }
 
 #[tauri::command]
@@ -310,8 +400,8 @@ pub async fn provision_csv(
     state: State<'_, AppState>,
     csv: String,
 ) -> AppResult<Vec<ProvisionRow>> {
-    run(&state, move |s| {
-        s.provision_csv(&csv, &mut |p| {
+    wallet(&state, move |w| {
+        w.provision_csv(&csv, &mut |p| {
             let _ = app.emit("provision-progress", p);
         })
     })
@@ -320,12 +410,12 @@ pub async fn provision_csv(
 
 #[tauri::command]
 pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<DeviceItem>> {
-    run(&state, Service::devices).await
+    wallet(&state, |w| w.devices()).await
 }
 
 #[tauri::command]
 pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<ReceiptOut> {
-    run(&state, move |s| s.revoke_device(&id)).await
+    wallet(&state, move |w| w.revoke_device(&id)).await
 }
 
 #[tauri::command]
@@ -334,9 +424,10 @@ pub async fn export_bundle(
     device_id: String,
     device_passphrase: String,
 ) -> AppResult<String> {
-    run(&state, move |s| {
-        let dest = s.exports_dir()?.join(format!("{device_id}.cwbundle"));
-        s.export_bundle(&device_id, secret(device_passphrase), &dest)?;
+    run(&state, move |a| {
+        let dest = a.export_path(&format!("{device_id}.cwbundle"))?;
+        a.wallet
+            .export_bundle(&device_id, &secret(device_passphrase), &dest)?;
         Ok(dest.display().to_string())
     })
     .await

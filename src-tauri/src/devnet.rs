@@ -39,30 +39,25 @@ async fn bind(devnet: Devnet, preferred: u16) -> Result<SocketAddr, String> {
     Ok(addr)
 }
 
-/// Start (or continue) the devnet in `data_dir/devnet`.
-pub fn start(data_dir: &Path) -> Result<Embedded, String> {
-    let dir = data_dir.join("devnet");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// The devnet in `dir`: continued when it exists, else created with a random seed.
+fn open_or_create(dir: &Path) -> Result<Devnet, String> {
     let mut config = DevnetConfig {
         chain_id: "citywallet-devnet".into(),
         validators: 4,
         seed: None,
-        data: dir.clone(),
+        data: dir.to_owned(),
     };
-    let devnet = if Devnet::exists(&config) {
-        Devnet::open(&config).map_err(|e| e.to_string())?
-    } else {
-        config.seed = Some(resolve_seed(&config).map_err(|e| e.to_string())?);
-        let (d, _) = Devnet::create(&config).map_err(|e| e.to_string())?;
-        d.produce_block().map_err(|e| e.to_string())?;
-        d
-    };
-    devnet.produce_block().map_err(|e| e.to_string())?;
-    let (primary, witness) = tauri::async_runtime::block_on(async {
-        let p = bind(devnet.clone(), 26657).await?;
-        let w = bind(devnet.clone(), 26658).await?;
-        Ok::<_, String>((p, w))
-    })?;
+    if Devnet::exists(&config) {
+        return Devnet::open(&config).map_err(|e| e.to_string());
+    }
+    config.seed = Some(resolve_seed(&config).map_err(|e| e.to_string())?);
+    let (d, _) = Devnet::create(&config).map_err(|e| e.to_string())?;
+    d.produce_block().map_err(|e| e.to_string())?;
+    Ok(d)
+}
+
+/// A block every [`BLOCK_MS`], off the async threads, until production fails.
+fn produce_blocks(devnet: Devnet) {
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(BLOCK_MS));
         loop {
@@ -77,6 +72,20 @@ pub fn start(data_dir: &Path) -> Result<Embedded, String> {
             }
         }
     });
+}
+
+/// Start (or continue) the devnet in `data_dir/devnet`.
+pub fn start(data_dir: &Path) -> Result<Embedded, String> {
+    let dir = data_dir.join("devnet");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let devnet = open_or_create(&dir)?;
+    devnet.produce_block().map_err(|e| e.to_string())?;
+    let (primary, witness) = tauri::async_runtime::block_on(async {
+        let p = bind(devnet.clone(), 26657).await?;
+        let w = bind(devnet.clone(), 26658).await?;
+        Ok::<_, String>((p, w))
+    })?;
+    produce_blocks(devnet);
     Ok(Embedded {
         primary: format!("http://{primary}"),
         witness: format!("http://{witness}"),

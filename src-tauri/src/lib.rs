@@ -1,17 +1,16 @@
-//! The CityWallet app: Tauri 2 around `citywallet-core` and `citywallet-light-client`.
+//! The CityWallet app: Tauri 2 around `citywallet-wallet`, which does every flow.
 //!
-//! * [`service`]: everything the app does, without Tauri (tested without a window).
-//! * [`commands`]: thin typed commands over the service.
-//! * [`dto`]: the IPC types; TypeScript types are generated from them.
+//! * [`app`]: the wallet with what only the app has (idle lock, keystore, demo issuers).
+//! * [`commands`]: thin typed commands, one wallet call each.
+//! * [`dto`]: the app's own IPC types (the rest are the wallet's); TypeScript types are
+//!   generated from both.
 //! * [`devnet`]: the embedded local devnet, used when no city node is configured.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod commands;
-pub mod csv;
 pub mod devnet;
 pub mod dto;
-pub mod error;
-pub mod service;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -20,13 +19,13 @@ use std::time::Duration;
 use citywallet_core::vault::KdfParams;
 use tauri::{Emitter, Manager};
 
+use app::{App, AppNetwork};
 use commands::AppState;
-use service::{Network, Service};
 
 /// Where the chain is: `CITYWALLET_NODES` (primary first, comma-separated) with
 /// `CITYWALLET_DEVNET_DATA` (a devnet's data directory, for demo credentials), or else the
 /// embedded devnet.
-fn network(data_dir: &std::path::Path) -> Result<Network, String> {
+fn network(data_dir: &std::path::Path) -> Result<AppNetwork, String> {
     if let Ok(nodes) = std::env::var("CITYWALLET_NODES") {
         let mut urls = nodes
             .split(',')
@@ -34,17 +33,21 @@ fn network(data_dir: &std::path::Path) -> Result<Network, String> {
             .filter(|u| !u.is_empty())
             .map(str::to_owned);
         let primary = urls.next().ok_or("CITYWALLET_NODES names no node")?;
-        return Ok(Network {
-            primary,
-            witnesses: urls.collect(),
+        return Ok(AppNetwork {
+            nodes: citywallet_wallet::Network {
+                primary,
+                witnesses: urls.collect(),
+            },
             embedded: false,
             devnet_data: std::env::var_os("CITYWALLET_DEVNET_DATA").map(PathBuf::from),
         });
     }
     let e = devnet::start(data_dir)?;
-    Ok(Network {
-        primary: e.primary,
-        witnesses: vec![e.witness],
+    Ok(AppNetwork {
+        nodes: citywallet_wallet::Network {
+            primary: e.primary,
+            witnesses: vec![e.witness],
+        },
         embedded: true,
         devnet_data: Some(e.data),
     })
@@ -79,65 +82,70 @@ fn locked<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     let _ = app.emit("locked", ());
 }
 
+/// Phones: note when the app goes to the background; on return, lock when it was away
+/// longer than the auto-lock period (measured by the wall clock, which keeps counting while
+/// the device sleeps).
+fn on_lifecycle<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    event: citywallet_mobile::lifecycle::Lifecycle,
+) {
+    use citywallet_mobile::lifecycle::Lifecycle;
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    // This runs on the UI thread: never wait behind a long command (a sync). A busy app is
+    // in use, and the timer thread and the next command check the idle lock anyway.
+    let Ok(mut s) = state.0.try_lock() else {
+        return;
+    };
+    let just_locked = match event {
+        Lifecycle::Suspended => {
+            s.suspended_at(now);
+            false
+        }
+        Lifecycle::Resumed => s.resumed_at(now),
+    };
+    drop(s);
+    if just_locked {
+        locked(app);
+    }
+}
+
+/// The app's state, and the auto-lock timer: a check every few seconds, and the UI told
+/// when it locked.
+fn setup<R: tauri::Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = data_dir(app)?;
+    std::fs::create_dir_all(&data_dir)?;
+    let network = network(&data_dir)?;
+    let inner = App::new(data_dir, network, KdfParams::RECOMMENDED);
+    let keystore = citywallet_mobile::keystore::platform(app.handle(), inner.wallet.vault_path());
+    let state = AppState(Arc::new(Mutex::new(inner.with_keystore(keystore))));
+    app.manage(state.clone());
+    let handle = app.handle().clone();
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(5));
+            let just_locked = state
+                .0
+                .lock()
+                .map(|mut s| s.lock_if_idle())
+                .unwrap_or(false);
+            if just_locked {
+                locked(&handle);
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Start the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     let builder = citywallet_mobile::plugins(tauri::Builder::default());
-    // Phones: note when the app goes to the background; on return, lock when it was away
-    // longer than the auto-lock period (measured by the wall clock, which keeps counting
-    // while the device sleeps).
-    let builder = citywallet_mobile::lifecycle::on_lifecycle(builder, |app, event| {
-        use citywallet_mobile::lifecycle::Lifecycle;
-        let Some(state) = app.try_state::<AppState>() else {
-            return;
-        };
-        let now = std::time::SystemTime::now();
-        // This runs on the UI thread: never wait behind a long command (a sync). A busy
-        // service is in use, and the timer thread and the next command check the idle
-        // lock anyway.
-        let Ok(mut s) = state.0.try_lock() else {
-            return;
-        };
-        let just_locked = match event {
-            Lifecycle::Suspended => {
-                s.suspended_at(now);
-                false
-            }
-            Lifecycle::Resumed => s.resumed_at(now),
-        };
-        drop(s);
-        if just_locked {
-            locked(app);
-        }
-    });
-    builder
-        .setup(|app| {
-            let data_dir = data_dir(app)?;
-            std::fs::create_dir_all(&data_dir)?;
-            let network = network(&data_dir)?;
-            let service = Service::new(data_dir, network, KdfParams::RECOMMENDED);
-            let keystore =
-                citywallet_mobile::keystore::platform(app.handle(), &service.vault_file());
-            let state = AppState(Arc::new(Mutex::new(service.with_keystore(keystore))));
-            app.manage(state.clone());
-            // Auto-lock: check every few seconds; tell the UI when it locked.
-            let handle = app.handle().clone();
-            std::thread::spawn(move || {
-                loop {
-                    std::thread::sleep(Duration::from_secs(5));
-                    let just_locked = state
-                        .0
-                        .lock()
-                        .map(|mut s| s.lock_if_idle())
-                        .unwrap_or(false);
-                    if just_locked {
-                        locked(&handle);
-                    }
-                }
-            });
-            Ok(())
-        })
+    citywallet_mobile::lifecycle::on_lifecycle(builder, on_lifecycle)
+        .setup(setup)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::passphrase_strength,
@@ -155,6 +163,8 @@ pub fn run() {
             commands::identity,
             commands::credentials,
             commands::credential,
+            commands::import_credential,
+            commands::delete_credential,
             commands::request_demo_credential,
             commands::present,
             commands::new_challenge,
@@ -162,6 +172,13 @@ pub fn run() {
             commands::sync_chain,
             commands::chain_status,
             commands::reanchor,
+            commands::trust_at,
+            commands::nodes,
+            commands::add_node,
+            commands::remove_node,
+            commands::settings,
+            commands::set_setting,
+            commands::report_form,
             commands::submit_report,
             commands::reports,
             commands::receipt,

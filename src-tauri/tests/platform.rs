@@ -10,10 +10,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use citywallet_app::app::{App, AppNetwork};
 use citywallet_app::dto::PromptIn;
-use citywallet_app::service::{Network, Service};
 use citywallet_core::vault::{KdfParams, Passphrase, Vault};
 use citywallet_mobile::keystore::{Availability, Error, KeyStore, Prompt, Result};
+use citywallet_wallet::Network;
 use zeroize::Zeroizing;
 
 const FAST: KdfParams = KdfParams {
@@ -74,13 +75,15 @@ impl KeyStore for HeldKey {
     }
 }
 
-fn service(dir: &std::path::Path) -> Service {
+fn service(dir: &std::path::Path) -> App {
     // No node is contacted by anything these tests do.
-    Service::new(
+    App::new(
         dir.to_path_buf(),
-        Network {
-            primary: "http://127.0.0.1:9".into(),
-            witnesses: vec![],
+        AppNetwork {
+            nodes: Network {
+                primary: "http://127.0.0.1:9".into(),
+                witnesses: vec![],
+            },
             embedded: false,
             devnet_data: None,
         },
@@ -114,7 +117,7 @@ fn biometric_unlock_releases_the_vault_key() {
             &prompt().to_prompt(),
         )
         .expect_err("wrong passphrase");
-    assert_eq!(err.code, "wrong_passphrase");
+    assert_eq!(err.code.as_str(), "wrong_passphrase");
     assert!(!keys.holds());
 
     s.enable_biometric(Passphrase::from(PASS), &prompt().to_prompt())
@@ -124,7 +127,7 @@ fn biometric_unlock_releases_the_vault_key() {
     assert_eq!(stored.len(), 64, "the raw vault key, as hex");
     assert!(!stored.contains(PASS));
 
-    s.lock();
+    s.wallet.lock();
     assert!(!s.status().expect("status").unlocked);
     s.unlock_biometric(&prompt().to_prompt()).expect("unlock");
     let st = s.status().expect("status");
@@ -135,7 +138,8 @@ fn biometric_unlock_releases_the_vault_key() {
         Some("Unlock your CityWallet")
     );
     assert!(
-        s.activity()
+        s.wallet
+            .activity()
             .expect("activity")
             .iter()
             .any(|a| a.kind == "biometric_on")
@@ -144,14 +148,14 @@ fn biometric_unlock_releases_the_vault_key() {
     // Turned off: the key is forgotten and the passphrase is the way in.
     s.disable_biometric().expect("disable");
     assert!(!keys.holds());
-    s.lock();
+    s.wallet.lock();
     let err = s.unlock_biometric(&prompt().to_prompt()).expect_err("off");
-    assert_eq!(err.code, "biometric_not_enabled");
+    assert_eq!(err.code.as_str(), "biometric_not_enabled");
     s.unlock(Passphrase::from(PASS)).expect("passphrase");
 }
 
 /// A new wallet with biometric unlock turned on, unlocked.
-fn with_biometric_on() -> (tempfile::TempDir, HeldKey, Service) {
+fn with_biometric_on() -> (tempfile::TempDir, HeldKey, App) {
     let dir = tempfile::tempdir().expect("dir");
     let keys = HeldKey::default();
     let mut s = service(dir.path()).with_keystore(Box::new(keys.clone()));
@@ -164,12 +168,12 @@ fn with_biometric_on() -> (tempfile::TempDir, HeldKey, Service) {
 #[test]
 fn a_cancelled_prompt_leaves_the_wallet_locked_and_the_passphrase_works() {
     let (_dir, keys, mut s) = with_biometric_on();
-    s.lock();
+    s.wallet.lock();
     keys.state().cancel_next = true;
     let err = s
         .unlock_biometric(&prompt().to_prompt())
         .expect_err("cancelled");
-    assert_eq!(err.code, "biometric_cancelled");
+    assert_eq!(err.code.as_str(), "biometric_cancelled");
     assert!(!s.status().expect("status").unlocked);
     assert!(keys.holds(), "a cancel keeps biometric unlock on");
     s.unlock(Passphrase::from(PASS)).expect("passphrase");
@@ -186,7 +190,7 @@ fn a_passphrase_change_turns_biometric_unlock_off() {
             Passphrase::from("x2 x2 x2 x2"),
         )
         .expect_err("wrong current");
-    assert_eq!(err.code, "wrong_passphrase");
+    assert_eq!(err.code.as_str(), "wrong_passphrase");
     assert!(s.status().expect("status").unlocked);
     assert!(keys.holds());
 
@@ -207,7 +211,7 @@ fn a_passphrase_change_turns_biometric_unlock_off() {
         &prompt().to_prompt(),
     )
     .expect("enable again");
-    s.lock();
+    s.wallet.lock();
     let path = dir.path().join("vault.db");
     Vault::open(&path, &Passphrase::from("second passphrase 77"))
         .expect("open")
@@ -216,7 +220,7 @@ fn a_passphrase_change_turns_biometric_unlock_off() {
     let err = s
         .unlock_biometric(&prompt().to_prompt())
         .expect_err("stale");
-    assert_eq!(err.code, "unlock_key_stale");
+    assert_eq!(err.code.as_str(), "unlock_key_stale");
     assert!(!keys.holds());
     assert!(!s.status().expect("status").unlocked);
     s.unlock(Passphrase::from("third passphrase 99"))
@@ -234,10 +238,10 @@ fn desktop_builds_fall_back_to_the_passphrase() {
     let err = s
         .enable_biometric(Passphrase::from(PASS), &prompt().to_prompt())
         .expect_err("no keystore");
-    assert_eq!(err.code, "biometric_unavailable");
-    s.lock();
+    assert_eq!(err.code.as_str(), "biometric_unavailable");
+    s.wallet.lock();
     let err = s.unlock_biometric(&prompt().to_prompt()).expect_err("none");
-    assert_eq!(err.code, "biometric_not_enabled");
+    assert_eq!(err.code.as_str(), "biometric_not_enabled");
 }
 
 #[test]
@@ -259,7 +263,10 @@ fn suspend_and_resume_relock_after_the_timeout() {
     s.suspended_at(t1);
     assert!(s.resumed_at(t1 + Duration::from_secs(6 * 60)));
     assert!(!s.status().expect("status").unlocked);
-    assert_eq!(s.identity().expect_err("locked").code, "locked");
+    assert_eq!(
+        s.wallet.identity().expect_err("locked").code().as_str(),
+        "locked"
+    );
 
     // The idle check alone, and a clock set back by an hour, lock as well.
     s.unlock(Passphrase::from(PASS)).expect("unlock");

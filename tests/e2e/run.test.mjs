@@ -92,31 +92,48 @@ after(() => {
   for (const p of procs.reverse()) p.kill('SIGTERM');
 });
 
+/// A tauri-driver on free ports and a WebDriver session with the app in it. A port found
+/// free can be taken before the driver (or WebKitWebDriver behind it) binds it, which makes
+/// the session fail: then the driver is stopped and the whole start tried again on new ports.
+async function session(name) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const nativePort = await freePort();
+    const driver = start(tauriDriver, ['--port', String(port), '--native-port', String(nativePort)], {
+      DISPLAY: display,
+      CITYWALLET_NODES: nodes,
+      CITYWALLET_DEVNET_DATA: devnetData,
+    });
+    try {
+      await until('tauri-driver', () => new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+        s.on('error', () => resolve(false));
+      }), 20_000);
+      const browser = await remote({
+        hostname: '127.0.0.1',
+        port,
+        logLevel: 'error',
+        connectionRetryTimeout: 60_000,
+        connectionRetryCount: 1,
+        // Implicit waits (an option to select, a box to tick) last up to this long: a view
+        // may first sync with the chain, which takes seconds on a busy machine.
+        waitforTimeout: 60_000,
+        capabilities: {
+          'tauri:options': { application: appBin, args: ['--data-dir', path.join(tmp, `app-${name}`)] },
+        },
+      });
+      return { browser, driver };
+    } catch (err) {
+      driver.kill('SIGKILL');
+      if (attempt >= 3) throw new Error(`no WebDriver session after ${attempt} attempts: ${err.message}`);
+      console.error(`# starting the driver again on other ports after: ${err.message}`);
+    }
+  }
+}
+
 /// A new app (its own data directory) behind its own tauri-driver, at `size`.
 async function app(name, size = 'desktop') {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driver = start(tauriDriver, ['--port', String(port), '--native-port', String(nativePort)], {
-    DISPLAY: display,
-    CITYWALLET_NODES: nodes,
-    CITYWALLET_DEVNET_DATA: devnetData,
-  });
-  await until('tauri-driver', () => new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-    s.on('error', () => resolve(false));
-  }));
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port,
-    logLevel: 'error',
-    connectionRetryTimeout: 60_000,
-    // Implicit waits (an option to select, a box to tick) last up to this long: a view may
-    // first sync with the chain, which takes seconds on a busy machine.
-    waitforTimeout: 60_000,
-    capabilities: {
-      'tauri:options': { application: appBin, args: ['--data-dir', path.join(tmp, `app-${name}`)] },
-    },
-  });
+  const { browser, driver } = await session(name);
   const [w, h] = SIZES[size];
   await browser.setWindowSize(w, h).catch(() => {});
   const ui = helpers(browser, size);
@@ -163,9 +180,9 @@ function helpers(browser, size) {
       const el = browser.$(`//label[contains(@class,'check')][normalize-space()=${JSON.stringify(label)}]/input`);
       if (!(await el.isSelected())) await el.click();
     },
-    async value(label) {
+    async value(label, ms = 60_000) {
       const el = await byLabel(label);
-      await until(`text in ${label}`, async () => (await el.getValue()).length > 0);
+      await until(`text in ${label}`, async () => (await el.getValue()).length > 0, ms);
       return el.getValue();
     },
     async text(selector, ms = 90_000) {
@@ -277,9 +294,11 @@ async function presentAndVerify(ui, { viaFile = false } = {}) {
   await ui.check('tier');
   await ui.fill("Officer's challenge (scan or paste)", challenge);
   await ui.button('Create presentation');
-  const presentation = await ui.value('Presentation as text', 30_000).catch(async () =>
-    ui.browser.$('#presentation-text').getValue());
-  await ui.browser.$('img[alt="QR code of the presentation"]').waitForDisplayed({ timeout: 30_000 });
+  // The text field's label carries the size ("Presentation as text (885 bytes)"): wait for
+  // the QR code, then read the field by its id.
+  await ui.browser.$('img[alt="QR code of the presentation"]').waitForDisplayed({ timeout: 60_000 });
+  const presentation = await ui.browser.$('#presentation-text').getValue();
+  assert.ok(presentation.length > 100, 'the presentation text is shown');
   await ui.shot('10-presentation-qr');
   await ui.tab('Officer');
   if (viaFile) {
@@ -323,8 +342,13 @@ test('a citizen presents a credential, an officer verifies it, a tampered one is
 async function reportAndGrant(ui) {
   await ui.tab('Reports');
   await ui.select('Category', 'pothole');
-  await ui.fill('Location cell', 'cell-8a2b');
+  // A street address is not a location cell: the form says so and will not send it.
+  await ui.fill('Location cell', 'Main St 12');
   await ui.fill('Description', 'Deep pothole by the school gate');
+  assert.equal(await ui.browser.$('#report-location').getAttribute('aria-invalid'), 'true');
+  const submit = ui.browser.$('//button[normalize-space()="Submit report"]');
+  assert.equal(await submit.isEnabled(), false, 'an address cannot be submitted');
+  await ui.fill('Location cell', 'cell-8a2b');
   const evidence = path.join(tmp, 'photo.jpg');
   fs.writeFileSync(evidence, 'not really a photo');
   await ui.file('Evidence file (hashed on this device, never uploaded)', evidence);

@@ -7,12 +7,12 @@ use citywallet_core::vault::{
     DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState,
 };
 use citywallet_light_client::act::{NewDevice, NewGrant, NewReport, Receipt, Signer};
-use citywallet_protocol::{ActionKind, ReportStatus, Status};
 use citywallet_protocol::rules::ID_PATTERN;
+use citywallet_protocol::{ActionKind, ReportStatus, Status};
 
 use crate::dto::{
-    ChainReportItem, DeviceIn, DeviceItem, DeviceStatus, ErrorInfo, GrantIn, GrantItem, OrgItem,
-    ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn, ReportItem, ReportsOut,
+    ChainReportItem, DeviceIn, DeviceItem, DeviceStatus, ErrorInfo, GrantIn, OrgItem,
+    ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn, ReportsOut,
 };
 use crate::error::{Error, Result};
 use crate::{Wallet, input};
@@ -37,32 +37,6 @@ fn receipt_out(r: &Receipt) -> ReceiptOut {
         header_time: h.time.unix_timestamp(),
         header_hash: h.hash().to_string(),
         value: r.read.value.clone(),
-    }
-}
-
-fn report_item(r: ReportEntry) -> ReportItem {
-    ReportItem {
-        id: r.id,
-        status: r.status,
-        category: r.category,
-        location: r.location,
-        description: r.description,
-        created_at: r.created_at,
-        receipt: r.receipt,
-    }
-}
-
-fn grant_item(g: GrantEntry) -> GrantItem {
-    GrantItem {
-        id: g.id,
-        status: g.status,
-        org: g.org,
-        org_name: g.org_name,
-        categories: g.categories,
-        purpose: g.purpose,
-        expires_at: g.expires_at,
-        receipt: g.receipt,
-        created_at: g.created_at,
     }
 }
 
@@ -147,7 +121,11 @@ impl Wallet {
 
     /// The wallet's reports with their proven status, and the report key's proven rewards.
     pub fn reports(&mut self) -> Result<ReportsOut> {
-        let key = self.vault()?.key_pair(KeyPath::report(0)?)?.public().to_bytes();
+        let key = self
+            .vault()?
+            .key_pair(KeyPath::report(0)?)?
+            .public()
+            .to_bytes();
         let own = self.vault()?.reports()?;
         let mut s = self.anchored()?;
         let at = s.sync(&mut |_| {})?;
@@ -166,7 +144,7 @@ impl Wallet {
             self.vault_mut()?.set_report_state(id, *state)?;
         }
         Ok(ReportsOut {
-            reports: self.vault()?.reports()?.into_iter().map(report_item).collect(),
+            reports: self.vault()?.reports()?,
             reward_points: points,
         })
     }
@@ -176,10 +154,12 @@ impl Wallet {
     pub fn receipt(&self, subject: &str) -> Result<ReceiptOut> {
         let vault = self.vault()?;
         let stored = vault.receipts(Some(subject))?;
-        let r = stored.first().ok_or_else(|| citywallet_core::Error::NotFound {
-            kind: "receipt for",
-            id: subject.to_owned(),
-        })?;
+        let r = stored
+            .first()
+            .ok_or_else(|| citywallet_core::Error::NotFound {
+                kind: "receipt for",
+                id: subject.to_owned(),
+            })?;
         let receipt = Receipt::from_stored(r)?;
         receipt.verify_offline(vault)?;
         Ok(receipt_out(&receipt))
@@ -237,13 +217,16 @@ impl Wallet {
     pub fn revoke_grant(&mut self, id: &str) -> Result<ReceiptOut> {
         let signer = self.signer(KeyPath::IDENTITY)?;
         let receipt = self.anchored()?.revoke_grant(&signer, id.trim())?;
-        self.keep(&receipt, OwnChange::GrantState(id.trim(), GrantState::Revoked))?;
+        self.keep(
+            &receipt,
+            OwnChange::GrantState(id.trim(), GrantState::Revoked),
+        )?;
         Ok(receipt_out(&receipt))
     }
 
     /// The wallet's grants, newest first.
-    pub fn grants(&self) -> Result<Vec<GrantItem>> {
-        Ok(self.vault()?.grants()?.into_iter().map(grant_item).collect())
+    pub fn grants(&self) -> Result<Vec<GrantEntry>> {
+        Ok(self.vault()?.grants()?)
     }
 
     /// The public key a device is registered with, and the wallet key index when the
@@ -259,7 +242,10 @@ impl Wallet {
         citywallet_protocol::rules::check_id(d.id.trim(), citywallet_protocol::Field::DeviceId)
             .map_err(citywallet_light_client::Error::Field)?;
         let rec = self.vault_mut()?.new_device(Some(d.id.trim()))?;
-        Ok((input::hex32(&rec.public_key_hex, "the device key")?, Some(rec.index)))
+        Ok((
+            input::hex32(&rec.public_key_hex, "the device key")?,
+            Some(rec.index),
+        ))
     }
 
     /// Technician: register a device on the chain (the technician role proven, the id
@@ -275,7 +261,10 @@ impl Wallet {
         };
         let signer = self.signer(KeyPath::IDENTITY)?;
         let receipt = self.anchored()?.register_device(&signer, &device)?;
-        self.keep(&receipt, OwnChange::DeviceKey(&public_key, DeviceKeyState::Registered))?;
+        self.keep(
+            &receipt,
+            OwnChange::DeviceKey(&public_key, DeviceKeyState::Registered),
+        )?;
         Ok(DeviceItem {
             id: device.id.to_owned(),
             public_key_hex: hex::encode(public_key),
@@ -331,7 +320,9 @@ impl Wallet {
         let local = self.vault()?.devices()?;
         let mut registered: Vec<(String, String)> = Vec::new();
         for r in self.vault()?.receipts(None)? {
-            if r.kind == ActionKind::ProvisionDevice && !registered.iter().any(|(s, _)| *s == r.subject) {
+            if r.kind == ActionKind::ProvisionDevice
+                && !registered.iter().any(|(s, _)| *s == r.subject)
+            {
                 registered.push((r.subject, r.id));
             }
         }
@@ -463,14 +454,22 @@ impl Wallet {
     /// Wait until this wallet's identity key is proven to hold `role` (someone else, the
     /// city admin, gives it).
     pub fn await_role(&mut self, role: citywallet_protocol::Role) -> Result<()> {
-        let me = self.vault()?.key_pair(KeyPath::IDENTITY)?.public().to_bytes();
+        let me = self
+            .vault()?
+            .key_pair(KeyPath::IDENTITY)?
+            .public()
+            .to_bytes();
         self.anchored()?.await_role(role, &me)?;
         Ok(())
     }
 
     /// Whether this wallet's identity key holds `role` on the chain, proven now.
     pub fn has_role(&mut self, role: citywallet_protocol::Role) -> Result<bool> {
-        let me = self.vault()?.key_pair(KeyPath::IDENTITY)?.public().to_bytes();
+        let me = self
+            .vault()?
+            .key_pair(KeyPath::IDENTITY)?
+            .public()
+            .to_bytes();
         let mut s = self.anchored()?;
         let at = s.sync(&mut |_| {})?;
         Ok(s.has_role(&at, role, &me)?)

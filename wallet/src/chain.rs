@@ -69,9 +69,10 @@ impl Wallet {
         let latest = s.sync(&mut |height| progress(SyncProgress { height, from }))?;
         let (height, issuers, revoked) = s.refresh_snapshot()?;
         drop(s);
-        let anchored = self.notices[before..].iter().find_map(|n| match n {
-            crate::Notice::AnchoredAtGenesis(t) => Some(t.clone()),
-        });
+        let anchored = self.notices[before..]
+            .iter()
+            .find_map(crate::Notice::anchor)
+            .cloned();
         Ok(SyncOut {
             trusted: trusted_out(&latest),
             anchored,

@@ -12,8 +12,7 @@ use citywallet_light_client::session::Settings;
 
 use crate::Wallet;
 use crate::dto::{
-    ChallengeOut, Claim, CredentialDetail, CredentialItem, PresentationOut, VerdictMode,
-    VerdictOut,
+    ChallengeOut, Claim, CredentialDetail, CredentialItem, PresentationOut, VerdictMode, VerdictOut,
 };
 use crate::error::Result;
 use crate::input;
@@ -123,7 +122,12 @@ impl Wallet {
     }
 
     /// [`Wallet::present`], as its compact form in base64 with its QR code.
-    pub fn present_qr(&self, id: &str, disclose: &[String], challenge: &str) -> Result<PresentationOut> {
+    pub fn present_qr(
+        &self,
+        id: &str,
+        disclose: &[String],
+        challenge: &str,
+    ) -> Result<PresentationOut> {
         let compact = self.present(id, disclose, challenge)?.to_compact();
         let code = qr::encode(&compact)?;
         Ok(PresentationOut {
@@ -200,7 +204,12 @@ impl Wallet {
 
     /// [`Wallet::verify_on_chain`] for pasted or scanned text (presentation JSON or the
     /// compact form in base64, and the challenge JSON), as a front end shows it.
-    pub fn verify_text(&mut self, presentation: &str, challenge: &str, check: Check) -> Result<VerdictOut> {
+    pub fn verify_text(
+        &mut self,
+        presentation: &str,
+        challenge: &str,
+        check: Check,
+    ) -> Result<VerdictOut> {
         let bytes = input::presentation_bytes(presentation)?;
         let v = self.verify_on_chain(
             &bytes,

@@ -5,7 +5,7 @@
 //! explicit, confirmed reveal.
 
 use citywallet_core::credentials::CredentialType;
-use citywallet_core::vault::{GrantState, ReportState};
+use citywallet_core::vault::ReportEntry;
 use citywallet_protocol::{ActionKind, ReportStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -380,35 +380,13 @@ pub struct ReportForm {
     pub max_description_bytes: u32,
 }
 
-/// One of the citizen's reports.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ReportItem {
-    /// Id.
-    pub id: String,
-    /// Proven status.
-    pub status: ReportState,
-    /// Category.
-    pub category: String,
-    /// Location cell.
-    pub location: String,
-    /// Description.
-    pub description: String,
-    /// Unix seconds.
-    #[ts(type = "number")]
-    pub created_at: i64,
-    /// Receipt id.
-    pub receipt: String,
-}
-
 /// The citizen's reports and rewards.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ReportsOut {
-    /// Reports, newest first.
-    pub reports: Vec<ReportItem>,
+    /// Reports, newest first, with their last proven status.
+    pub reports: Vec<ReportEntry>,
     /// Proven reward points.
     #[ts(type = "number")]
     pub reward_points: u64,
@@ -465,33 +443,6 @@ pub struct GrantIn {
     pub purpose: String,
     /// Expiry: `YYYY-MM-DD` (end of that day, UTC) or an RFC 3339 time.
     pub expires: String,
-}
-
-/// One of the citizen's grants.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct GrantItem {
-    /// Id.
-    pub id: String,
-    /// Active or revoked.
-    pub status: GrantState,
-    /// Organisation id.
-    pub org: String,
-    /// Organisation name.
-    pub org_name: String,
-    /// Categories.
-    pub categories: Vec<String>,
-    /// Purpose.
-    pub purpose: String,
-    /// Unix seconds.
-    #[ts(type = "number")]
-    pub expires_at: u64,
-    /// Receipt id.
-    pub receipt: String,
-    /// Unix seconds.
-    #[ts(type = "number")]
-    pub created_at: i64,
 }
 
 /// An activity log entry.

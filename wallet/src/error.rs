@@ -5,10 +5,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Every error code a front end can show: the codes of `citywallet-core`,
-/// `citywallet-light-client` and `citywallet-mobile`, this crate's own, and the few the UI
-/// raises itself. Tests check each lower crate's list is contained here (the mobile one's in
-/// the app, which depends on it).
+/// The codes of this crate's own refusals, the platform keystore's (the app maps them) and
+/// the few the UI raises itself.
 #[derive(
     Debug,
     Clone,
@@ -27,203 +25,7 @@ use ts_rs::TS;
 #[strum(serialize_all = "snake_case")]
 #[ts(export)]
 #[non_exhaustive]
-pub enum ErrorCode {
-    /// `presentation_malformed` from citywallet-core.
-    PresentationMalformed,
-    /// `challenge_mismatch` from citywallet-core.
-    ChallengeMismatch,
-    /// `challenge_stale` from citywallet-core.
-    ChallengeStale,
-    /// `issuer_unknown` from citywallet-core.
-    IssuerUnknown,
-    /// `proof_invalid` from citywallet-core.
-    ProofInvalid,
-    /// `holder_binding_invalid` from citywallet-core.
-    HolderBindingInvalid,
-    /// `credential_expired` from citywallet-core.
-    CredentialExpired,
-    /// `credential_not_yet_valid` from citywallet-core.
-    CredentialNotYetValid,
-    /// `mnemonic_word_count` from citywallet-core.
-    MnemonicWordCount,
-    /// `mnemonic_unknown_word` from citywallet-core.
-    MnemonicUnknownWord,
-    /// `mnemonic_checksum` from citywallet-core.
-    MnemonicChecksum,
-    /// `wrong_passphrase` from citywallet-core.
-    WrongPassphrase,
-    /// `unlock_key_stale` from citywallet-core.
-    UnlockKeyStale,
-    /// `unlock_key_malformed` from citywallet-core.
-    UnlockKeyMalformed,
-    /// `throttled` from citywallet-core.
-    Throttled,
-    /// `weak_passphrase` from citywallet-core.
-    WeakPassphrase,
-    /// `vault_exists` from citywallet-core.
-    VaultExists,
-    /// `vault_not_found` from citywallet-core.
-    VaultNotFound,
-    /// `index_out_of_range` from citywallet-core.
-    IndexOutOfRange,
-    /// `not_found` from citywallet-core.
-    NotFound,
-    /// `duplicate` from citywallet-core.
-    Duplicate,
-    /// `invalid_did` from citywallet-core.
-    InvalidDid,
-    /// `invalid_credential` from citywallet-core.
-    InvalidCredential,
-    /// `invalid_issuer_key` from citywallet-core.
-    InvalidIssuerKey,
-    /// `invalid_challenge` from citywallet-core.
-    InvalidChallenge,
-    /// `unknown_claim` from citywallet-core.
-    UnknownClaim,
-    /// `too_large_for_qr` from citywallet-core.
-    TooLargeForQr,
-    /// `invalid_export` from citywallet-core.
-    InvalidExport,
-    /// `phrase_mismatch` from citywallet-core.
-    PhraseMismatch,
-    /// `kdf_file_invalid` from citywallet-core.
-    KdfFileInvalid,
-    /// `vault_corrupt` from citywallet-core.
-    VaultCorrupt,
-    /// `schema_too_new` from citywallet-core.
-    SchemaTooNew,
-    /// `vault_record_invalid` from citywallet-core.
-    VaultRecordInvalid,
-    /// `storage` from citywallet-core.
-    Storage,
-    /// `io` from citywallet-core.
-    Io,
-    /// `rng` from citywallet-core.
-    Rng,
-    /// `derivation` from citywallet-core.
-    Derivation,
-    /// `node_timeout` from citywallet-light-client.
-    NodeTimeout,
-    /// `node_unreachable` from citywallet-light-client.
-    NodeUnreachable,
-    /// `node_missing_block` from citywallet-light-client.
-    NodeMissingBlock,
-    /// `node_response_too_large` from citywallet-light-client.
-    NodeResponseTooLarge,
-    /// `node_response_malformed` from citywallet-light-client.
-    NodeResponseMalformed,
-    /// `node_rpc_error` from citywallet-light-client.
-    NodeRpcError,
-    /// `node_unsupported` from citywallet-light-client.
-    NodeUnsupported,
-    /// `trust_expired` from citywallet-light-client.
-    TrustExpired,
-    /// `no_trust_anchor` from citywallet-light-client.
-    NoTrustAnchor,
-    /// `anchor_mismatch` from citywallet-light-client.
-    AnchorMismatch,
-    /// `divergence_detected` from citywallet-light-client.
-    DivergenceDetected,
-    /// `divergence_open` from citywallet-light-client.
-    DivergenceOpen,
-    /// `no_witness` from citywallet-light-client.
-    NoWitness,
-    /// `no_witness_answered` from citywallet-light-client.
-    NoWitnessAnswered,
-    /// `unproven_answer` from citywallet-light-client.
-    UnprovenAnswer,
-    /// `bad_record` from citywallet-light-client.
-    BadRecord,
-    /// `tx_refused` from citywallet-light-client.
-    TxRefused,
-    /// `effect_not_seen` from citywallet-light-client.
-    EffectNotSeen,
-    /// `receipt_invalid` from citywallet-light-client.
-    ReceiptInvalid,
-    /// `no_snapshot` from citywallet-light-client.
-    NoSnapshot,
-    /// `snapshot_too_old` from citywallet-light-client.
-    SnapshotTooOld,
-    /// `invalid_input` from citywallet-light-client.
-    InvalidInput,
-    /// `internal_encode` from citywallet-light-client.
-    InternalEncode,
-    /// `field_not_an_id` from citywallet-light-client.
-    FieldNotAnId,
-    /// `field_empty` from citywallet-light-client.
-    FieldEmpty,
-    /// `field_too_long` from citywallet-light-client.
-    FieldTooLong,
-    /// `field_control_character` from citywallet-light-client.
-    FieldControlCharacter,
-    /// `field_too_many` from citywallet-light-client.
-    FieldTooMany,
-    /// `field_slash` from citywallet-light-client.
-    FieldSlash,
-    /// `field_not_a_key` from citywallet-light-client.
-    FieldNotAKey,
-    /// `field_too_much_power` from citywallet-light-client.
-    FieldTooMuchPower,
-    /// `field_invalid` from citywallet-light-client.
-    FieldInvalid,
-    /// `org_unknown` from citywallet-light-client.
-    OrgUnknown,
-    /// `org_inactive` from citywallet-light-client.
-    OrgInactive,
-    /// `org_not_accredited` from citywallet-light-client.
-    OrgNotAccredited,
-    /// `already_exists` from citywallet-light-client.
-    AlreadyExists,
-    /// `not_on_chain` from citywallet-light-client.
-    NotOnChain,
-    /// `not_yours` from citywallet-light-client.
-    NotYours,
-    /// `not_active` from citywallet-light-client.
-    NotActive,
-    /// `missing_role` from citywallet-light-client.
-    MissingRole,
-    /// `issuer_not_registered` from citywallet-light-client.
-    IssuerNotRegistered,
-    /// `issuer_inactive` from citywallet-light-client.
-    IssuerInactive,
-    /// `issuer_not_for_type` from citywallet-light-client.
-    IssuerNotForType,
-    /// `credential_revoked` from citywallet-light-client.
-    CredentialRevoked,
-    /// `not_issuer_operator` from citywallet-light-client.
-    NotIssuerOperator,
-    /// `expiry_in_past` from citywallet-light-client.
-    ExpiryInPast,
-    /// `header_bad_signature` from citywallet-light-client.
-    HeaderBadSignature,
-    /// `header_insufficient_power` from citywallet-light-client.
-    HeaderInsufficientPower,
-    /// `header_validator_set_mismatch` from citywallet-light-client.
-    HeaderValidatorSetMismatch,
-    /// `header_from_future` from citywallet-light-client.
-    HeaderFromFuture,
-    /// `header_not_monotonic` from citywallet-light-client.
-    HeaderNotMonotonic,
-    /// `header_inconsistent` from citywallet-light-client.
-    HeaderInconsistent,
-    /// `proof_too_large` from citywallet-light-client.
-    ProofTooLarge,
-    /// `proof_malformed` from citywallet-light-client.
-    ProofMalformed,
-    /// `proof_mismatch` from citywallet-light-client.
-    ProofMismatch,
-    /// `biometric_unavailable` from citywallet-mobile.
-    BiometricUnavailable,
-    /// `biometric_not_enabled` from citywallet-mobile.
-    BiometricNotEnabled,
-    /// `biometric_cancelled` from citywallet-mobile.
-    BiometricCancelled,
-    /// `biometric_failed` from citywallet-mobile.
-    BiometricFailed,
-    /// `biometric_invalidated` from citywallet-mobile.
-    BiometricInvalidated,
-    /// `biometric_platform` from citywallet-mobile.
-    BiometricPlatform,
+pub enum WalletErrorCode {
     /// The wallet is locked.
     Locked,
     /// Nodes are configured but none is the primary.
@@ -256,6 +58,18 @@ pub enum ErrorCode {
     NoDemoIssuer,
     /// A fault of the wallet itself.
     Internal,
+    /// The platform keystore: biometric unlock is not available here.
+    BiometricUnavailable,
+    /// The platform keystore: biometric unlock is not turned on.
+    BiometricNotEnabled,
+    /// The platform keystore: the prompt was cancelled.
+    BiometricCancelled,
+    /// The platform keystore: not recognised.
+    BiometricFailed,
+    /// The platform keystore: the device's biometrics changed.
+    BiometricInvalidated,
+    /// The platform keystore failed.
+    BiometricPlatform,
     /// The UI: camera access was not allowed.
     CameraDenied,
     /// The UI: a file picked is too large.
@@ -264,15 +78,62 @@ pub enum ErrorCode {
     ScanFailed,
 }
 
+/// Every error code a front end can show, as one enum: the core crate's, the light client's
+/// and the wallet's own ([`WalletErrorCode`]). It serialises as the code's text, and ts-rs
+/// writes it as a TypeScript union of the three unions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+#[ts(export)]
+pub enum ErrorCode {
+    /// A vault, key or credential code.
+    Core(citywallet_core::ErrorCode),
+    /// A chain code: a node, a header, a proof, a precondition, a field.
+    Chain(citywallet_light_client::ErrorCode),
+    /// The wallet's own.
+    Wallet(WalletErrorCode),
+}
+
+impl From<WalletErrorCode> for ErrorCode {
+    fn from(c: WalletErrorCode) -> Self {
+        Self::Wallet(c)
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl ErrorCode {
+    /// A fault of the wallet itself.
+    pub const INTERNAL: Self = Self::Wallet(WalletErrorCode::Internal);
+
     /// The code's text.
     pub fn as_str(self) -> &'static str {
-        self.into()
+        match self {
+            Self::Core(c) => c.as_str(),
+            Self::Chain(c) => c.as_str(),
+            Self::Wallet(c) => c.into(),
+        }
     }
 
-    /// The code named `s`; a code this build does not know is [`ErrorCode::Internal`].
+    /// The code named `s`; a code this build does not know is [`ErrorCode::INTERNAL`].
     pub fn of(s: &str) -> Self {
-        s.parse().unwrap_or(Self::Internal)
+        s.parse()
+            .map(Self::Core)
+            .or_else(|_| s.parse().map(Self::Chain))
+            .or_else(|_| s.parse().map(Self::Wallet))
+            .unwrap_or(Self::INTERNAL)
+    }
+
+    /// Every code, each once.
+    pub fn all() -> impl Iterator<Item = Self> {
+        use strum::IntoEnumIterator;
+        citywallet_core::ErrorCode::iter()
+            .map(Self::Core)
+            .chain(citywallet_light_client::ErrorCode::iter().map(Self::Chain))
+            .chain(WalletErrorCode::iter().map(Self::Wallet))
     }
 }
 
@@ -385,8 +246,8 @@ impl From<citywallet_light_client::Error> for Error {
 impl Error {
     /// The code a front end shows (and translates).
     pub fn code(&self) -> ErrorCode {
-        use ErrorCode as C;
-        match self {
+        use WalletErrorCode as C;
+        ErrorCode::Wallet(match self {
             Self::Locked => C::Locked,
             Self::NoPrimary => C::NoPrimary,
             Self::InvalidDate { .. } => C::InvalidDate,
@@ -401,11 +262,11 @@ impl Error {
             Self::PassphraseRequired => C::PassphraseRequired,
             Self::PassphraseMismatch => C::PassphraseMismatch,
             Self::AutoLockRange { .. } => C::AutoLockRange,
-            Self::Io { .. } => C::Io,
+            Self::Io { .. } => return ErrorCode::Core(citywallet_core::ErrorCode::Io),
             Self::Encode(_) => C::Internal,
-            Self::Core(e) => C::of(e.code()),
-            Self::Chain(e) => C::of(e.code()),
-        }
+            Self::Core(e) => return ErrorCode::Core(e.error_code()),
+            Self::Chain(e) => return e.chain_code().map_or(ErrorCode::INTERNAL, ErrorCode::Chain),
+        })
     }
 
     /// True when the user can fix it by changing their input or configuration.
@@ -450,20 +311,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strum::IntoEnumIterator;
 
     #[test]
-    fn every_lower_crate_code_is_a_wallet_code() {
-        let lower = citywallet_core::ErrorCode::iter()
-            .map(|c| c.as_str())
-            .chain(citywallet_light_client::ErrorCode::iter().map(|c| c.as_str()));
-        for code in lower {
-            assert_eq!(
-                code.parse::<ErrorCode>().map(ErrorCode::as_str),
-                Ok(code),
-                "{code} is missing from the wallet's ErrorCode"
-            );
+    fn every_code_reads_back_as_itself_and_the_texts_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::all() {
+            assert_eq!(ErrorCode::of(code.as_str()), code, "{}", code.as_str());
+            let json = serde_json::to_string(&code).expect("json");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
         }
+        assert_eq!(ErrorCode::of("no such code"), ErrorCode::INTERNAL);
     }
 
     #[test]
@@ -473,7 +331,7 @@ mod tests {
             problem: citywallet_protocol::Problem::NotAnId,
         })
         .into();
-        assert_eq!(e.code(), ErrorCode::FieldNotAnId);
+        assert_eq!(e.code().as_str(), "field_not_an_id");
         assert_eq!(e.field(), Some("location_cell"));
         assert!(e.is_user_error());
     }

@@ -39,13 +39,13 @@ use citywallet_light_client::rpc::Connect;
 use citywallet_light_client::session::Session;
 use tendermint_light_client_verifier::types::LightBlock;
 
+pub use acts::REPORT_CATEGORIES;
 pub use citywallet_light_client::clock::{ManualClock, SystemClock};
 pub use citywallet_light_client::rpc::HttpConnect;
 pub use credentials::{Check, DEFAULT_CHALLENGE_AGE_SECS};
-pub use acts::REPORT_CATEGORIES;
-pub use error::{Error, ErrorCode, Result};
-pub use vault::strength;
+pub use error::{Error, ErrorCode, Result, WalletErrorCode};
 pub use tools::{IssueArgs, issue_credential, issuer_keygen};
+pub use vault::strength;
 
 use dto::TrustedOut;
 
@@ -75,6 +75,15 @@ impl Network {
 pub enum Notice {
     /// The wallet had no trust anchor and trusted the node's genesis (trust on first use).
     AnchoredAtGenesis(TrustedOut),
+}
+
+impl Notice {
+    /// The anchor this notice reports, if it is about one.
+    pub fn anchor(&self) -> Option<&TrustedOut> {
+        match self {
+            Self::AnchoredAtGenesis(t) => Some(t),
+        }
+    }
 }
 
 /// A wallet: one vault file, the chain it talks to, and its clock.
@@ -228,7 +237,8 @@ impl Wallet {
             self.clock.clone(),
         )?;
         if let Some(b) = s.ensure_anchor()? {
-            self.notices.push(Notice::AnchoredAtGenesis(trusted_out(&b)));
+            self.notices
+                .push(Notice::AnchoredAtGenesis(trusted_out(&b)));
         }
         Ok(s)
     }

@@ -10,10 +10,10 @@ use citywallet_core::vault::{
 };
 use zeroize::Zeroizing;
 
+use crate::Wallet;
 use crate::dto::{ActivityItem, Identity, Strength, WordCheck, Words};
 use crate::error::{Error, Result};
 use crate::input::MAX_PHRASE_BYTES;
-use crate::Wallet;
 
 /// zxcvbn's view of a passphrase, with the vault's length rule.
 pub fn strength(passphrase: &str) -> Strength {
@@ -40,6 +40,19 @@ impl Wallet {
         }
     }
 
+    /// A new vault for `phrase`, unlocked (its directory made first).
+    fn create_from(
+        &mut self,
+        phrase: &RecoveryPhrase,
+        passphrase: &Passphrase,
+        bip39: &str,
+    ) -> Result<()> {
+        self.make_parent()?;
+        let vault = Vault::create(&self.vault_path, passphrase, self.kdf, phrase, bip39)?;
+        self.vault = Some(vault);
+        Ok(())
+    }
+
     /// zxcvbn's view of a passphrase.
     pub fn strength(passphrase: &str) -> Strength {
         strength(passphrase)
@@ -50,34 +63,23 @@ impl Wallet {
     /// only from [`Wallet::reveal_words`].
     pub fn create(&mut self, passphrase: &Passphrase, bip39: &str) -> Result<RecoveryPhrase> {
         let phrase = RecoveryPhrase::generate()?;
-        self.make_parent()?;
-        self.vault = Some(Vault::create(
-            &self.vault_path,
-            passphrase,
-            self.kdf,
-            &phrase,
-            bip39,
-        )?);
+        self.create_from(&phrase, passphrase, bip39)?;
         Ok(phrase)
     }
 
     /// Restore a vault from a recovery phrase (at most 4 KiB of text) and unlock it.
-    pub fn recover(&mut self, phrase: &Zeroizing<String>, passphrase: &Passphrase, bip39: &str) -> Result<()> {
+    pub fn recover(
+        &mut self,
+        phrase: &Zeroizing<String>,
+        passphrase: &Passphrase,
+        bip39: &str,
+    ) -> Result<()> {
         if phrase.len() as u64 > MAX_PHRASE_BYTES {
             return Err(Error::PhraseTooLong {
                 limit: MAX_PHRASE_BYTES,
             });
         }
-        let phrase = RecoveryPhrase::parse(phrase)?;
-        self.make_parent()?;
-        self.vault = Some(Vault::create(
-            &self.vault_path,
-            passphrase,
-            self.kdf,
-            &phrase,
-            bip39,
-        )?);
-        Ok(())
+        self.create_from(&RecoveryPhrase::parse(phrase)?, passphrase, bip39)
     }
 
     /// Open the vault with its passphrase.

@@ -156,6 +156,8 @@ fn ci() -> Result {
         "citywallet-node",
         "-p",
         "citywallet-chain-tests",
+        "-p",
+        "citywallet-wallet",
     ])?;
     test_with_summary()?;
     bindings_fresh()?;

@@ -63,7 +63,10 @@ impl IssuerKey {
             None => None,
             Some(_) => {
                 let raw = hex_secret(file.operator_secret_key.as_ref())?;
-                let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| Error::InvalidIssuerKey)?;
+                let bytes: [u8; 32] = raw
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::InvalidIssuerKey)?;
                 Some(SigningKey::from_bytes(&bytes))
             }
         };

@@ -99,7 +99,6 @@ pub struct Snapshot {
     pub taken_at: i64,
 }
 
-
 impl Vault {
     /// Add a node. A second primary replaces the first.
     pub fn add_node(&mut self, url: &str, role: NodeRole) -> Result<()> {

@@ -27,11 +27,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
 
 pub use chain::{Divergence, NodeEntry, NodeRole, Snapshot, TrustedHeader};
+pub use held::CredentialSummary;
+pub use kdf::KdfParams;
 pub use own::{
     DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState, StoredReceipt,
 };
-pub use held::CredentialSummary;
-pub use kdf::KdfParams;
 pub use portable::{BundleKdf, DeviceBundle};
 pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};
 pub use schema::SCHEMA_VERSION;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Vault;
 use super::records::log;
-use citywallet_protocol::ActionKind;
 use crate::{Error, Result};
+use citywallet_protocol::ActionKind;
 
 /// Where one of the wallet's reports stands, as last proven on the chain.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -69,6 +69,7 @@ text_enum!(DeviceKeyState { Local => "local", Registered => "registered", Revoke
 
 /// A report this wallet filed. The description and evidence stay here; the chain holds only
 /// their hash.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportEntry {
@@ -87,10 +88,12 @@ pub struct ReportEntry {
     /// The receipt's id (transaction hash).
     pub receipt: String,
     /// Unix seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
 }
 
 /// A grant this wallet made.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantEntry {
@@ -107,10 +110,12 @@ pub struct GrantEntry {
     /// Purpose.
     pub purpose: String,
     /// Unix seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub expires_at: u64,
     /// The receipt's id.
     pub receipt: String,
     /// Unix seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
 }
 
@@ -292,7 +297,12 @@ impl Vault {
                 };
                 tx.execute(
                     "INSERT INTO reports (id, status, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![e.id, e.status.as_str(), encode("reports", &e.id, &body)?, e.created_at],
+                    params![
+                        e.id,
+                        e.status.as_str(),
+                        encode("reports", &e.id, &body)?,
+                        e.created_at
+                    ],
                 )?;
             }
             OwnChange::NewGrant(e) => {
@@ -306,7 +316,12 @@ impl Vault {
                 };
                 tx.execute(
                     "INSERT INTO grants (id, status, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![e.id, e.status.as_str(), encode("grants", &e.id, &body)?, e.created_at],
+                    params![
+                        e.id,
+                        e.status.as_str(),
+                        encode("grants", &e.id, &body)?,
+                        e.created_at
+                    ],
                 )?;
             }
             OwnChange::GrantState(id, state) => {

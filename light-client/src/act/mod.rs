@@ -227,7 +227,11 @@ fn id_field(id: &str, field: Field) -> Result<()> {
 }
 
 impl Session<'_> {
-    fn read_as<T: serde::de::DeserializeOwned>(&self, at: &LightBlock, key: Vec<u8>) -> Result<Option<T>> {
+    fn read_as<T: serde::de::DeserializeOwned>(
+        &self,
+        at: &LightBlock,
+        key: Vec<u8>,
+    ) -> Result<Option<T>> {
         self.read(at, &key)?.decode()
     }
 
@@ -355,7 +359,11 @@ impl Session<'_> {
 
     /// File a report signed by `reporter` (the wallet's report key). Returns the report id
     /// with the receipt.
-    pub fn submit_report(&mut self, reporter: &Signer<'_>, report: &NewReport<'_>) -> Result<Receipt> {
+    pub fn submit_report(
+        &mut self,
+        reporter: &Signer<'_>,
+        report: &NewReport<'_>,
+    ) -> Result<Receipt> {
         let id = random_id("report")?;
         let at = self.sync(&mut |_| {})?;
         let existing = self.report(&at, &id)?;
@@ -377,7 +385,14 @@ impl Session<'_> {
         let org = self.org(&at, grant.org)?;
         let existing = self.grant(&at, &id)?;
         let now = unix_secs(self.now());
-        let step = step::create_grant(&id, grant, &citizen.public, now, org.as_ref(), existing.as_ref())?;
+        let step = step::create_grant(
+            &id,
+            grant,
+            &citizen.public,
+            now,
+            org.as_ref(),
+            existing.as_ref(),
+        )?;
         let receipt = self.act(&at, citizen, &step, self.wait())?;
         let org = org.ok_or_else(|| Error::BadRecord(format!("org/{}", grant.org)))?;
         Ok((receipt, org))
@@ -393,7 +408,11 @@ impl Session<'_> {
     }
 
     /// Register a device key (`technician`'s role proven, the id proven unused).
-    pub fn register_device(&mut self, technician: &Signer<'_>, device: &NewDevice<'_>) -> Result<Receipt> {
+    pub fn register_device(
+        &mut self,
+        technician: &Signer<'_>,
+        device: &NewDevice<'_>,
+    ) -> Result<Receipt> {
         id_field(device.id, Field::DeviceId)?;
         let at = self.sync(&mut |_| {})?;
         let role = self.has_role(&at, Role::Technician, &technician.public)?;
@@ -426,12 +445,24 @@ impl Session<'_> {
         let at = self.sync(&mut |_| {})?;
         let rec = self.issuer(&at, issuer)?;
         let revoked = self.revocation(&at, issuer, credential_id)?.is_some();
-        let step = step::revoke_credential(issuer, credential_id, reason, &operator.public, rec.as_ref(), revoked)?;
+        let step = step::revoke_credential(
+            issuer,
+            credential_id,
+            reason,
+            &operator.public,
+            rec.as_ref(),
+            revoked,
+        )?;
         self.act(&at, operator, &step, self.wait())
     }
 
     /// As the city admin (`admin` proven to be one), give `key` a role.
-    pub fn register_role(&mut self, admin: &Signer<'_>, role: Role, key: [u8; 32]) -> Result<Receipt> {
+    pub fn register_role(
+        &mut self,
+        admin: &Signer<'_>,
+        role: Role,
+        key: [u8; 32],
+    ) -> Result<Receipt> {
         let at = self.sync(&mut |_| {})?;
         let is_admin = self.is_admin(&at, &admin.public)?;
         let held = self.has_role(&at, role, &key)?;
@@ -480,7 +511,10 @@ impl Session<'_> {
     /// newest first; only those waiting for review with `pending`.
     pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
         let at = self.sync(&mut |_| {})?;
-        let ids: Vec<String> = self.read(&at, &keys::report_index())?.decode()?.unwrap_or_default();
+        let ids: Vec<String> = self
+            .read(&at, &keys::report_index())?
+            .decode()?
+            .unwrap_or_default();
         let mut out = Vec::new();
         for id in ids.iter().rev() {
             if out.len() >= limit {
@@ -498,7 +532,10 @@ impl Session<'_> {
     /// Every registered organisation, proven (`index/orgs`, then each record).
     pub fn organisations(&mut self) -> Result<Vec<OrgRecord>> {
         let at = self.sync(&mut |_| {})?;
-        let ids: Vec<String> = self.read(&at, &keys::org_index())?.decode()?.unwrap_or_default();
+        let ids: Vec<String> = self
+            .read(&at, &keys::org_index())?
+            .decode()?
+            .unwrap_or_default();
         let mut out = Vec::new();
         for id in &ids {
             if let Some(o) = self.org(&at, id)? {

@@ -3,8 +3,8 @@
 //! everything it judges is an argument.
 
 use citywallet_protocol::{
-    Action, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord, ReportStatus,
-    Role, Status, TxBody, check_fields, keys,
+    Action, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord, ReportStatus, Role,
+    Status, TxBody, check_fields, keys,
 };
 
 use crate::client::ProvenRead;
@@ -299,11 +299,7 @@ pub fn register_device(
 }
 
 /// Revoke device `id`, as a technician; `device` is proven.
-pub fn revoke_device(
-    id: &str,
-    is_technician: bool,
-    device: Option<&DeviceRecord>,
-) -> Result<Step> {
+pub fn revoke_device(id: &str, is_technician: bool, device: Option<&DeviceRecord>) -> Result<Step> {
     technician(is_technician)?;
     let d = device.ok_or_else(|| not_on_chain("device", id))?;
     if d.status != Status::Active {
@@ -426,21 +422,59 @@ mod tests {
     fn a_grant_needs_an_active_accredited_org_and_a_future_expiry() {
         let health = vec!["health".to_owned()];
         let me = [7; 32];
-        let ok = create_grant("g-1", &grant(&health, 200), &me, 100, Some(&org(&["health"], Status::Active)), None)
-            .expect("allowed");
+        let ok = create_grant(
+            "g-1",
+            &grant(&health, 200),
+            &me,
+            100,
+            Some(&org(&["health"], Status::Active)),
+            None,
+        )
+        .expect("allowed");
         assert_eq!(ok.effect.key(), b"grant/g-1".to_vec());
         let code = |r: Result<Step>| r.expect_err("refused").code();
         assert_eq!(
-            code(create_grant("g-1", &grant(&health, 100), &me, 100, Some(&org(&["health"], Status::Active)), None)),
+            code(create_grant(
+                "g-1",
+                &grant(&health, 100),
+                &me,
+                100,
+                Some(&org(&["health"], Status::Active)),
+                None
+            )),
             "expiry_in_past"
         );
-        assert_eq!(code(create_grant("g-1", &grant(&health, 200), &me, 100, None, None)), "org_unknown");
         assert_eq!(
-            code(create_grant("g-1", &grant(&health, 200), &me, 100, Some(&org(&["health"], Status::Inactive)), None)),
+            code(create_grant(
+                "g-1",
+                &grant(&health, 200),
+                &me,
+                100,
+                None,
+                None
+            )),
+            "org_unknown"
+        );
+        assert_eq!(
+            code(create_grant(
+                "g-1",
+                &grant(&health, 200),
+                &me,
+                100,
+                Some(&org(&["health"], Status::Inactive)),
+                None
+            )),
             "org_inactive"
         );
         assert_eq!(
-            code(create_grant("g-1", &grant(&health, 200), &me, 100, Some(&org(&["mobility"], Status::Active)), None)),
+            code(create_grant(
+                "g-1",
+                &grant(&health, 200),
+                &me,
+                100,
+                Some(&org(&["mobility"], Status::Active)),
+                None
+            )),
             "org_not_accredited"
         );
     }

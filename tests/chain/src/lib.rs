@@ -19,9 +19,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use citywallet_core::keys::KeyPath;
 use citywallet_core::keys::RecoveryPhrase;
 use citywallet_core::vault::{KdfParams, Passphrase, Vault};
-use citywallet_core::keys::KeyPath;
 use citywallet_light_client::act::{NewReport, Receipt, Signer};
 use citywallet_light_client::client::LightClient;
 use citywallet_light_client::clock::SystemClock;
@@ -162,16 +162,8 @@ impl Net {
     /// Submit an admin transaction (the devnet's admin key) and produce the blocks that make
     /// its effect provable.
     pub fn admin(&self, action: Action) {
-        let admin = &self.keys.admin;
-        let tx = TxBody {
-            chain_id: self.devnet.genesis().chain_id.clone(),
-            signer: admin.verifying_key().to_bytes(),
-            nonce: self.admin_nonce.fetch_add(1, Ordering::SeqCst),
-            expires_at: 0,
-            action,
-        }
-        .sign_with(|m| admin.sign(m).to_bytes())
-        .encode();
+        let nonce = self.admin_nonce.fetch_add(1, Ordering::SeqCst);
+        let tx = admin_tx(&self.devnet, &self.keys, nonce, action);
         let r = self.devnet.broadcast(tx).expect("broadcast");
         assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
         // Its block, then the next, whose header's app hash commits to its effect.
@@ -407,6 +399,20 @@ async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
         v.to_string(),
     )
         .into_response()
+}
+
+/// An admin transaction of `devnet`, signed by its demo admin key with `nonce`.
+pub fn admin_tx(devnet: &Devnet, keys: &DemoKeys, nonce: u64, action: Action) -> Vec<u8> {
+    let admin = &keys.admin;
+    TxBody {
+        chain_id: devnet.genesis().chain_id.clone(),
+        signer: admin.verifying_key().to_bytes(),
+        nonce,
+        expires_at: 0,
+        action,
+    }
+    .sign_with(|m| admin.sign(m).to_bytes())
+    .encode()
 }
 
 /// A new wallet vault in `dir` (a fast key-derivation setting: tests are not about it).

@@ -14,8 +14,7 @@ use citywallet_light_client::rpc::{ChainNode, Connect, RawRead, Submitted};
 use citywallet_light_client::sync::Provider;
 use citywallet_light_client::{Error, FetchError};
 use citywallet_node::devnet::{DemoKeys, Devnet, DevnetConfig};
-use citywallet_protocol::{Action, Role, TxBody};
-use ed25519_dalek::Signer as _;
+use citywallet_protocol::{Action, Role};
 use sha2::{Digest, Sha256};
 use tendermint::evidence::Evidence;
 use tendermint::validator;
@@ -82,7 +81,9 @@ impl MemoryNet {
 
     /// Make one block now (on the shared clock).
     pub fn block(&self) -> u64 {
-        self.devnet.produce_block_at(self.clock.now()).expect("block")
+        self.devnet
+            .produce_block_at(self.clock.now())
+            .expect("block")
     }
 
     /// What connects the wallet to this chain: [`PRIMARY`] and [`WITNESS`].
@@ -102,17 +103,12 @@ impl MemoryNet {
     /// Submit an admin transaction (the devnet's admin key) and make the two blocks that
     /// make its effect provable.
     pub fn admin(&self, action: Action) {
-        let admin = &self.keys.admin;
-        let tx = TxBody {
-            chain_id: self.devnet.genesis().chain_id.clone(),
-            signer: admin.verifying_key().to_bytes(),
-            nonce: self.admin_nonce.fetch_add(1, Ordering::SeqCst),
-            expires_at: 0,
-            action,
-        }
-        .sign_with(|m| admin.sign(m).to_bytes())
-        .encode();
-        let r = self.devnet.broadcast_at(tx, self.clock.now()).expect("broadcast");
+        let nonce = self.admin_nonce.fetch_add(1, Ordering::SeqCst);
+        let tx = crate::admin_tx(&self.devnet, &self.keys, nonce, action);
+        let r = self
+            .devnet
+            .broadcast_at(tx, self.clock.now())
+            .expect("broadcast");
         assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
         self.block();
         self.block();
@@ -166,7 +162,9 @@ pub struct MemoryNode {
 
 impl std::fmt::Debug for MemoryNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryNode").field("url", &self.url).finish()
+        f.debug_struct("MemoryNode")
+            .field("url", &self.url)
+            .finish()
     }
 }
 
@@ -184,7 +182,12 @@ impl Provider for MemoryNode {
             .devnet
             .light_block_parts(height)
             .ok_or(FetchError::Missing(height.unwrap_or(0)))?;
-        Ok(LightBlock::new(signed, validators, next, PeerId::new([0; 20])))
+        Ok(LightBlock::new(
+            signed,
+            validators,
+            next,
+            PeerId::new([0; 20]),
+        ))
     }
 
     fn url(&self) -> &str {
@@ -200,7 +203,8 @@ impl ChainNode for MemoryNode {
             .iter()
             .map(|v| {
                 let pk = hex::decode(&v.public_key).map_err(|_| FetchError::Malformed)?;
-                let key = tendermint::PublicKey::from_raw_ed25519(&pk).ok_or(FetchError::Malformed)?;
+                let key =
+                    tendermint::PublicKey::from_raw_ed25519(&pk).ok_or(FetchError::Malformed)?;
                 let power = u32::try_from(v.power).map_err(|_| FetchError::Malformed)?;
                 Ok(validator::Info::new(key, power.into()))
             })
@@ -210,7 +214,10 @@ impl ChainNode for MemoryNode {
 
     fn query(&self, key: &[u8], height: u64) -> Result<RawRead, FetchError> {
         use prost_ics23::Message as _;
-        let p = self.devnet.query(key, height).map_err(|_| FetchError::Missing(height))?;
+        let p = self
+            .devnet
+            .query(key, height)
+            .map_err(|_| FetchError::Missing(height))?;
         Ok(RawRead {
             key: key.to_vec(),
             value: p.value,

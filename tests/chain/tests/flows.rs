@@ -35,7 +35,8 @@ fn a_citizen_files_a_report_and_grants_access_over_http_with_receipts() {
         Arc::new(HttpConnect),
         Arc::new(SystemClock),
     );
-    w.create(&Passphrase::from("a test passphrase"), "").expect("create");
+    w.create(&Passphrase::from("a test passphrase"), "")
+        .expect("create");
     w.set_setting("effect_wait_secs", 20).expect("setting");
 
     let receipt = w
@@ -47,7 +48,12 @@ fn a_citizen_files_a_report_and_grants_access_over_http_with_receipts() {
         })
         .expect("report");
     assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 1);
-    assert!(receipt.value.as_deref().is_some_and(|v| v.contains("pothole")));
+    assert!(
+        receipt
+            .value
+            .as_deref()
+            .is_some_and(|v| v.contains("pothole"))
+    );
     let grant = w
         .create_grant(&GrantIn {
             org: "health-research".into(),
@@ -73,7 +79,8 @@ fn a_citizen_files_a_report_and_grants_access_over_http_with_receipts() {
 
     // Every receipt verifies again from the vault, with no network.
     w.lock();
-    w.unlock(&Passphrase::from("a test passphrase")).expect("unlock");
+    w.unlock(&Passphrase::from("a test passphrase"))
+        .expect("unlock");
     for subject in [receipt.subject.as_str(), grant.subject.as_str()] {
         w.receipt(subject).expect("offline receipt");
     }

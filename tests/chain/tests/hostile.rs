@@ -50,8 +50,13 @@ fn refused_with(
     } else {
         net.proxy_to(&net.witness, Tamper::Honest)
     };
-    let err = file_report(&mut session_with(&mut vault, &proxy.url, &[&witness.url], hostile))
-        .expect_err("a hostile node must be refused");
+    let err = file_report(&mut session_with(
+        &mut vault,
+        &proxy.url,
+        &[&witness.url],
+        hostile,
+    ))
+    .expect_err("a hostile node must be refused");
     assert!(expected(&err), "unexpected refusal: {err:?}");
     assert_eq!(
         proxy.broadcasts.load(Ordering::SeqCst),
@@ -283,8 +288,8 @@ fn a_diverging_witness_stops_every_action_and_the_evidence_is_kept() {
     let net = Net::start_forked();
     let (_dir, mut vault) = anchored_without_witness_check(&net);
     let proxy = net.proxy(Tamper::Honest);
-    let err = file_report(&mut session(&mut vault, &proxy.url, &[&net.witness]))
-        .expect_err("divergence");
+    let err =
+        file_report(&mut session(&mut vault, &proxy.url, &[&net.witness])).expect_err("divergence");
     let Error::Divergence { evidence, .. } = &err else {
         panic!("{err:?}");
     };

@@ -1,8 +1,8 @@
 // Typed calls to the Rust side. Every command's input and output type is generated from Rust
-// (./bindings, by ts-rs); errors arrive as a tagged AppError.
+// (./bindings, by ts-rs); errors arrive as a tagged ErrorInfo.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type { AppError } from './bindings/AppError';
+import type { ErrorInfo } from './bindings/ErrorInfo';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Strength } from './bindings/Strength';
 import type { Words } from './bindings/Words';
@@ -20,7 +20,7 @@ import type { ReportsOut } from './bindings/ReportsOut';
 import type { ReceiptOut } from './bindings/ReceiptOut';
 import type { OrgItem } from './bindings/OrgItem';
 import type { GrantIn } from './bindings/GrantIn';
-import type { GrantItem } from './bindings/GrantItem';
+import type { GrantEntry } from './bindings/GrantEntry';
 import type { ActivityItem } from './bindings/ActivityItem';
 import type { ChainReportItem } from './bindings/ChainReportItem';
 import type { DeviceIn } from './bindings/DeviceIn';
@@ -28,13 +28,17 @@ import type { DeviceItem } from './bindings/DeviceItem';
 import type { ProvisionRow } from './bindings/ProvisionRow';
 import type { ProvisionProgress } from './bindings/ProvisionProgress';
 import type { PromptIn } from './bindings/PromptIn';
+import type { NodesOut } from './bindings/NodesOut';
+import type { SettingItem } from './bindings/SettingItem';
+import type { TrustedOut } from './bindings/TrustedOut';
+import type { ReportForm } from './bindings/ReportForm';
 
-export function isAppError(e: unknown): e is AppError {
+export function isErrorInfo(e: unknown): e is ErrorInfo {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
 }
 
-export function asAppError(e: unknown): AppError {
-  return isAppError(e) ? e : { code: 'internal', message: String(e), retryAfterSecs: null };
+export function asErrorInfo(e: unknown): ErrorInfo {
+  return isErrorInfo(e) ? e : { code: 'internal', message: String(e), retryAfterSecs: null, field: null };
 }
 
 /// Fired when a command finds the wallet locked (the Rust side locks on its own after
@@ -45,7 +49,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
-    const err = asAppError(e);
+    const err = asErrorInfo(e);
     if (err.code === 'locked') window.dispatchEvent(new Event(LOCKED_EVENT));
     throw err;
   }
@@ -71,6 +75,8 @@ export const api = {
   credentials: () => call<CredentialItem[]>('credentials'),
   credential: (id: string) => call<CredentialDetail>('credential', { id }),
   demoCredential: (kind: string) => call<CredentialItem>('request_demo_credential', { kind }),
+  importCredential: (json: string) => call<CredentialItem>('import_credential', { json }),
+  deleteCredential: (id: string) => call<void>('delete_credential', { id }),
   present: (credentialId: string, disclose: string[], challenge: string) =>
     call<PresentationOut>('present', { credentialId, disclose, challenge }),
   newChallenge: () => call<ChallengeOut>('new_challenge'),
@@ -79,13 +85,20 @@ export const api = {
   sync: () => call<ChainStatus>('sync_chain'),
   chainStatus: () => call<ChainStatus>('chain_status'),
   reanchor: () => call<ChainStatus>('reanchor'),
+  trustAt: (height: number, hash: string) => call<TrustedOut>('trust_at', { height, hash }),
+  nodes: () => call<NodesOut>('nodes'),
+  addNode: (url: string, witness: boolean) => call<NodesOut>('add_node', { url, witness }),
+  removeNode: (url: string) => call<NodesOut>('remove_node', { url }),
+  settings: () => call<SettingItem[]>('settings'),
+  setSetting: (name: string, value: number) => call<SettingItem[]>('set_setting', { name, value }),
+  reportForm: () => call<ReportForm>('report_form'),
   submitReport: (report: ReportIn) => call<ReceiptOut>('submit_report', { report }),
   reports: () => call<ReportsOut>('reports'),
   receipt: (subject: string) => call<ReceiptOut>('receipt', { subject }),
   organisations: () => call<OrgItem[]>('organisations'),
   createGrant: (grant: GrantIn) => call<ReceiptOut>('create_grant', { grant }),
   revokeGrant: (id: string) => call<ReceiptOut>('revoke_grant', { id }),
-  grants: () => call<GrantItem[]>('grants'),
+  grants: () => call<GrantEntry[]>('grants'),
   activity: () => call<ActivityItem[]>('activity'),
   exportVault: () => call<string>('export_vault'),
   importVault: (path: string, passphrase: string) => call<void>('import_vault', { path, passphrase }),

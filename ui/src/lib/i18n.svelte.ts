@@ -1,7 +1,7 @@
 // Strings live in ../locales/*.json; English and Simplified Chinese, switchable at run time.
 import en from '../locales/en.json';
 import zh from '../locales/zh-CN.json';
-import type { AppError } from './bindings/AppError';
+import type { ErrorInfo } from './bindings/ErrorInfo';
 
 type Dict = Record<string, string>;
 const dicts: Record<string, Dict> = { en, 'zh-CN': zh };
@@ -26,10 +26,11 @@ export function t(key: string, params: Record<string, string | number> = {}): st
 }
 
 /// A human sentence for an error, with its code.
-export function errorText(e: AppError): string {
+export function errorText(e: ErrorInfo): string {
   const key = `error.${e.code}`;
   const known = dicts[i18n.locale][key] ?? (en as Dict)[key];
   let text = known ?? e.message;
   if (e.retryAfterSecs !== null && e.retryAfterSecs !== undefined) text = text.replace('{secs}', String(e.retryAfterSecs));
+  if (e.field) text = text.replace('{field}', t(`field.${e.field}`));
   return `${text} (${e.code})`;
 }

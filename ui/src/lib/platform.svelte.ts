@@ -14,7 +14,7 @@ export async function scanQr(): Promise<string | null> {
   let permission = await scanner.checkPermissions();
   if (permission !== 'granted') permission = await scanner.requestPermissions();
   if (permission !== 'granted') {
-    throw { code: 'camera_denied', message: 'camera permission was not granted', retryAfterSecs: null };
+    throw { code: 'camera_denied', message: 'camera permission was not granted', retryAfterSecs: null, field: null };
   }
   const result = await scanner.scan({ windowed: false, formats: [scanner.Format.QRCode] });
   return result?.content ?? null;

@@ -1,9 +1,9 @@
 // A small helper for views: run an action, keep its error and a busy flag.
-import { asAppError } from './api';
-import type { AppError } from './bindings/AppError';
+import { asErrorInfo } from './api';
+import type { ErrorInfo } from './bindings/ErrorInfo';
 
 export class Task {
-  error: AppError | null = $state(null);
+  error: ErrorInfo | null = $state(null);
   busy = $state(false);
 
   async run<T>(f: () => Promise<T>): Promise<T | undefined> {
@@ -12,7 +12,7 @@ export class Task {
     try {
       return await f();
     } catch (e) {
-      this.error = asAppError(e);
+      this.error = asErrorInfo(e);
       return undefined;
     } finally {
       this.busy = false;

@@ -15,6 +15,10 @@ primary: string,
  */
 witnesses: Array<string>, 
 /**
+ * False when no node is configured and the default (the local devnet) is used.
+ */
+configured: boolean, 
+/**
  * The newest verified header.
  */
 trusted: TrustedOut | null, 

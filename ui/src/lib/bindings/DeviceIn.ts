@@ -9,9 +9,14 @@ export type DeviceIn = {
  */
 id: string, 
 /**
- * The device's own public key (hex); absent: a key is made in the wallet.
+ * The device's own public key (hex), when the device keeps its secret.
  */
 publicKey?: string, 
+/**
+ * Or the index of a device key this wallet made earlier. With neither, the wallet
+ * makes a new key.
+ */
+keyIndex?: number, 
 /**
  * Kind.
  */

@@ -17,6 +17,6 @@ categories: Array<string>,
  */
 purpose: string, 
 /**
- * Expiry date, YYYY-MM-DD.
+ * Expiry: `YYYY-MM-DD` (end of that day, UTC) or an RFC 3339 time.
  */
 expires: string, };

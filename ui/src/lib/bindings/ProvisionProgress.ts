@@ -2,7 +2,7 @@
 import type { ProvisionRow } from "./ProvisionRow";
 
 /**
- * Batch progress, sent as the `provision-progress` event.
+ * Batch progress (the app sends it as the `provision-progress` event).
  */
 export type ProvisionProgress = { 
 /**

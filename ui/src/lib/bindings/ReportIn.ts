@@ -5,18 +5,18 @@
  */
 export type ReportIn = { 
 /**
- * Category.
+ * Category (an id, such as `pothole`).
  */
 category: string, 
 /**
- * Location cell.
+ * Location cell (an id, such as `cell-8a2b`).
  */
 location: string, 
 /**
- * Description (kept in the vault).
+ * Description (kept in the vault; only its hash goes on chain).
  */
 description: string, 
 /**
- * SHA-256 of the evidence file, hex, computed in the app (the file is not sent).
+ * SHA-256 of the evidence file, hex, computed on the device (the file is not sent).
  */
 evidenceSha256?: string, };
