@@ -212,7 +212,15 @@ pub fn settings(list: &[SettingItem]) -> String {
 
 pub fn activity(list: &[ActivityItem]) -> String {
     list.iter()
-        .map(|a| format!("{:>6}  {}  {:<24} {}", a.id, a.at, a.kind, a.detail))
+        .map(|a| {
+            format!(
+                "{:>6}  {}  {:<24} {}",
+                a.id,
+                a.at,
+                a.kind.as_str(),
+                a.detail
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

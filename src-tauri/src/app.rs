@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use citywallet_core::vault::{KdfParams, Passphrase, UnlockKey};
+use citywallet_core::vault::{KdfParams, Passphrase, UnlockKey, VaultEvent};
 use citywallet_demo::Demo;
 use citywallet_mobile::keystore::{self, KeyStore, Prompt};
 use citywallet_mobile::lifecycle::IdleClock;
@@ -189,8 +189,10 @@ impl App {
         self.wallet.change_passphrase(&current, &new)?;
         if self.keystore.holds() {
             self.keystore.forget().map_err(keystore_error)?;
-            self.wallet
-                .log("biometric_off", &json!({ "why": "passphrase_changed" }))?;
+            self.wallet.log(
+                VaultEvent::BiometricOff,
+                &json!({ "why": "passphrase_changed" }),
+            )?;
         }
         Ok(())
     }
@@ -216,7 +218,7 @@ impl App {
         self.keystore
             .store(&key.to_hex(), prompt)
             .map_err(keystore_error)?;
-        Ok(self.wallet.log("biometric_on", &json!({}))?)
+        Ok(self.wallet.log(VaultEvent::BiometricOn, &json!({}))?)
     }
 
     /// Turn biometric unlock off: the platform forgets the key.
@@ -224,7 +226,7 @@ impl App {
         self.keystore.forget().map_err(keystore_error)?;
         if self.wallet.is_unlocked() {
             self.wallet
-                .log("biometric_off", &json!({ "why": "user" }))?;
+                .log(VaultEvent::BiometricOff, &json!({ "why": "user" }))?;
         }
         Ok(())
     }

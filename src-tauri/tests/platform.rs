@@ -142,7 +142,7 @@ fn biometric_unlock_releases_the_vault_key() {
             .activity()
             .expect("activity")
             .iter()
-            .any(|a| a.kind == "biometric_on")
+            .any(|a| a.kind.as_str() == "biometric_on")
     );
 
     // Turned off: the key is forgotten and the passphrase is the way in.

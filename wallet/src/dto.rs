@@ -456,8 +456,8 @@ pub struct ActivityItem {
     /// Unix seconds.
     #[ts(type = "number")]
     pub at: i64,
-    /// Kind, such as `credential_presented`.
-    pub kind: String,
+    /// What happened.
+    pub kind: citywallet_core::vault::ActivityKind,
     /// JSON details.
     pub detail: String,
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use citywallet_core::credentials::qr;
 use citywallet_core::keys::RecoveryPhrase;
 use citywallet_core::vault::{
-    DeviceRecord, IdentityInfo, MIN_PASSPHRASE_CHARS, Passphrase, UnlockKey, Vault,
+    DeviceRecord, IdentityInfo, MIN_PASSPHRASE_CHARS, Passphrase, UnlockKey, Vault, VaultEvent,
 };
 use zeroize::Zeroizing;
 
@@ -130,7 +130,7 @@ impl Wallet {
     }
 
     /// Note in the activity log (details must hold no secret).
-    pub fn log(&mut self, kind: &str, detail: &serde_json::Value) -> Result<()> {
+    pub fn log(&mut self, kind: VaultEvent, detail: &serde_json::Value) -> Result<()> {
         Ok(self.vault_mut()?.log_activity(kind, detail)?)
     }
 

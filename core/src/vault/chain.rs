@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::Vault;
+use super::records::VaultEvent;
 use super::records::log;
 use super::throttle::unix_now;
 use crate::{Error, Result};
@@ -114,7 +115,7 @@ impl Vault {
         log(
             &tx,
             unix_now() as i64,
-            "node_added",
+            VaultEvent::NodeAdded,
             &serde_json::json!({ "url": url, "role": role.as_str() }),
         )?;
         tx.commit()?;
@@ -133,7 +134,7 @@ impl Vault {
         log(
             &tx,
             unix_now() as i64,
-            "node_removed",
+            VaultEvent::NodeRemoved,
             &serde_json::json!({ "url": url }),
         )?;
         tx.commit()?;
@@ -241,7 +242,7 @@ impl Vault {
         log(
             &tx,
             unix_now() as i64,
-            "trust_reset",
+            VaultEvent::TrustReset,
             &serde_json::json!({}),
         )?;
         tx.commit()?;
@@ -267,7 +268,7 @@ impl Vault {
         log(
             &tx,
             d.detected_at,
-            "divergence_detected",
+            VaultEvent::DivergenceDetected,
             &serde_json::json!({ "height": d.height, "primary": d.primary_url, "witness": d.witness_url }),
         )?;
         tx.commit()?;
@@ -328,7 +329,11 @@ impl Vault {
     }
 
     /// Append an activity entry (details must not hold secrets).
-    pub fn log_activity(&mut self, kind: &str, detail: &serde_json::Value) -> Result<()> {
+    pub fn log_activity(
+        &mut self,
+        kind: impl Into<super::records::ActivityKind>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
         log(&self.conn, unix_now() as i64, kind, detail)
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::Vault;
+use super::records::VaultEvent;
 use super::records::log;
 use super::throttle::unix_now;
 use crate::credentials::{Challenge, Credential, CredentialType, Presentation, present};
@@ -96,7 +97,7 @@ impl Vault {
         log(
             &self.conn,
             unix_now() as i64,
-            "credential_presented",
+            VaultEvent::CredentialPresented,
             &serde_json::json!({
                 "credential": id,
                 "verifier": challenge.verifier,

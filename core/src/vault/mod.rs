@@ -33,7 +33,9 @@ pub use own::{
     DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState, StoredReceipt,
 };
 pub use portable::{BundleKdf, DeviceBundle};
-pub use records::{ActivityEntry, DeviceRecord, IdentityInfo, StoredCredential};
+pub use records::{
+    ActivityEntry, ActivityKind, DeviceRecord, IdentityInfo, StoredCredential, VaultEvent,
+};
 pub use schema::SCHEMA_VERSION;
 
 use crate::keys::{KeyPath, RecoveryPhrase, Seed};
@@ -195,7 +197,7 @@ impl Vault {
                 ],
             )?;
             records::insert_key(&tx, &identity, None, now)?;
-            records::log(&tx, now, "vault_created", &serde_json::json!({}))?;
+            records::log(&tx, now, VaultEvent::VaultCreated, &serde_json::json!({}))?;
             tx.commit()?;
             conn.close().map_err(|(_, e)| e)?;
         }
@@ -349,7 +351,7 @@ impl Vault {
         records::log(
             &self.conn,
             unix_now() as i64,
-            "passphrase_changed",
+            VaultEvent::PassphraseChanged,
             &serde_json::json!({}),
         )?;
         Ok(())
@@ -376,7 +378,7 @@ impl Vault {
         records::log(
             &self.conn,
             unix_now() as i64,
-            "phrase_revealed",
+            VaultEvent::PhraseRevealed,
             &serde_json::json!({}),
         )?;
         Ok(phrase)

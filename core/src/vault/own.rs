@@ -340,7 +340,7 @@ impl Vault {
         log(
             &tx,
             r.created_at,
-            r.kind.as_str(),
+            r.kind,
             &serde_json::json!({ "subject": r.subject, "height": r.height, "receipt": r.id }),
         )?;
         tx.commit()?;

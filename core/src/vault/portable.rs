@@ -18,7 +18,7 @@ use ring::aead;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{Files, Passphrase, Vault};
+use super::{Files, Passphrase, Vault, VaultEvent};
 use crate::keys::KeyPath;
 use crate::{Error, Result};
 
@@ -62,7 +62,7 @@ impl Vault {
         super::records::log(
             &self.conn,
             super::unix_now() as i64,
-            "vault_exported",
+            VaultEvent::VaultExported,
             &serde_json::json!({ "to": dest }),
         )?;
         Ok(())
@@ -131,7 +131,7 @@ impl Vault {
         super::records::log(
             &self.conn,
             super::unix_now() as i64,
-            "device_bundle_exported",
+            VaultEvent::DeviceBundleExported,
             &serde_json::json!({ "device": device_id, "index": index }),
         )?;
         Ok(DeviceBundle {

@@ -70,6 +70,98 @@ impl fmt::Debug for StoredCredential {
     }
 }
 
+/// Something the vault itself did or saw, as its activity log names it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum VaultEvent {
+    /// `vault_created`.
+    VaultCreated,
+    /// `vault_exported`.
+    VaultExported,
+    /// `trust_reset`.
+    TrustReset,
+    /// `phrase_revealed`.
+    PhraseRevealed,
+    /// `passphrase_changed`.
+    PassphraseChanged,
+    /// `node_added`.
+    NodeAdded,
+    /// `node_removed`.
+    NodeRemoved,
+    /// `divergence_detected`.
+    DivergenceDetected,
+    /// `device_created`.
+    DeviceCreated,
+    /// `device_bundle_exported`.
+    DeviceBundleExported,
+    /// `credentials_added`.
+    CredentialsAdded,
+    /// `credential_presented`.
+    CredentialPresented,
+    /// `credential_deleted`.
+    CredentialDeleted,
+    /// `biometric_on`.
+    BiometricOn,
+    /// `biometric_off`.
+    BiometricOff,
+}
+
+/// What an activity log entry is about: a vault event, or an action the wallet proved on the
+/// chain (its receipt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum ActivityKind {
+    /// The vault's own.
+    Vault(VaultEvent),
+    /// A chain action with its receipt.
+    Action(citywallet_protocol::ActionKind),
+}
+
+impl ActivityKind {
+    /// Stable snake_case name (the log's column value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vault(e) => e.into(),
+            Self::Action(a) => a.as_str(),
+        }
+    }
+
+    /// The kind named `s`, if it is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse()
+            .ok()
+            .map(Self::Vault)
+            .or_else(|| citywallet_protocol::ActionKind::parse(s).map(Self::Action))
+    }
+}
+
+impl From<VaultEvent> for ActivityKind {
+    fn from(e: VaultEvent) -> Self {
+        Self::Vault(e)
+    }
+}
+
+impl From<citywallet_protocol::ActionKind> for ActivityKind {
+    fn from(a: citywallet_protocol::ActionKind) -> Self {
+        Self::Action(a)
+    }
+}
+
 /// One line of the activity log. Details never hold secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivityEntry {
@@ -77,8 +169,8 @@ pub struct ActivityEntry {
     pub id: i64,
     /// Unix seconds.
     pub at: i64,
-    /// What happened, such as `device_created`.
-    pub kind: String,
+    /// What happened.
+    pub kind: ActivityKind,
     /// JSON details.
     pub detail: String,
 }
@@ -108,12 +200,12 @@ pub(crate) fn insert_key(
 pub(crate) fn log(
     conn: &Connection,
     at: i64,
-    kind: &str,
+    kind: impl Into<ActivityKind>,
     detail: &serde_json::Value,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO activity (at, kind, detail) VALUES (?1, ?2, ?3)",
-        params![at, kind, detail.to_string()],
+        params![at, kind.into().as_str(), detail.to_string()],
     )?;
     Ok(())
 }
@@ -175,7 +267,7 @@ impl Vault {
         log(
             &tx,
             now,
-            "device_created",
+            VaultEvent::DeviceCreated,
             &serde_json::json!({ "index": record.index, "public_key": record.public_key_hex }),
         )?;
         tx.commit()?;
@@ -247,7 +339,7 @@ impl Vault {
         log(
             &tx,
             now,
-            "credentials_added",
+            VaultEvent::CredentialsAdded,
             &serde_json::json!({ "count": credentials.len() }),
         )?;
         tx.commit()?;
@@ -291,7 +383,7 @@ impl Vault {
         log(
             &tx,
             unix_now() as i64,
-            "credential_deleted",
+            VaultEvent::CredentialDeleted,
             &serde_json::json!({ "id": id }),
         )?;
         tx.commit()?;
@@ -304,14 +396,27 @@ impl Vault {
             .conn
             .prepare("SELECT id, at, kind, detail FROM activity ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit], |r| {
-            Ok(ActivityEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                kind: r.get(2)?,
-                detail: r.get(3)?,
-            })
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get::<_, String>(2)?,
+                r.get(3)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.map(|row| {
+            let (id, at, kind, detail) = row?;
+            let kind = ActivityKind::parse(&kind).ok_or_else(|| Error::BadRecord {
+                table: "activity",
+                id: id.to_string(),
+            })?;
+            Ok(ActivityEntry {
+                id,
+                at,
+                kind,
+                detail,
+            })
+        })
+        .collect()
     }
 
     /// How many keys of `role` the vault has recorded.
