@@ -122,6 +122,18 @@ impl Error {
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// What kind of biometric the platform offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BiometricKind {
+    /// Face ID or face unlock.
+    Face,
+    /// Touch ID or a fingerprint sensor.
+    Fingerprint,
+    /// None here.
+    None,
+}
+
 /// What the device offers, for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,7 +141,7 @@ pub struct Availability {
     /// Biometric unlock can be turned on.
     pub available: bool,
     /// `face`, `fingerprint` or `none`.
-    pub kind: &'static str,
+    pub kind: BiometricKind,
     /// Why not, when not available (the platform's words; no secret).
     pub reason: Option<String>,
 }
@@ -139,7 +151,7 @@ impl Availability {
     pub fn none(reason: impl Into<String>) -> Self {
         Self {
             available: false,
-            kind: "none",
+            kind: BiometricKind::None,
             reason: Some(reason.into()),
         }
     }
@@ -297,9 +309,9 @@ mod mobile {
                 Ok(s) if s.is_available => Availability {
                     available: true,
                     kind: match s.biometry_type {
-                        BiometryType::FaceID => "face",
-                        BiometryType::TouchID => "fingerprint",
-                        BiometryType::None => "none",
+                        BiometryType::FaceID => BiometricKind::Face,
+                        BiometryType::TouchID => BiometricKind::Fingerprint,
+                        BiometryType::None => BiometricKind::None,
                     },
                     reason: None,
                 },

@@ -202,11 +202,11 @@ impl App {
         let p = citywallet_mobile::Platform::current();
         let a = self.keystore.availability();
         PlatformInfo {
-            os: p.os.to_owned(),
+            os: crate::dto::Os::of(p.os),
             mobile: p.mobile,
             camera_scan: p.camera_scan,
             biometric_available: a.available,
-            biometric_kind: a.kind.to_owned(),
+            biometric_kind: a.kind.into(),
             biometric_enabled: self.keystore.holds(),
         }
     }

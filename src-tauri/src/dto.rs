@@ -62,16 +62,16 @@ impl PromptIn {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PlatformInfo {
-    /// `android`, `ios`, `linux`, `macos` or `windows`.
-    pub os: String,
+    /// The operating system.
+    pub os: Os,
     /// A phone build.
     pub mobile: bool,
     /// QR codes can be scanned with the camera.
     pub camera_scan: bool,
     /// Biometric unlock can be turned on here.
     pub biometric_available: bool,
-    /// `face`, `fingerprint` or `none`.
-    pub biometric_kind: String,
+    /// The kind of biometric offered.
+    pub biometric_kind: Biometric,
     /// Biometric unlock is on (a key is in the platform keystore).
     pub biometric_enabled: bool,
 }
@@ -89,4 +89,61 @@ pub struct NetworkInfo {
     pub embedded_devnet: bool,
     /// Demo credentials can be requested (the devnet's issuer keys are at hand).
     pub demo_issuers: bool,
+}
+
+/// The operating system the app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Os {
+    /// Android.
+    Android,
+    /// iOS.
+    Ios,
+    /// Linux.
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+    /// Another system.
+    Other,
+}
+
+impl Os {
+    /// The system named `os` (`std::env::consts::OS`).
+    pub fn of(os: &str) -> Self {
+        match os {
+            "android" => Self::Android,
+            "ios" => Self::Ios,
+            "linux" => Self::Linux,
+            "macos" => Self::Macos,
+            "windows" => Self::Windows,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The kind of biometric the platform offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Biometric {
+    /// Face ID or face unlock.
+    Face,
+    /// Touch ID or a fingerprint sensor.
+    Fingerprint,
+    /// None.
+    None,
+}
+
+impl From<citywallet_mobile::keystore::BiometricKind> for Biometric {
+    fn from(k: citywallet_mobile::keystore::BiometricKind) -> Self {
+        use citywallet_mobile::keystore::BiometricKind as K;
+        match k {
+            K::Face => Self::Face,
+            K::Fingerprint => Self::Fingerprint,
+            K::None => Self::None,
+        }
+    }
 }

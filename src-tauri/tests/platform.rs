@@ -45,7 +45,7 @@ impl KeyStore for HeldKey {
     fn availability(&self) -> Availability {
         Availability {
             available: true,
-            kind: "fingerprint",
+            kind: citywallet_mobile::keystore::BiometricKind::Fingerprint,
             reason: None,
         }
     }
@@ -234,7 +234,8 @@ fn desktop_builds_fall_back_to_the_passphrase() {
     s.create(Passphrase::from(PASS)).expect("create");
     let p = s.status().expect("status").platform;
     assert!(!p.biometric_available && !p.biometric_enabled && !p.camera_scan);
-    assert_eq!(p.os, std::env::consts::OS);
+    assert_eq!(p.os, citywallet_app::dto::Os::of(std::env::consts::OS));
+    assert_eq!(p.biometric_kind, citywallet_app::dto::Biometric::None);
     let err = s
         .enable_biometric(Passphrase::from(PASS), &prompt().to_prompt())
         .expect_err("no keystore");

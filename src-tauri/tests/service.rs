@@ -106,11 +106,18 @@ fn every_error_code_has_a_sentence_in_each_language() {
         assert!(missing.is_empty(), "{name} lacks sentences for {missing:?}");
         let kinds = citywallet_core::vault::VaultEvent::iter()
             .map(|e| citywallet_core::vault::ActivityKind::from(e).as_str())
-            .chain(citywallet_protocol::ActionKind::ALL.iter().map(|a| a.as_str()));
+            .chain(
+                citywallet_protocol::ActionKind::ALL
+                    .iter()
+                    .map(|a| a.as_str()),
+            );
         let missing: Vec<&str> = kinds
             .filter(|k| !strings[format!("activity.{k}")].is_string())
             .collect();
-        assert!(missing.is_empty(), "{name} lacks activity sentences for {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "{name} lacks activity sentences for {missing:?}"
+        );
     }
 }
 
