@@ -80,7 +80,12 @@ fn needed<'a>(votes: &'a [Vote1], sets: &[(&ValidatorSet, TrustThreshold)]) -> V
     for (set, threshold) in sets {
         let total: u64 = set.validators().iter().map(|v| v.power()).sum();
         let mut tallied = 0u64;
+        let mut counted = std::collections::HashSet::new();
         for v in set.validators() {
+            // Each validator counts once, however often its address appears.
+            if !counted.insert(v.address) {
+                continue;
+            }
             let Ok(i) = votes.binary_search_by_key(&v.address, |x| x.address) else {
                 continue;
             };
@@ -149,10 +154,12 @@ fn tally(votes: &[Vote1], set: &ValidatorSet, threshold: TrustThreshold) -> Voti
         tallied: 0,
         trust_threshold: threshold,
     };
+    let mut counted = std::collections::HashSet::new();
     for v in set.validators() {
-        if votes
-            .binary_search_by_key(&v.address, |x| x.address)
-            .is_ok()
+        if counted.insert(v.address)
+            && votes
+                .binary_search_by_key(&v.address, |x| x.address)
+                .is_ok()
         {
             power.tallied += v.power();
             // Stop where the reference stops, so tallies (and error details) match it.

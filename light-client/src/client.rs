@@ -187,7 +187,8 @@ impl LightClient {
             .primary
             .light_block(Some(1))
             .map_err(Error::fetch(url))?;
-        let set = tendermint::validator::Set::without_proposer(validators);
+        let set = crate::verify::validator_set(validators)
+            .map_err(|reason| Error::HeaderInvalid { height: 1, reason })?;
         if block.signed_header.header.validators_hash != set.hash() {
             return Err(Error::AnchorMismatch(
                 "block 1 is not signed by the genesis validators",

@@ -132,6 +132,8 @@ pub enum ErrorCode {
     HeaderNotMonotonic,
     /// `header_inconsistent`.
     HeaderInconsistent,
+    /// `header_validator_set_malformed`.
+    HeaderValidatorSetMalformed,
     /// `proof_too_large`.
     ProofTooLarge,
     /// `proof_malformed`.

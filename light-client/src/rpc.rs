@@ -214,8 +214,9 @@ impl Provider for HttpNode {
         if height.is_some_and(|want| want != h) {
             return Err(FetchError::Malformed);
         }
-        let validators = validator::Set::without_proposer(self.validators(h)?);
-        let next = validator::Set::without_proposer(self.validators(h + 1)?);
+        let set = |infos| crate::verify::validator_set(infos).map_err(|_| FetchError::Malformed);
+        let validators = set(self.validators(h)?)?;
+        let next = set(self.validators(h + 1)?)?;
         Ok(LightBlock::new(signed, validators, next, peer()))
     }
 

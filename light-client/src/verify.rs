@@ -53,6 +53,12 @@ pub enum Rejection {
     /// The header is for another chain, or the commit does not match it.
     #[error("the header or its commit is inconsistent")]
     Inconsistent,
+    /// A validator set (this height's or the next) has a validator whose address is not its
+    /// key's, a duplicated address or key, or a total power past the limit.
+    #[error(
+        "a validator set is malformed (an address not its key's, a duplicate, or too much power)"
+    )]
+    ValidatorSetMalformed,
 }
 
 impl Rejection {
@@ -66,6 +72,7 @@ impl Rejection {
             Self::FromTheFuture => crate::ErrorCode::HeaderFromFuture,
             Self::NotMonotonic => crate::ErrorCode::HeaderNotMonotonic,
             Self::Inconsistent => crate::ErrorCode::HeaderInconsistent,
+            Self::ValidatorSetMalformed => crate::ErrorCode::HeaderValidatorSetMalformed,
         }
     }
 
@@ -101,6 +108,49 @@ fn rejection(e: &VerificationErrorDetail) -> Rejection {
     }
 }
 
+/// Refuse a validator set a node could bend without changing its hash (which covers each
+/// validator's key and power, not its address): every address must be its key's, no address
+/// or key may appear twice, and the total power must stay within CometBFT's limit. Pure.
+pub fn check_set(set: &tendermint::validator::Set) -> Result<(), Rejection> {
+    let mut addresses = std::collections::HashSet::new();
+    let mut keys = std::collections::HashSet::new();
+    let mut total: u64 = 0;
+    for v in set.validators() {
+        if tendermint::account::Id::from(v.pub_key) != v.address
+            || !addresses.insert(v.address)
+            || !keys.insert(v.pub_key.to_bytes())
+        {
+            return Err(Rejection::ValidatorSetMalformed);
+        }
+        total = total
+            .checked_add(v.power())
+            .filter(|t| *t <= tendermint::validator::Set::MAX_TOTAL_VOTING_POWER)
+            .ok_or(Rejection::ValidatorSetMalformed)?;
+    }
+    Ok(())
+}
+
+/// A validator set from what a node sent, refusing a total power past CometBFT's limit
+/// (`Set::without_proposer` would panic on it).
+pub fn validator_set(
+    validators: Vec<tendermint::validator::Info>,
+) -> Result<tendermint::validator::Set, Rejection> {
+    let total = validators
+        .iter()
+        .try_fold(0u64, |acc, v| acc.checked_add(v.power()))
+        .filter(|t| *t <= tendermint::validator::Set::MAX_TOTAL_VOTING_POWER);
+    match total {
+        Some(_) => Ok(tendermint::validator::Set::without_proposer(validators)),
+        None => Err(Rejection::ValidatorSetMalformed),
+    }
+}
+
+/// [`check_set`] for a light block's validator set and next validator set.
+pub fn check_block_sets(block: &LightBlock) -> Result<(), Rejection> {
+    check_set(&block.validators)?;
+    check_set(&block.next_validators)
+}
+
 fn from_reference(v: RefVerdict) -> Verdict {
     match v {
         RefVerdict::Success => Verdict::Verified,
@@ -117,6 +167,9 @@ pub fn verify_update(
     now: Time,
     engine: Engine,
 ) -> Verdict {
+    if let Err(r) = check_block_sets(trusted).and_then(|()| check_block_sets(untrusted)) {
+        return Verdict::Invalid(r);
+    }
     let (t, u) = (trusted.as_trusted_state(), untrusted.as_untrusted_state());
     from_reference(match engine {
         Engine::Batch => BatchVerifier::default().verify_update_header(u, t, options, now),
@@ -134,6 +187,9 @@ pub fn verify_alone(
     now: Option<Time>,
     engine: Engine,
 ) -> Verdict {
+    if let Err(r) = check_block_sets(block) {
+        return Verdict::Invalid(r);
+    }
     let u = block.as_untrusted_state();
     let checks = |verdicts: [RefVerdict; 2]| {
         verdicts

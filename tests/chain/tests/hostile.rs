@@ -119,6 +119,58 @@ fn a_validator_set_not_matching_the_header_is_refused() {
     });
 }
 
+/// The set hash covers keys and powers, not addresses: a node puts the one validator that
+/// signed on every entry's address and drops the other signatures. One key must not count
+/// for four.
+#[test]
+fn one_signature_on_every_validator_address_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| match method {
+        "commit" => {
+            for sig in signatures(result).iter_mut().skip(1) {
+                *sig = json!({ "block_id_flag": 1, "validator_address": "",
+                                   "timestamp": "0001-01-01T00:00:00Z", "signature": null });
+            }
+        }
+        "validators" => {
+            let first = result["validators"][0]["address"].clone();
+            for v in result["validators"].as_array_mut().expect("validators") {
+                v["address"] = first.clone();
+            }
+        }
+        _ => {}
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::HeaderInvalid {
+                reason: Rejection::ValidatorSetMalformed,
+                ..
+            }
+        )
+    });
+}
+
+/// A total voting power past CometBFT's limit: refused as a malformed answer, not a panic.
+#[test]
+fn a_validator_power_past_the_limit_is_refused() {
+    let net = Net::start(4);
+    let tamper = Tamper::rewrite(|method, _, result| {
+        if method == "validators" {
+            result["validators"][0]["voting_power"] = json!("2305843009213693952");
+        }
+    });
+    refused(&net, tamper, false, |e| {
+        matches!(
+            e,
+            Error::Fetch {
+                reason: FetchError::Malformed,
+                ..
+            }
+        )
+    });
+}
+
 #[test]
 fn a_commit_with_less_than_two_thirds_of_the_power_is_refused() {
     let net = Net::start(4);
