@@ -16,6 +16,10 @@ use crate::sync::sync;
 use crate::verify::{Engine, Rejection, Verdict, verify_alone};
 use crate::witness;
 
+/// How many blocks a witness may be ahead of the primary before the primary counts as
+/// lagging (nodes a block or two apart are normal).
+pub const LAG_BLOCKS: u64 = 2;
+
 /// The proof operation type the city node attaches to state reads.
 pub const PROOF_OP_TYPE: &str = "ics23:jmt";
 
@@ -274,11 +278,29 @@ impl LightClient {
             now,
             self.rules.engine,
         )?;
+        self.check_not_lagging(latest.height().value())?;
         Ok(Update {
             verified,
             latest,
             confirmed_by,
         })
+    }
+
+    /// Refuse a primary whose newest height is well behind what a witness says it has: its
+    /// answers describe an old state of the chain.
+    fn check_not_lagging(&self, primary_height: u64) -> Result<()> {
+        for w in &self.witnesses {
+            if let Ok(h) = w.latest_height()
+                && h > primary_height.saturating_add(LAG_BLOCKS)
+            {
+                return Err(Error::PrimaryLagging {
+                    primary_height,
+                    witness: w.url().to_owned(),
+                    witness_height: h,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Read `key` from the state committed by `header` (the state after block

@@ -46,6 +46,10 @@ pub enum ErrorCode {
     TrustExpired,
     /// `no_trust_anchor`.
     NoTrustAnchor,
+    /// `header_stale`.
+    HeaderStale,
+    /// `primary_lagging`.
+    PrimaryLagging,
     /// `anchor_mismatch`.
     AnchorMismatch,
     /// `divergence_detected`.
@@ -311,6 +315,31 @@ pub enum Error {
     /// No trusted header yet.
     #[error("no trust anchor: set one from the genesis or a height and hash")]
     NoTrustAnchor,
+    /// The newest header the nodes serve is older than an online action or check allows:
+    /// they are frozen or cut off from the chain.
+    #[error(
+        "the newest header the nodes serve (height {height}) is {age_secs} s old, more than the {limit_secs} s allowed online"
+    )]
+    HeaderStale {
+        /// Its height.
+        height: u64,
+        /// Its age.
+        age_secs: u64,
+        /// The limit.
+        limit_secs: u64,
+    },
+    /// A witness is well ahead of the primary: the primary lags behind the chain.
+    #[error(
+        "the primary is behind: it serves height {primary_height} while witness {witness} is at {witness_height}"
+    )]
+    PrimaryLagging {
+        /// The primary's newest height.
+        primary_height: u64,
+        /// The witness.
+        witness: String,
+        /// The witness's newest height.
+        witness_height: u64,
+    },
     /// The anchor block does not have the hash the user gave, or the genesis does not match it.
     #[error("the trust anchor does not match: {0}")]
     AnchorMismatch(&'static str),
@@ -417,6 +446,8 @@ impl Error {
             Self::HeaderInvalid { reason, .. } => reason.error_code(),
             Self::TrustExpired { .. } => ErrorCode::TrustExpired,
             Self::NoTrustAnchor => ErrorCode::NoTrustAnchor,
+            Self::HeaderStale { .. } => ErrorCode::HeaderStale,
+            Self::PrimaryLagging { .. } => ErrorCode::PrimaryLagging,
             Self::AnchorMismatch(_) => ErrorCode::AnchorMismatch,
             Self::Divergence { .. } => ErrorCode::DivergenceDetected,
             Self::DivergenceOpen { .. } => ErrorCode::DivergenceOpen,

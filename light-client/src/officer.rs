@@ -41,7 +41,8 @@ pub struct ChainFacts {
     pub height: u64,
     /// That header's time, Unix seconds.
     pub header_time: i64,
-    /// Age of the facts in seconds (the snapshot's age offline; 0 online).
+    /// Age of the facts in seconds: the age of the header they are proven at (the
+    /// snapshot's, offline).
     pub age_secs: u64,
     /// The issuer's registered name.
     pub issuer_name: String,
@@ -98,7 +99,7 @@ impl Session<'_> {
         max_challenge_age_secs: i64,
     ) -> Result<OfficerVerdict> {
         let p = Presentation::parse(presentation)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(&p.issuer))?.decode()?;
         let types = rec.as_ref().map(|r| r.credential_types.clone());
         let (issuer_name, key) = check_issuer(rec, &p)?;
@@ -117,7 +118,11 @@ impl Session<'_> {
                 mode: Mode::Online,
                 height: at.height().value(),
                 header_time: unix(at.signed_header.header.time),
-                age_secs: 0,
+                age_secs: self
+                    .now()
+                    .duration_since(at.signed_header.header.time)
+                    .unwrap_or_default()
+                    .as_secs(),
                 issuer_name,
                 revoked: false,
             },

@@ -57,6 +57,11 @@ pub trait ChainNode: Provider + Send + Sync {
     fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError>;
     /// Submit evidence of misbehaviour; the node's answer (an evidence hash) as text.
     fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError>;
+    /// The height of the newest block the node says it has (unverified: a claim, used only
+    /// to notice a primary that lags behind its witnesses).
+    fn latest_height(&self) -> Result<u64, FetchError> {
+        self.light_block(None).map(|b| b.height().value())
+    }
 }
 
 /// Makes the [`ChainNode`] for a node's URL: over HTTP in the wallet ([`HttpConnect`]), over
@@ -226,6 +231,14 @@ impl Provider for HttpNode {
 }
 
 impl ChainNode for HttpNode {
+    fn latest_height(&self) -> Result<u64, FetchError> {
+        let status = self.call("status", json!({}))?;
+        status["sync_info"]["latest_block_height"]
+            .as_str()
+            .and_then(|h| h.parse().ok())
+            .ok_or(FetchError::Malformed)
+    }
+
     fn genesis(&self) -> Result<(String, Vec<validator::Info>), FetchError> {
         let g: endpoint::genesis::Response<Value> = Self::decode(self.call("genesis", json!({}))?)?;
         Ok((g.genesis.chain_id.to_string(), g.genesis.validators))

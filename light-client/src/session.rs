@@ -27,6 +27,8 @@ pub struct Settings {
     pub effect_wait: Duration,
     /// How old the officer's offline snapshot may be.
     pub snapshot_max_age: Duration,
+    /// How old the newest verified header may be for an online action or check.
+    pub max_header_age: Duration,
 }
 
 impl Default for Settings {
@@ -38,12 +40,13 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(10),
             effect_wait: Duration::from_secs(30),
             snapshot_max_age: Duration::from_secs(24 * 3600),
+            max_header_age: Duration::from_secs(120),
         }
     }
 }
 
 /// Names of the settings in the vault, with what they hold.
-pub const SETTING_NAMES: [(&str, &str); 5] = [
+pub const SETTING_NAMES: [(&str, &str); 6] = [
     ("trusting_period_secs", "trusting period, seconds"),
     ("clock_drift_secs", "allowed clock drift, seconds"),
     (
@@ -57,6 +60,10 @@ pub const SETTING_NAMES: [(&str, &str); 5] = [
     (
         "snapshot_max_age_secs",
         "how old the offline registry snapshot may be, seconds",
+    ),
+    (
+        "max_header_age_secs",
+        "how old the newest verified header may be for an online action or check, seconds",
     ),
 ];
 
@@ -86,6 +93,10 @@ impl Settings {
             snapshot_max_age: Duration::from_secs(get(
                 "snapshot_max_age_secs",
                 d.snapshot_max_age.as_secs(),
+            )?),
+            max_header_age: Duration::from_secs(get(
+                "max_header_age_secs",
+                d.max_header_age.as_secs(),
             )?),
         })
     }
@@ -278,6 +289,25 @@ impl<'v> Session<'v> {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Session::sync`], for an online action or check: the newest verified header must be
+    /// no older than [`Settings::max_header_age`], or the chain the nodes serve is stale
+    /// (frozen, or cut off) and nothing is judged on it ([`Error::HeaderStale`]).
+    pub fn fresh(&mut self) -> Result<LightBlock> {
+        let latest = self.sync(&mut |_| {})?;
+        let age = self
+            .now()
+            .duration_since(latest.signed_header.header.time)
+            .unwrap_or_default();
+        if age > self.settings.max_header_age {
+            return Err(Error::HeaderStale {
+                height: latest.height().value(),
+                age_secs: age.as_secs(),
+                limit_secs: self.settings.max_header_age.as_secs(),
+            });
+        }
+        Ok(latest)
     }
 
     /// A proven read of `key` against `header` (a block this session verified).

@@ -131,6 +131,7 @@ impl Wallet {
             u64::try_from(s.request_timeout.as_millis()).unwrap_or(u64::MAX),
             s.effect_wait.as_secs(),
             s.snapshot_max_age.as_secs(),
+            s.max_header_age.as_secs(),
         ];
         Ok(SETTING_NAMES
             .iter()

@@ -536,3 +536,40 @@ fn an_effect_never_proven_ends_the_wait_on_the_clock() {
     assert!(waited >= Duration::from_secs(30), "{waited:?}");
     assert!(w.reports().expect("reports").reports.is_empty());
 }
+
+#[test]
+fn a_frozen_chain_is_stale_online_while_the_offline_check_says_its_age() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let credential = env.credit_credential(&mut citizen);
+    // The officer's primary makes no block any more (a frozen node); so does its witness.
+    let mut officer = env.wallet_on("officer", WITNESS);
+    officer.create(&Passphrase::from(PASS), "").expect("create");
+    officer.sync(&mut |_| {}).expect("sync");
+    env.net.clock.advance(Duration::from_secs(180));
+    let (_, challenge) = officer.new_challenge(None).expect("challenge");
+    let shown = citizen
+        .present_qr(&credential, &["tier".into()], &challenge.text)
+        .expect("present");
+    let e = officer
+        .verify_text(&shown.text, &challenge.text, Check::Online)
+        .expect_err("stale");
+    assert_eq!(e.code(), "header_stale");
+    assert_eq!(
+        officer
+            .submit_report(&report("cell-1"))
+            .expect_err("no action on a stale chain")
+            .code(),
+        "header_stale"
+    );
+    let offline = officer
+        .verify_text(&shown.text, &challenge.text, Check::Offline)
+        .expect("the offline check works and says how old it is");
+    assert!(offline.age_secs >= 179, "{}", offline.age_secs);
+    // A chain that moves: the online check rests on a header seconds old, and says so.
+    let mut live = env.wallet("live-officer");
+    let verdict = live
+        .verify_text(&shown.text, &challenge.text, Check::Online)
+        .expect("fresh");
+    assert!(verdict.age_secs <= 1, "{}", verdict.age_secs);
+}

@@ -365,7 +365,7 @@ impl Session<'_> {
         report: &NewReport<'_>,
     ) -> Result<Receipt> {
         let id = random_id("report")?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let existing = self.report(&at, &id)?;
         let step = step::submit_report(&id, report, &reporter.public, existing.as_ref())?;
         self.act(&at, reporter, &step, self.wait())
@@ -381,7 +381,7 @@ impl Session<'_> {
     ) -> Result<(Receipt, OrgRecord)> {
         id_field(grant.org, Field::OrgId)?;
         let id = random_id("grant")?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let org = self.org(&at, grant.org)?;
         let existing = self.grant(&at, &id)?;
         let now = unix_secs(self.now());
@@ -401,7 +401,7 @@ impl Session<'_> {
     /// Revoke grant `id` (proven to exist, be active and be `citizen`'s).
     pub fn revoke_grant(&mut self, citizen: &Signer<'_>, id: &str) -> Result<Receipt> {
         id_field(id, Field::GrantId)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let g = self.grant(&at, id)?;
         let step = step::revoke_grant(id, &citizen.public, g.as_ref())?;
         self.act(&at, citizen, &step, self.wait())
@@ -414,7 +414,7 @@ impl Session<'_> {
         device: &NewDevice<'_>,
     ) -> Result<Receipt> {
         id_field(device.id, Field::DeviceId)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let role = self.has_role(&at, Role::Technician, &technician.public)?;
         let existing = self.device(&at, device.id)?;
         let step = step::register_device(device, role, existing.as_ref())?;
@@ -424,7 +424,7 @@ impl Session<'_> {
     /// Revoke a device (`technician`'s role proven, the device proven active).
     pub fn revoke_device(&mut self, technician: &Signer<'_>, id: &str) -> Result<Receipt> {
         id_field(id, Field::DeviceId)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let role = self.has_role(&at, Role::Technician, &technician.public)?;
         let d = self.device(&at, id)?;
         let step = step::revoke_device(id, role, d.as_ref())?;
@@ -442,7 +442,7 @@ impl Session<'_> {
     ) -> Result<Receipt> {
         id_field(issuer, Field::IssuerId)?;
         citywallet_protocol::rules::check_credential_id(credential_id).map_err(Error::Field)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let rec = self.issuer(&at, issuer)?;
         let revoked = self.revocation(&at, issuer, credential_id)?.is_some();
         let step = step::revoke_credential(
@@ -463,7 +463,7 @@ impl Session<'_> {
         role: Role,
         key: [u8; 32],
     ) -> Result<Receipt> {
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let is_admin = self.is_admin(&at, &admin.public)?;
         let held = self.has_role(&at, role, &key)?;
         let step = step::register_role(role, key, is_admin, held)?;
@@ -480,7 +480,7 @@ impl Session<'_> {
         reward: u64,
     ) -> Result<Receipt> {
         id_field(id, Field::ReportId)?;
-        let at = self.sync(&mut |_| {})?;
+        let at = self.fresh()?;
         let role = self.has_role(&at, Role::Officer, &officer.public)?;
         let r = self.report(&at, id)?;
         let step = step::review_report(id, accept, reward, role, r.as_ref())?;

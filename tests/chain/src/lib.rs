@@ -88,15 +88,21 @@ fn loopback() -> SocketAddr {
 impl Net {
     /// A devnet with `validators` validators; the witness serves the same chain.
     pub fn start(validators: usize) -> Self {
-        Self::start_with(validators, false)
+        Self::start_with(validators, false, Duration::ZERO)
     }
 
     /// A devnet whose witness serves a conflicting fork signed by the same validators.
     pub fn start_forked() -> Self {
-        Self::start_with(4, true)
+        Self::start_with(4, true, Duration::ZERO)
     }
 
-    fn start_with(validators: usize, forked: bool) -> Self {
+    /// A devnet whose first two blocks were made `age` ago (later ones now): a node frozen
+    /// at block 2 serves an old chain.
+    pub fn start_aged(validators: usize, age: Duration) -> Self {
+        Self::start_with(validators, false, age)
+    }
+
+    fn start_with(validators: usize, forked: bool, age: Duration) -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let config = DevnetConfig {
             chain_id: "citywallet-test".into(),
@@ -105,8 +111,9 @@ impl Net {
             data: dir.path().to_path_buf(),
         };
         let (devnet, keys) = Devnet::create(&config).expect("devnet");
-        devnet.produce_block().expect("block 1");
-        devnet.produce_block().expect("block 2");
+        let early = (tendermint::Time::now() - age).expect("time");
+        devnet.produce_block_at(early).expect("block 1");
+        devnet.produce_block_at(early).expect("block 2");
         let fork = forked.then(|| {
             let (f, k) = Devnet::create_fork(&config).expect("fork");
             f.produce_fork_block(&k).expect("fork 1");
@@ -141,6 +148,17 @@ impl Net {
                 }
             })
         };
+        if !age.is_zero() {
+            // The aged blocks are 1 and 2: wait for the first block made now.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while devnet.latest().map_or(0, |(h, _)| h) < 3 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the devnet makes blocks"
+                );
+                std::thread::yield_now();
+            }
+        }
         Self {
             rt,
             devnet,
@@ -311,6 +329,9 @@ pub enum Tamper {
     Huge(usize),
     /// Never answers.
     Silent,
+    /// Serves the chain as it was at `height`: a request for the newest commit gets that
+    /// height's, and `status` says it is the newest (a frozen or cut-off node).
+    FreezeAt(u64),
     /// Passes everything on, but holds each of the `requests` requests that follow a
     /// broadcast for `hold` before answering (a node busy right after taking a transaction).
     StallAfterBroadcast {
@@ -349,7 +370,14 @@ struct ProxyState {
 }
 
 async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
-    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let body = match &s.tamper {
+        Tamper::FreezeAt(h) if req["method"] == "commit" && req["params"]["height"].is_null() => {
+            req["params"]["height"] = json!(h.to_string());
+            Bytes::from(req.to_string())
+        }
+        _ => body,
+    };
     let method = req["method"].as_str().unwrap_or_default().to_owned();
     let broadcast = method.starts_with("broadcast_tx");
     if broadcast {
@@ -393,6 +421,9 @@ async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
     let mut v: Value = resp.json().await.unwrap_or(Value::Null);
     if let (Tamper::Rewrite(f), Some(result)) = (&s.tamper, v.get_mut("result")) {
         f(&method, &req["params"], result);
+    }
+    if let (Tamper::FreezeAt(h), true) = (&s.tamper, method == "status") {
+        v["result"]["sync_info"]["latest_block_height"] = json!(h.to_string());
     }
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],

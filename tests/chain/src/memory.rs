@@ -1,9 +1,12 @@
 //! An in-memory city chain for flow tests: the node's application and block producer (the
 //! devnet's, in this process) behind the light client's [`ChainNode`] trait, with no HTTP
-//! and no timer. Blocks are made on demand: when the wallet asks for the newest block and
-//! transactions are waiting (or the last block carried some, whose effects only the next
-//! header commits to), one block is made at the test clock's time. The wallet and the chain
-//! share one [`ManualClock`], so every flow runs deterministically in milliseconds.
+//! and no timer. Blocks are made on demand: when the wallet asks [`PRIMARY`] for the newest
+//! block and transactions are waiting, or the last block carried some (whose effects only the
+//! next header commits to), or the last block is [`BLOCK_TIME`] old on the test clock (a
+//! chain keeps making empty blocks), one block is made at the clock's time. [`WITNESS`]
+//! serves the same chain and never makes a block, so as a primary it is a frozen node. The
+//! wallet and the chain share one [`ManualClock`], so every flow runs deterministically in
+//! milliseconds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -24,6 +27,8 @@ use tendermint_light_client_verifier::types::{LightBlock, PeerId};
 pub const PRIMARY: &str = "memory://primary";
 /// The URL of a witness that serves the same chain.
 pub const WITNESS: &str = "memory://witness";
+/// How often, on the test clock, the chain makes a block when asked.
+pub const BLOCK_TIME: Duration = Duration::from_secs(1);
 
 /// A devnet in memory, with its clock.
 pub struct MemoryNet {
@@ -168,12 +173,21 @@ impl std::fmt::Debug for MemoryNode {
     }
 }
 
+impl MemoryNode {
+    fn block_due(&self) -> bool {
+        let last_time = self
+            .devnet
+            .light_block_parts(None)
+            .map(|(h, _, _)| h.header.time);
+        let idle = last_time
+            .is_some_and(|t| self.clock.now().duration_since(t).unwrap_or_default() >= BLOCK_TIME);
+        self.devnet.pending() > 0 || self.devnet.latest().is_some_and(|(_, txs)| txs) || idle
+    }
+}
+
 impl Provider for MemoryNode {
     fn light_block(&self, height: Option<u64>) -> Result<LightBlock, FetchError> {
-        if height.is_none()
-            && self.produces
-            && (self.devnet.pending() > 0 || self.devnet.latest().is_some_and(|(_, txs)| txs))
-        {
+        if height.is_none() && self.produces && self.block_due() {
             self.devnet
                 .produce_block_at(self.clock.now())
                 .map_err(|_| FetchError::Malformed)?;

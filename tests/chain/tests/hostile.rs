@@ -171,6 +171,39 @@ fn a_validator_power_past_the_limit_is_refused() {
     });
 }
 
+/// Primary and witness both frozen at block 2, made ten minutes ago: the headers verify and
+/// agree, but nothing online may rest on a chain that old.
+#[test]
+fn a_frozen_primary_and_witness_are_refused_as_stale() {
+    let net = Net::start_aged(4, Duration::from_secs(600));
+    refused(&net, Tamper::FreezeAt(2), true, |e| {
+        matches!(e, Error::HeaderStale { height: 2, .. })
+    });
+}
+
+/// The primary frozen at block 2 while its witness follows the chain: the primary lags.
+#[test]
+fn a_primary_behind_its_witness_is_refused_as_lagging() {
+    let net = Net::start(4);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while net.devnet.latest().map_or(0, |(h, _)| h) < 8 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the devnet makes blocks"
+        );
+        std::thread::yield_now();
+    }
+    refused(&net, Tamper::FreezeAt(2), false, |e| {
+        matches!(
+            e,
+            Error::PrimaryLagging {
+                primary_height: 2,
+                ..
+            }
+        )
+    });
+}
+
 #[test]
 fn a_commit_with_less_than_two_thirds_of_the_power_is_refused() {
     let net = Net::start(4);
