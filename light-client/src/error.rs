@@ -42,6 +42,10 @@ pub enum ErrorCode {
     NodeRpcError,
     /// `node_unsupported`.
     NodeUnsupported,
+    /// `operation_out_of_time`.
+    OperationOutOfTime,
+    /// `operation_cancelled`.
+    OperationCancelled,
     /// `trust_expired`.
     TrustExpired,
     /// `no_trust_anchor`.
@@ -184,6 +188,12 @@ pub enum FetchError {
     /// The node does not offer this method.
     #[error("the node does not offer this method")]
     Unsupported,
+    /// The operation's time on the network is spent (see [`crate::budget::Budget`]).
+    #[error("the operation ran out of time waiting for the nodes")]
+    OutOfTime,
+    /// The operation was stopped (the wallet was locked).
+    #[error("the operation was stopped")]
+    Cancelled,
 }
 
 impl FetchError {
@@ -197,6 +207,8 @@ impl FetchError {
             Self::Malformed => ErrorCode::NodeResponseMalformed,
             Self::Rpc { .. } => ErrorCode::NodeRpcError,
             Self::Unsupported => ErrorCode::NodeUnsupported,
+            Self::OutOfTime => ErrorCode::OperationOutOfTime,
+            Self::Cancelled => ErrorCode::OperationCancelled,
         }
     }
 

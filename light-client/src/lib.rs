@@ -22,6 +22,7 @@
 
 pub mod act;
 pub mod batch;
+pub mod budget;
 pub mod client;
 pub mod clock;
 mod error;

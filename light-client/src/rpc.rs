@@ -6,7 +6,9 @@
 //! it is parsed, and every request has a timeout.
 
 use std::io::Read;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -14,6 +16,7 @@ use tendermint::{evidence::Evidence, validator};
 use tendermint_light_client_verifier::types::{LightBlock, PeerId};
 use tendermint_rpc::endpoint;
 
+use crate::budget::Budget;
 use crate::error::FetchError;
 use crate::sync::Provider;
 
@@ -67,8 +70,14 @@ pub trait ChainNode: Provider + Send + Sync {
 /// Makes the [`ChainNode`] for a node's URL: over HTTP in the wallet ([`HttpConnect`]), over
 /// an in-memory chain in tests.
 pub trait Connect: Send + Sync + std::fmt::Debug {
-    /// The node at `url`, whose requests time out after `timeout`.
-    fn connect(&self, url: &str, timeout: Duration) -> Result<Box<dyn ChainNode>, crate::Error>;
+    /// The node at `url`: each request ends within `timeout`, and within the operation's
+    /// `budget`.
+    fn connect(
+        &self,
+        url: &str,
+        timeout: Duration,
+        budget: &Arc<Budget>,
+    ) -> Result<Box<dyn ChainNode>, crate::Error>;
 }
 
 /// Connects over CometBFT JSON-RPC ([`HttpNode`]).
@@ -76,8 +85,15 @@ pub trait Connect: Send + Sync + std::fmt::Debug {
 pub struct HttpConnect;
 
 impl Connect for HttpConnect {
-    fn connect(&self, url: &str, timeout: Duration) -> Result<Box<dyn ChainNode>, crate::Error> {
-        Ok(Box::new(HttpNode::new(url, timeout)?))
+    fn connect(
+        &self,
+        url: &str,
+        timeout: Duration,
+        budget: &Arc<Budget>,
+    ) -> Result<Box<dyn ChainNode>, crate::Error> {
+        Ok(Box::new(
+            HttpNode::new(url, timeout)?.with_budget(budget.clone()),
+        ))
     }
 }
 
@@ -86,6 +102,54 @@ impl Connect for HttpConnect {
 pub struct HttpNode {
     url: String,
     client: reqwest::blocking::Client,
+    timeout: Duration,
+    budget: Arc<Budget>,
+}
+
+/// How often a waiting request looks at its deadline and the budget's cancel.
+const TICK: Duration = Duration::from_millis(100);
+
+/// One request on its own thread: the answer's bytes, at most [`MAX_RESPONSE_BYTES`], read
+/// until `stop` is set (the caller gave up on it).
+fn fetch(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    body: String,
+    stop: &AtomicBool,
+) -> Result<Vec<u8>, FetchError> {
+    let mut resp = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .map_err(classify)?;
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
+        return Err(FetchError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return Err(FetchError::Timeout);
+        }
+        let n = resp.read(&mut chunk).map_err(|e| {
+            if e.to_string().contains("timed out") {
+                FetchError::Timeout
+            } else {
+                FetchError::Malformed
+            }
+        })?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+    }
 }
 
 fn short(s: &str) -> String {
@@ -111,38 +175,63 @@ impl HttpNode {
         Ok(Self {
             url: url.trim_end_matches('/').to_owned(),
             client,
+            timeout,
+            budget: Arc::new(Budget::new()),
         })
+    }
+
+    /// The same node, spending from `budget`.
+    pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Send one request and wait for the whole answer until its deadline (the request
+    /// timeout, or the budget's end if sooner): a node that trickles bytes is given up at the
+    /// deadline, not kept alive by each byte, and a cancelled budget ends the wait at once.
+    /// The request runs on its own thread, which stops reading when it is given up.
+    fn exchange(&self, body: String) -> Result<Vec<u8>, FetchError> {
+        if self.budget.is_cancelled() {
+            return Err(FetchError::Cancelled);
+        }
+        if self.budget.spent() {
+            return Err(FetchError::OutOfTime);
+        }
+        let own = Instant::now() + self.timeout;
+        let deadline = self.budget.clamp(own);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::sync_channel(1);
+        let (client, url, flag) = (self.client.clone(), self.url.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(fetch(&client, &url, body, &flag));
+        });
+        let give_up = |e| {
+            stop.store(true, Ordering::SeqCst);
+            Err(e)
+        };
+        loop {
+            match rx.recv_timeout(TICK) {
+                Ok(answer) => return answer,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(FetchError::Malformed),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if self.budget.is_cancelled() {
+                return give_up(FetchError::Cancelled);
+            }
+            if Instant::now() >= deadline {
+                return give_up(if deadline < own {
+                    FetchError::OutOfTime
+                } else {
+                    FetchError::Timeout
+                });
+            }
+        }
     }
 
     /// Call `method` and return its `result`.
     fn call(&self, method: &str, params: Value) -> Result<Value, FetchError> {
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let resp = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .map_err(classify)?;
-        if resp
-            .content_length()
-            .is_some_and(|n| n > MAX_RESPONSE_BYTES)
-        {
-            return Err(FetchError::TooLarge);
-        }
-        let mut bytes = Vec::new();
-        resp.take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
-                if e.to_string().contains("timed out") {
-                    FetchError::Timeout
-                } else {
-                    FetchError::Malformed
-                }
-            })?;
-        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(FetchError::TooLarge);
-        }
+        let bytes = self.exchange(body.to_string())?;
         let mut v: Value = serde_json::from_slice(&bytes).map_err(|_| FetchError::Malformed)?;
         if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
             let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);

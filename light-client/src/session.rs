@@ -8,6 +8,7 @@ use citywallet_core::vault::{Divergence, TrustedHeader, Vault};
 use tendermint::Time;
 use tendermint_light_client_verifier::types::LightBlock;
 
+use crate::budget::Budget;
 use crate::client::{LightClient, ProvenRead, Rules};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -29,6 +30,10 @@ pub struct Settings {
     pub snapshot_max_age: Duration,
     /// How old the newest verified header may be for an online action or check.
     pub max_header_age: Duration,
+    /// How long a whole sync (or read) may spend waiting for nodes.
+    pub sync_budget: Duration,
+    /// How long a whole action (proofs, submission, the wait for its effect) may spend.
+    pub action_budget: Duration,
 }
 
 impl Default for Settings {
@@ -41,12 +46,14 @@ impl Default for Settings {
             effect_wait: Duration::from_secs(30),
             snapshot_max_age: Duration::from_secs(24 * 3600),
             max_header_age: Duration::from_secs(120),
+            sync_budget: Duration::from_secs(120),
+            action_budget: Duration::from_secs(90),
         }
     }
 }
 
 /// Names of the settings in the vault, with what they hold.
-pub const SETTING_NAMES: [(&str, &str); 6] = [
+pub const SETTING_NAMES: [(&str, &str); 8] = [
     ("trusting_period_secs", "trusting period, seconds"),
     ("clock_drift_secs", "allowed clock drift, seconds"),
     (
@@ -64,6 +71,14 @@ pub const SETTING_NAMES: [(&str, &str); 6] = [
     (
         "max_header_age_secs",
         "how old the newest verified header may be for an online action or check, seconds",
+    ),
+    (
+        "sync_budget_secs",
+        "how long a whole sync or read may wait for the nodes, seconds",
+    ),
+    (
+        "action_budget_secs",
+        "how long a whole action may take, the wait for its effect included, seconds",
     ),
 ];
 
@@ -97,6 +112,11 @@ impl Settings {
             max_header_age: Duration::from_secs(get(
                 "max_header_age_secs",
                 d.max_header_age.as_secs(),
+            )?),
+            sync_budget: Duration::from_secs(get("sync_budget_secs", d.sync_budget.as_secs())?),
+            action_budget: Duration::from_secs(get(
+                "action_budget_secs",
+                d.action_budget.as_secs(),
             )?),
         })
     }
@@ -164,9 +184,10 @@ impl<'v> Session<'v> {
         primary: &str,
         witnesses: &[String],
         clock: Arc<dyn Clock>,
+        budget: &Arc<Budget>,
     ) -> Result<Self> {
         let settings = Settings::load(vault)?;
-        let node = |url: &str| connect.connect(url, settings.request_timeout);
+        let node = |url: &str| connect.connect(url, settings.request_timeout, budget);
         let client = LightClient::new(
             node(primary)?,
             witnesses.iter().map(|w| node(w)).collect::<Result<_>>()?,

@@ -4,7 +4,7 @@
 //! app has (the keystore, the idle clock, its data directory).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use citywallet_core::vault::{KdfParams, Passphrase, UnlockKey, VaultEvent};
@@ -46,7 +46,7 @@ pub struct App {
     pub wallet: Wallet,
     data_dir: PathBuf,
     network: AppNetwork,
-    idle: IdleClock,
+    idle: Arc<Mutex<IdleClock>>,
     keystore: Box<dyn KeyStore>,
 }
 
@@ -74,7 +74,10 @@ impl App {
             wallet,
             data_dir,
             network,
-            idle: IdleClock::new(Duration::from_secs(5 * 60), SystemTime::now()),
+            idle: Arc::new(Mutex::new(IdleClock::new(
+                Duration::from_secs(5 * 60),
+                SystemTime::now(),
+            ))),
             keystore: Box::new(keystore::Unsupported),
         }
     }
@@ -97,9 +100,15 @@ impl App {
         Ok(d.join(name))
     }
 
+    fn idle(&self) -> std::sync::MutexGuard<'_, IdleClock> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Note user activity (resets the auto-lock timer).
     pub fn touch(&mut self) {
-        self.idle.touch(SystemTime::now());
+        self.idle().touch(SystemTime::now());
     }
 
     /// Lock when idle for longer than the auto-lock period; true when it just locked.
@@ -109,7 +118,7 @@ impl App {
 
     /// [`App::lock_if_idle`] at a given wall-clock time.
     pub fn lock_if_idle_at(&mut self, now: SystemTime) -> bool {
-        let locks = self.wallet.is_unlocked() && self.idle.expired(now);
+        let locks = self.wallet.is_unlocked() && self.idle().expired(now);
         if locks {
             self.wallet.lock();
         }
@@ -118,13 +127,13 @@ impl App {
 
     /// The app went to the background.
     pub fn suspended_at(&mut self, now: SystemTime) {
-        self.idle.suspend(now);
+        self.idle().suspend(now);
     }
 
     /// The app came back; locks when it was away (or idle) past the timeout. True when
     /// it just locked.
     pub fn resumed_at(&mut self, now: SystemTime) -> bool {
-        let locks = self.idle.resume(now) && self.wallet.is_unlocked();
+        let locks = self.idle().resume(now) && self.wallet.is_unlocked();
         if locks {
             self.wallet.lock();
         }
@@ -136,7 +145,7 @@ impl App {
         if !(1..=240).contains(&minutes) {
             return Err(citywallet_wallet::Error::AutoLockRange { min: 1, max: 240 }.into());
         }
-        self.idle
+        self.idle()
             .set_timeout(Duration::from_secs(u64::from(minutes) * 60));
         Ok(())
     }
@@ -156,7 +165,7 @@ impl App {
                 .transpose()?,
             officer: unlocked && self.wallet.is_officer()?,
             technician: unlocked && self.wallet.is_technician()?,
-            auto_lock_minutes: (self.idle.timeout().as_secs() / 60) as u32,
+            auto_lock_minutes: (self.idle().timeout().as_secs() / 60) as u32,
             network: NetworkInfo {
                 primary: nodes
                     .as_ref()
@@ -263,5 +272,52 @@ impl App {
         let demo = Demo::new(data, &primary);
         let now = tendermint::Time::now().unix_timestamp();
         citywallet_demo::request(&demo, &mut self.wallet, kind, now).map_err(demo_error)
+    }
+}
+
+/// The app as the commands and the auto-lock timer share it. The idle clock and the wallet's
+/// network budget sit beside the app's lock, so locking never waits behind a sync or an
+/// action: it stops the running operation first ([`Shared::lock_now`]).
+#[derive(Clone, Debug)]
+pub struct Shared {
+    /// The app; a command holds this for its whole run.
+    pub app: Arc<Mutex<App>>,
+    idle: Arc<Mutex<IdleClock>>,
+    budget: Arc<citywallet_wallet::Budget>,
+}
+
+impl Shared {
+    /// Share `app`.
+    pub fn new(app: App) -> Self {
+        Self {
+            idle: app.idle.clone(),
+            budget: app.wallet.budget(),
+            app: Arc::new(Mutex::new(app)),
+        }
+    }
+
+    /// The app, for one command (waits for the one running).
+    pub fn app(&self) -> std::sync::MutexGuard<'_, App> {
+        self.app
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Lock now, even while a sync or an action runs: its network wait is stopped first
+    /// (it ends with `operation_cancelled` at its next look, within a tenth of a second of
+    /// waiting), then the vault is closed. True when the wallet was unlocked.
+    pub fn lock_now(&self) -> bool {
+        self.budget.cancel();
+        let mut app = self.app();
+        let was = app.wallet.is_unlocked();
+        app.wallet.lock();
+        was
+    }
+
+    /// Lock when idle past the auto-lock period, judged without waiting for a running
+    /// command; true when it just locked.
+    pub fn lock_if_idle_at(&self, now: SystemTime) -> bool {
+        let expired = self.idle.lock().map(|i| i.expired(now)).unwrap_or(true);
+        expired && self.lock_now()
     }
 }

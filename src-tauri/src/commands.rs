@@ -2,7 +2,6 @@
 //! thread, and returns its typed result or an [`ErrorInfo`]. No logic lives here.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use citywallet_core::vault::{NodeRole, Passphrase};
 use citywallet_wallet::dto::*;
@@ -14,18 +13,15 @@ use crate::app::{App, AppResult};
 use crate::dto::{AppStatus, PromptIn};
 
 /// The app, shared by the commands and the auto-lock timer.
-#[derive(Clone, Debug)]
-pub struct AppState(pub Arc<Mutex<App>>);
+pub type AppState = crate::app::Shared;
 
 async fn run<T: Send + 'static>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut App) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let app = state.0.clone();
+    let shared = state.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let mut a = app
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut a = shared.app();
         // Lock first when the user was away too long (a phone resumed from the background
         // may run a command before any timer fires), then count this as activity.
         a.lock_if_idle();
@@ -114,13 +110,14 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> AppResult
     run(&state, move |a| a.unlock(secret(passphrase))).await
 }
 
+/// Lock at once, stopping a running sync or action first (it does not wait for it).
 #[tauri::command]
 pub async fn lock(state: State<'_, AppState>) -> AppResult<()> {
-    wallet(&state, |w| {
-        w.lock();
-        Ok(())
-    })
-    .await
+    let shared = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || shared.lock_now())
+        .await
+        .map(|_| ())
+        .map_err(|e| ErrorInfo::new(ErrorCode::INTERNAL, e.to_string()))
 }
 
 #[tauri::command]

@@ -13,7 +13,6 @@ pub mod devnet;
 pub mod dto;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use citywallet_core::vault::KdfParams;
@@ -96,7 +95,7 @@ fn on_lifecycle<R: tauri::Runtime>(
     let now = std::time::SystemTime::now();
     // This runs on the UI thread: never wait behind a long command (a sync). A busy app is
     // in use, and the timer thread and the next command check the idle lock anyway.
-    let Ok(mut s) = state.0.try_lock() else {
+    let Ok(mut s) = state.app.try_lock() else {
         return;
     };
     let just_locked = match event {
@@ -112,25 +111,21 @@ fn on_lifecycle<R: tauri::Runtime>(
     }
 }
 
-/// The app's state, and the auto-lock timer: a check every few seconds, and the UI told
-/// when it locked.
+/// The app's state, and the auto-lock timer: a check every second (it never waits behind a
+/// running command), and the UI told when it locked.
 fn setup<R: tauri::Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = data_dir(app)?;
     std::fs::create_dir_all(&data_dir)?;
     let network = network(&data_dir)?;
     let inner = App::new(data_dir, network, KdfParams::RECOMMENDED);
     let keystore = citywallet_mobile::keystore::platform(app.handle(), inner.wallet.vault_path());
-    let state = AppState(Arc::new(Mutex::new(inner.with_keystore(keystore))));
+    let state = AppState::new(inner.with_keystore(keystore));
     app.manage(state.clone());
     let handle = app.handle().clone();
     std::thread::spawn(move || {
         loop {
-            std::thread::sleep(Duration::from_secs(5));
-            let just_locked = state
-                .0
-                .lock()
-                .map(|mut s| s.lock_if_idle())
-                .unwrap_or(false);
+            std::thread::sleep(Duration::from_secs(1));
+            let just_locked = state.lock_if_idle_at(std::time::SystemTime::now());
             if just_locked {
                 locked(&handle);
             }

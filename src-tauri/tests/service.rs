@@ -132,3 +132,52 @@ fn every_keystore_code_is_a_wallet_code() {
         );
     }
 }
+
+/// A sync is waiting on a node that never answers (its request would time out only after
+/// 10 s): locking does not wait for it. The sync is stopped and ends with
+/// `operation_cancelled`, and the wallet is locked, long before the node's timeout.
+#[test]
+fn locking_stops_a_running_sync_instead_of_waiting_for_it() {
+    use citywallet_app::app::Shared;
+    use citywallet_chain_tests::Tamper;
+    use std::sync::atomic::Ordering;
+    let net = Net::start(4);
+    let dir = tempfile::tempdir().expect("dir");
+    let mut a = app(&net, dir.path(), false);
+    a.create(Passphrase::from(PASS)).expect("create");
+    a.wallet.sync(&mut |_| {}).expect("first sync, honest");
+    let silent = net.proxy(Tamper::Silent);
+    a.wallet
+        .add_node(&silent.url, citywallet_core::vault::NodeRole::Primary)
+        .expect("primary");
+    a.wallet
+        .add_node(&net.witness, citywallet_core::vault::NodeRole::Witness)
+        .expect("witness");
+    let shared = Shared::new(a);
+    let running = {
+        let shared = shared.clone();
+        std::thread::spawn(move || shared.app().wallet.sync(&mut |_| {}).map(|_| ()))
+    };
+    let started = std::time::Instant::now();
+    while silent.requests.load(Ordering::SeqCst) == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the sync reaches the node"
+        );
+        std::thread::yield_now();
+    }
+    assert!(
+        shared.lock_now(),
+        "the wallet was unlocked and is now locked"
+    );
+    let outcome = running.join().expect("the sync thread");
+    assert_eq!(
+        outcome.expect_err("stopped").code().as_str(),
+        "operation_cancelled"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "stopped, not timed out"
+    );
+    assert!(!shared.app().wallet.is_unlocked());
+}

@@ -15,7 +15,7 @@ use crate::dto::{
     ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn, ReportsOut,
 };
 use crate::error::{Error, Result};
-use crate::{Wallet, input};
+use crate::{Spend, Wallet, input};
 
 /// The categories the report form offers.
 pub const REPORT_CATEGORIES: [&str; 6] = [
@@ -100,7 +100,9 @@ impl Wallet {
             evidence_sha256,
         };
         let signer = self.signer(KeyPath::report(0)?)?;
-        let receipt = self.anchored()?.submit_report(&signer, &report)?;
+        let receipt = self
+            .anchored(Spend::Action)?
+            .submit_report(&signer, &report)?;
         let evidence_hash = citywallet_light_client::act::report_evidence_hash(
             report.description,
             report.evidence_sha256.as_ref(),
@@ -127,7 +129,7 @@ impl Wallet {
             .public()
             .to_bytes();
         let own = self.vault()?.reports()?;
-        let mut s = self.anchored()?;
+        let mut s = self.anchored(Spend::Sync)?;
         let at = s.sync(&mut |_| {})?;
         let mut changed = Vec::new();
         for r in &own {
@@ -168,7 +170,7 @@ impl Wallet {
     /// Every registered organisation, proven.
     pub fn organisations(&mut self) -> Result<Vec<OrgItem>> {
         Ok(self
-            .anchored()?
+            .anchored(Spend::Sync)?
             .organisations()?
             .into_iter()
             .map(|o| OrgItem {
@@ -197,7 +199,9 @@ impl Wallet {
             expires_at,
         };
         let signer = self.signer(KeyPath::IDENTITY)?;
-        let (receipt, org) = self.anchored()?.create_grant(&signer, &grant)?;
+        let (receipt, org) = self
+            .anchored(Spend::Action)?
+            .create_grant(&signer, &grant)?;
         let entry = GrantEntry {
             id: receipt.subject.clone(),
             status: GrantState::Active,
@@ -216,7 +220,9 @@ impl Wallet {
     /// Revoke one of the wallet's grants.
     pub fn revoke_grant(&mut self, id: &str) -> Result<ReceiptOut> {
         let signer = self.signer(KeyPath::IDENTITY)?;
-        let receipt = self.anchored()?.revoke_grant(&signer, id.trim())?;
+        let receipt = self
+            .anchored(Spend::Action)?
+            .revoke_grant(&signer, id.trim())?;
         self.keep(
             &receipt,
             OwnChange::GrantState(id.trim(), GrantState::Revoked),
@@ -260,7 +266,9 @@ impl Wallet {
             department: d.department.trim(),
         };
         let signer = self.signer(KeyPath::IDENTITY)?;
-        let receipt = self.anchored()?.register_device(&signer, &device)?;
+        let receipt = self
+            .anchored(Spend::Action)?
+            .register_device(&signer, &device)?;
         self.keep(
             &receipt,
             OwnChange::DeviceKey(&public_key, DeviceKeyState::Registered),
@@ -326,7 +334,7 @@ impl Wallet {
                 registered.push((r.subject, r.id));
             }
         }
-        let mut s = self.anchored()?;
+        let mut s = self.anchored(Spend::Sync)?;
         let at = s.sync(&mut |_| {})?;
         let mut out = Vec::new();
         for (subject, receipt) in registered {
@@ -355,7 +363,9 @@ impl Wallet {
     /// Technician: revoke a device.
     pub fn revoke_device(&mut self, id: &str) -> Result<ReceiptOut> {
         let signer = self.signer(KeyPath::IDENTITY)?;
-        let receipt = self.anchored()?.revoke_device(&signer, id.trim())?;
+        let receipt = self
+            .anchored(Spend::Action)?
+            .revoke_device(&signer, id.trim())?;
         let key = receipt
             .read
             .decode::<citywallet_protocol::DeviceRecord>()?
@@ -404,7 +414,7 @@ impl Wallet {
     /// Officer: reports on chain waiting for review (newest first, at most 50), proven.
     pub fn pending_reports(&mut self) -> Result<Vec<ChainReportItem>> {
         Ok(self
-            .anchored()?
+            .anchored(Spend::Sync)?
             .chain_reports(true, 50)?
             .into_iter()
             .map(|r| ChainReportItem {
@@ -420,9 +430,9 @@ impl Wallet {
     /// Officer: accept (crediting `reward` points) or reject a report.
     pub fn review_report(&mut self, id: &str, accept: bool, reward: u64) -> Result<ReceiptOut> {
         let signer = self.signer(KeyPath::IDENTITY)?;
-        let receipt = self
-            .anchored()?
-            .review_report(&signer, id.trim(), accept, reward)?;
+        let receipt =
+            self.anchored(Spend::Action)?
+                .review_report(&signer, id.trim(), accept, reward)?;
         self.keep(&receipt, OwnChange::None)?;
         Ok(receipt_out(&receipt))
     }
@@ -441,7 +451,7 @@ impl Wallet {
             public: operator.verifying_key().to_bytes(),
             sign: Box::new(move |m| ed25519_dalek::Signer::sign(&operator, m).to_bytes()),
         };
-        let receipt = self.anchored()?.revoke_credential(
+        let receipt = self.anchored(Spend::Action)?.revoke_credential(
             &signer,
             &key.id,
             credential_id.trim(),
@@ -459,7 +469,7 @@ impl Wallet {
             .key_pair(KeyPath::IDENTITY)?
             .public()
             .to_bytes();
-        self.anchored()?.await_role(role, &me)?;
+        self.anchored(Spend::Action)?.await_role(role, &me)?;
         Ok(())
     }
 
@@ -470,7 +480,7 @@ impl Wallet {
             .key_pair(KeyPath::IDENTITY)?
             .public()
             .to_bytes();
-        let mut s = self.anchored()?;
+        let mut s = self.anchored(Spend::Sync)?;
         let at = s.sync(&mut |_| {})?;
         Ok(s.has_role(&at, role, &me)?)
     }

@@ -14,13 +14,14 @@ use crate::dto::{
     TrustedOut,
 };
 use crate::error::{Error, Result};
-use crate::{Wallet, trusted_out};
+use crate::{Spend, Wallet, trusted_out};
 
 impl Wallet {
     /// Add a node: the primary (replacing any other), or a witness. The URL must be http(s).
     pub fn add_node(&mut self, url: &str, role: NodeRole) -> Result<()> {
         let url = url.trim().trim_end_matches('/');
-        self.connect.connect(url, Duration::from_secs(1))?;
+        self.connect
+            .connect(url, Duration::from_secs(1), &self.budget)?;
         Ok(self.vault_mut()?.add_node(url, role)?)
     }
 
@@ -44,7 +45,7 @@ impl Wallet {
     /// Anchor trust in the primary's genesis (trust on first use). `chain_id`, when given,
     /// must match. Resets the trust store and clears recorded divergences.
     pub fn trust_genesis(&mut self, chain_id: Option<&str>) -> Result<TrustedOut> {
-        let b = self.session()?.anchor_genesis(chain_id)?;
+        let b = self.session(Spend::Sync)?.anchor_genesis(chain_id)?;
         Ok(trusted_out(&b))
     }
 
@@ -55,7 +56,7 @@ impl Wallet {
             what: "the header hash",
             bytes: 32,
         })?;
-        let b = self.session()?.anchor_at(height, &hash)?;
+        let b = self.session(Spend::Sync)?.anchor_at(height, &hash)?;
         Ok(trusted_out(&b))
     }
 
@@ -64,7 +65,7 @@ impl Wallet {
     /// offline checks. `progress` sees each verified height.
     pub fn sync(&mut self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncOut> {
         let before = self.notices.len();
-        let mut s = self.anchored()?;
+        let mut s = self.anchored(Spend::Sync)?;
         let from = s.trusted()?.map_or(0, |b| b.height().value());
         let latest = s.sync(&mut |height| progress(SyncProgress { height, from }))?;
         let (height, issuers, revoked) = s.refresh_snapshot()?;
@@ -132,6 +133,8 @@ impl Wallet {
             s.effect_wait.as_secs(),
             s.snapshot_max_age.as_secs(),
             s.max_header_age.as_secs(),
+            s.sync_budget.as_secs(),
+            s.action_budget.as_secs(),
         ];
         Ok(SETTING_NAMES
             .iter()

@@ -10,12 +10,12 @@ use citywallet_core::vault::CredentialSummary;
 use citywallet_light_client::officer::{self, Mode, OfficerVerdict};
 use citywallet_light_client::session::Settings;
 
-use crate::Wallet;
 use crate::dto::{
     ChallengeOut, Claim, CredentialDetail, CredentialItem, PresentationOut, VerdictMode, VerdictOut,
 };
 use crate::error::Result;
 use crate::input;
+use crate::{Spend, Wallet};
 
 /// How old a challenge may be, seconds, unless a verifier says otherwise.
 pub const DEFAULT_CHALLENGE_AGE_SECS: i64 = 300;
@@ -194,7 +194,7 @@ impl Wallet {
                     now,
                 )?)
             }
-            Check::Online => Ok(self.anchored()?.verify_presentation_online(
+            Check::Online => Ok(self.anchored(Spend::Sync)?.verify_presentation_online(
                 presentation,
                 &challenge,
                 max_age_secs,

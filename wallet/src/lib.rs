@@ -40,6 +40,7 @@ use citywallet_light_client::session::Session;
 use tendermint_light_client_verifier::types::LightBlock;
 
 pub use acts::REPORT_CATEGORIES;
+pub use citywallet_light_client::budget::Budget;
 pub use citywallet_light_client::clock::{ManualClock, SystemClock};
 pub use citywallet_light_client::rpc::HttpConnect;
 pub use credentials::{Check, DEFAULT_CHALLENGE_AGE_SECS};
@@ -94,7 +95,17 @@ pub struct Wallet {
     network: Network,
     connect: Arc<dyn Connect>,
     clock: Arc<dyn Clock>,
+    budget: Arc<Budget>,
     notices: Vec<Notice>,
+}
+
+/// What an operation is, for its time budget on the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spend {
+    /// A sync or a proven read: `sync_budget_secs`.
+    Sync,
+    /// An action: proofs, submission and the wait for its effect, `action_budget_secs`.
+    Action,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -141,8 +152,16 @@ impl Wallet {
             network,
             connect,
             clock,
+            budget: Arc::new(Budget::new()),
             notices: Vec::new(),
         }
+    }
+
+    /// The network budget every operation of this wallet spends from: another thread may
+    /// [`Budget::cancel`] it to stop a running sync or action at once (the app does, when the
+    /// user locks the wallet).
+    pub fn budget(&self) -> Arc<Budget> {
+        self.budget.clone()
     }
 
     /// A wallet over HTTP nodes and the system clock, with the recommended key derivation.
@@ -211,30 +230,43 @@ impl Wallet {
         Ok((primary, witnesses, true))
     }
 
-    /// A light-client session over the vault and the nodes in use.
-    fn session(&mut self) -> Result<Session<'_>> {
+    /// A light-client session over the vault and the nodes in use, its operation's network
+    /// budget started.
+    fn session(&mut self, spend: Spend) -> Result<Session<'_>> {
         let (primary, witnesses, _) = self.nodes()?;
         let vault = self.vault.as_mut().ok_or(Error::Locked)?;
+        let settings = citywallet_light_client::session::Settings::load(vault)?;
+        self.budget.start(match spend {
+            Spend::Sync => settings.sync_budget,
+            Spend::Action => settings.action_budget,
+        });
         Ok(Session::connect(
             vault,
             self.connect.as_ref(),
             &primary,
             &witnesses,
             self.clock.clone(),
+            &self.budget,
         )?)
     }
 
     /// A session with a trust anchor: the genesis is trusted on first use, and a notice
     /// says so.
-    fn anchored(&mut self) -> Result<Session<'_>> {
+    fn anchored(&mut self, spend: Spend) -> Result<Session<'_>> {
         let (primary, witnesses, _) = self.nodes()?;
         let vault = self.vault.as_mut().ok_or(Error::Locked)?;
+        let settings = citywallet_light_client::session::Settings::load(vault)?;
+        self.budget.start(match spend {
+            Spend::Sync => settings.sync_budget,
+            Spend::Action => settings.action_budget,
+        });
         let mut s = Session::connect(
             vault,
             self.connect.as_ref(),
             &primary,
             &witnesses,
             self.clock.clone(),
+            &self.budget,
         )?;
         if let Some(b) = s.ensure_anchor()? {
             self.notices

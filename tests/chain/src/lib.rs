@@ -205,11 +205,16 @@ impl Net {
             upstream: upstream.to_owned(),
             client: reqwest::Client::new(),
             tamper,
+            requests: Arc::new(AtomicUsize::new(0)),
             broadcasts: Arc::new(AtomicUsize::new(0)),
             stalls_left: AtomicUsize::new(0),
             stalled: Arc::new(AtomicUsize::new(0)),
         };
-        let (broadcasts, stalled) = (state.broadcasts.clone(), state.stalled.clone());
+        let (requests, broadcasts, stalled) = (
+            state.requests.clone(),
+            state.broadcasts.clone(),
+            state.stalled.clone(),
+        );
         let addr = self.rt.block_on(async {
             let listener = tokio::net::TcpListener::bind(loopback())
                 .await
@@ -225,6 +230,7 @@ impl Net {
         });
         Proxy {
             url: format!("http://{addr}"),
+            requests,
             broadcasts,
             stalled,
         }
@@ -329,6 +335,12 @@ pub enum Tamper {
     Huge(usize),
     /// Never answers.
     Silent,
+    /// Answers truly, but one byte every `every` (each read gets a byte in time, the whole
+    /// answer takes for ever).
+    Trickle {
+        /// The pause between bytes.
+        every: Duration,
+    },
     /// Serves the chain as it was at `height`: a request for the newest commit gets that
     /// height's, and `status` says it is the newest (a frozen or cut-off node).
     FreezeAt(u64),
@@ -354,6 +366,8 @@ impl Tamper {
 pub struct Proxy {
     /// Its URL.
     pub url: String,
+    /// How many requests reached it.
+    pub requests: Arc<AtomicUsize>,
     /// How many `broadcast_tx*` requests reached it.
     pub broadcasts: Arc<AtomicUsize>,
     /// How many requests it held ([`Tamper::StallAfterBroadcast`]).
@@ -364,6 +378,7 @@ struct ProxyState {
     upstream: String,
     client: reqwest::Client,
     tamper: Tamper,
+    requests: Arc<AtomicUsize>,
     broadcasts: Arc<AtomicUsize>,
     stalls_left: AtomicUsize,
     stalled: Arc<AtomicUsize>,
@@ -378,6 +393,7 @@ async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
         }
         _ => body,
     };
+    s.requests.fetch_add(1, Ordering::SeqCst);
     let method = req["method"].as_str().unwrap_or_default().to_owned();
     let broadcast = method.starts_with("broadcast_tx");
     if broadcast {
@@ -425,6 +441,9 @@ async fn forward(State(s): State<Arc<ProxyState>>, body: Bytes) -> Response {
     if let (Tamper::FreezeAt(h), true) = (&s.tamper, method == "status") {
         v["result"]["sync_info"]["latest_block_height"] = json!(h.to_string());
     }
+    if let Tamper::Trickle { every } = &s.tamper {
+        return trickle(v.to_string().into_bytes(), *every);
+    }
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         v.to_string(),
@@ -444,6 +463,22 @@ pub fn admin_tx(devnet: &Devnet, keys: &DemoKeys, nonce: u64, action: Action) ->
     }
     .sign_with(|m| admin.sign(m).to_bytes())
     .encode()
+}
+
+/// `bytes` as a response body sent one byte at a time, `every` apart.
+fn trickle(bytes: Vec<u8>, every: Duration) -> Response {
+    let stream = futures_util::stream::unfold(0usize, move |i| {
+        let next = bytes.get(i).copied();
+        async move {
+            tokio::time::sleep(every).await;
+            next.map(|b| (Ok::<_, std::io::Error>(Bytes::from(vec![b])), i + 1))
+        }
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// A new wallet vault in `dir` (a fast key-derivation setting: tests are not about it).

@@ -140,7 +140,12 @@ impl std::fmt::Debug for MemoryConnect {
 }
 
 impl Connect for MemoryConnect {
-    fn connect(&self, url: &str, _timeout: Duration) -> Result<Box<dyn ChainNode>, Error> {
+    fn connect(
+        &self,
+        url: &str,
+        _timeout: Duration,
+        _budget: &Arc<citywallet_light_client::budget::Budget>,
+    ) -> Result<Box<dyn ChainNode>, Error> {
         let produces = match url {
             PRIMARY => true,
             WITNESS => false,

@@ -204,6 +204,29 @@ fn a_primary_behind_its_witness_is_refused_as_lagging() {
     });
 }
 
+/// A node that answers one byte every 400 ms: each read gets its byte within the request
+/// timeout, the whole answer would take minutes. It is given up at the request's deadline.
+#[test]
+fn a_trickling_node_is_given_up_at_its_deadline() {
+    let net = Net::start(4);
+    let quick = Settings {
+        request_timeout: Duration::from_millis(1500),
+        ..settings()
+    };
+    let tamper = Tamper::Trickle {
+        every: Duration::from_millis(400),
+    };
+    refused_with(&net, tamper, false, quick, |e| {
+        matches!(
+            e,
+            Error::Fetch {
+                reason: FetchError::Timeout,
+                ..
+            }
+        )
+    });
+}
+
 #[test]
 fn a_commit_with_less_than_two_thirds_of_the_power_is_refused() {
     let net = Net::start(4);
