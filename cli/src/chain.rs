@@ -40,6 +40,13 @@ pub enum TrustCmd {
         #[arg(long)]
         chain_id: Option<String>,
     },
+    /// Anchor trust with the anchor your city publishes: its JSON
+    /// (`{"chainId", "height", "hash"}`, as in its QR code) or "HEIGHT HASH"; `@FILE` reads
+    /// it from a file.
+    Anchor {
+        /// The anchor, or @FILE.
+        anchor: String,
+    },
     /// Anchor trust at a height whose header hash you got from a trusted source.
     Set {
         /// Height.

@@ -307,3 +307,12 @@ pub fn nodes(n: &NodesOut) -> String {
     }
     text
 }
+
+pub fn anchored(t: &TrustedOut) -> String {
+    format!(
+        "trust anchored at height {} of chain {} (header {}, signed {}/{}).\n\
+         Everything this wallet verifies from now on rests on that header: it must come from a \
+         source you trust, such as your city's published notice.",
+        t.height, t.chain_id, t.hash, t.signed_power, t.total_power
+    )
+}

@@ -66,6 +66,18 @@ struct SnapshotBody {
     reads: Vec<ProvenRead>,
 }
 
+/// The hash of the header the vault's registry snapshot rests on, if there is one.
+pub fn snapshot_header_hash(vault: &Vault) -> Result<Option<Vec<u8>>> {
+    let Some(snap) = vault.snapshot(SNAPSHOT)? else {
+        return Ok(None);
+    };
+    let body: SnapshotBody = serde_json::from_slice(&snap.body)
+        .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;
+    Ok(Some(
+        body.header.signed_header.header.hash().as_bytes().to_vec(),
+    ))
+}
+
 fn check_issuer(rec: Option<IssuerRecord>, p: &Presentation) -> Result<(String, IssuerPublicKey)> {
     let rec = rec.ok_or_else(|| Precondition::IssuerUnknown(p.issuer.clone()))?;
     if rec.status != Status::Active {

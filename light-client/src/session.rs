@@ -241,19 +241,55 @@ impl<'v> Session<'v> {
         Ok(())
     }
 
-    /// Anchor trust in the primary's genesis (trust on first use of the genesis).
+    /// The hashes of the headers that what the vault keeps rests on: every receipt's and the
+    /// officer's snapshot's. A new anchor archives these instead of forgetting them.
+    fn kept_headers(&self) -> Result<Vec<Vec<u8>>> {
+        let mut keep = Vec::new();
+        for r in self.vault.receipts(None)? {
+            let receipt = crate::act::Receipt::from_stored(&r)?;
+            keep.push(
+                receipt
+                    .header
+                    .signed_header
+                    .header
+                    .hash()
+                    .as_bytes()
+                    .to_vec(),
+            );
+        }
+        if let Some(h) = crate::officer::snapshot_header_hash(self.vault)? {
+            keep.push(h);
+        }
+        Ok(keep)
+    }
+
+    fn new_anchor(&mut self, block: &LightBlock) -> Result<()> {
+        let keep = self.kept_headers()?;
+        self.vault.reset_trust(&keep)?;
+        self.store(block)
+    }
+
+    /// Anchor trust in the primary's genesis (trust on first use of the genesis). Receipts
+    /// and the officer's snapshot keep verifying.
     pub fn anchor_genesis(&mut self, chain_id: Option<&str>) -> Result<LightBlock> {
         let block = self.client.anchor_from_genesis(chain_id, self.now())?;
-        self.vault.reset_trust()?;
-        self.store(&block)?;
+        self.new_anchor(&block)?;
         Ok(block)
     }
 
-    /// Anchor trust at `height` with the header hash the user vouches for.
-    pub fn anchor_at(&mut self, height: u64, hash: &[u8]) -> Result<LightBlock> {
+    /// Anchor trust at `height` with the header hash the user vouches for (and, when given,
+    /// on chain `chain_id`). Receipts and the officer's snapshot keep verifying.
+    pub fn anchor_at(
+        &mut self,
+        height: u64,
+        hash: &[u8],
+        chain_id: Option<&str>,
+    ) -> Result<LightBlock> {
         let block = self.client.anchor_at(height, hash, self.now())?;
-        self.vault.reset_trust()?;
-        self.store(&block)?;
+        if chain_id.is_some_and(|c| c != block.signed_header.header.chain_id.as_str()) {
+            return Err(Error::AnchorMismatch("the anchor is for another chain"));
+        }
+        self.new_anchor(&block)?;
         Ok(block)
     }
 

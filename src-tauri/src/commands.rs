@@ -250,6 +250,11 @@ pub async fn trust_at(
 }
 
 #[tauri::command]
+pub async fn trust_anchor(state: State<'_, AppState>, anchor: String) -> AppResult<TrustedOut> {
+    wallet(&state, move |w| w.trust_anchor(&anchor)).await
+}
+
+#[tauri::command]
 pub async fn nodes(state: State<'_, AppState>) -> AppResult<NodesOut> {
     wallet(&state, |w| w.nodes_out()).await
 }

@@ -168,6 +168,7 @@ pub fn run() {
             commands::chain_status,
             commands::reanchor,
             commands::trust_at,
+            commands::trust_anchor,
             commands::nodes,
             commands::add_node,
             commands::remove_node,

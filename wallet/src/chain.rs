@@ -50,13 +50,24 @@ impl Wallet {
     }
 
     /// Anchor trust at `height` with the header hash (hex) the user got from a trusted
-    /// source.
+    /// source. Receipts and the officer's snapshot keep verifying.
     pub fn trust_at(&mut self, height: u64, hash_hex: &str) -> Result<TrustedOut> {
         let hash = hex::decode(hash_hex.trim()).map_err(|_| Error::InvalidHex {
             what: "the header hash",
             bytes: 32,
         })?;
-        let b = self.session(Spend::Sync)?.anchor_at(height, &hash)?;
+        let b = self.session(Spend::Sync)?.anchor_at(height, &hash, None)?;
+        Ok(trusted_out(&b))
+    }
+
+    /// Anchor trust with the anchor a city publishes (its JSON, pasted or scanned from a QR
+    /// code, or a height and hash): the block at that height must have that hash, on the
+    /// named chain. What the user trusts from then on rests on that one header.
+    pub fn trust_anchor(&mut self, text: &str) -> Result<TrustedOut> {
+        let a = crate::input::anchor(text)?;
+        let b = self
+            .session(Spend::Sync)?
+            .anchor_at(a.height, &a.hash, a.chain_id.as_deref())?;
         Ok(trusted_out(&b))
     }
 

@@ -46,6 +46,8 @@ pub enum WalletErrorCode {
     CsvRow,
     /// No setting of that name.
     UnknownSetting,
+    /// A trust anchor is not a height and a header hash.
+    InvalidAnchor,
     /// Claims are not a JSON object.
     InvalidClaims,
     /// No passphrase was given and none can be asked for.
@@ -198,6 +200,11 @@ pub enum Error {
     /// No setting of this name.
     #[error("no setting {0:?}: see the settings list")]
     UnknownSetting(String),
+    /// A trust anchor that is not a height and a header hash.
+    #[error(
+        "a trust anchor is {{\"chainId\", \"height\", \"hash\"}} JSON, or a height and a 64-digit hash"
+    )]
+    InvalidAnchor,
     /// Claims that are not a JSON object.
     #[error("the claims must be a JSON object")]
     InvalidClaims,
@@ -258,6 +265,7 @@ impl Error {
             Self::CsvHeader => C::CsvHeader,
             Self::CsvRow { .. } => C::CsvRow,
             Self::UnknownSetting(_) => C::UnknownSetting,
+            Self::InvalidAnchor => C::InvalidAnchor,
             Self::InvalidClaims => C::InvalidClaims,
             Self::PassphraseRequired => C::PassphraseRequired,
             Self::PassphraseMismatch => C::PassphraseMismatch,

@@ -75,6 +75,63 @@ pub fn sha256_file(path: &Path) -> Result<[u8; 32]> {
     Ok(h.finalize().into())
 }
 
+/// A trust anchor as a city publishes it: the block at `height` has header hash `hash`, on
+/// chain `chain_id` when it is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    /// The chain, when the anchor names it.
+    pub chain_id: Option<String>,
+    /// Height.
+    pub height: u64,
+    /// Header hash.
+    pub hash: Vec<u8>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AnchorJson {
+    chain_id: Option<String>,
+    height: serde_json::Value,
+    hash: String,
+}
+
+/// A trust anchor from text: the JSON a city's notice or QR code carries
+/// (`{"chainId": "…", "height": 1234, "hash": "…"}`, the height a number or a string), or a
+/// height and a hash separated by white space.
+pub fn anchor(text: &str) -> Result<Anchor> {
+    let text = text.trim();
+    if text.len() > 4096 {
+        return Err(Error::InvalidAnchor);
+    }
+    let (chain_id, height, hash) = if text.starts_with('{') {
+        let j: AnchorJson = serde_json::from_str(text).map_err(|_| Error::InvalidAnchor)?;
+        let height = match j.height {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        (j.chain_id, height, j.hash)
+    } else {
+        let mut parts = text.split_whitespace();
+        let height = parts.next().and_then(|h| h.parse().ok());
+        let hash = parts.next().unwrap_or_default().to_owned();
+        if parts.next().is_some() {
+            return Err(Error::InvalidAnchor);
+        }
+        (None, height, hash)
+    };
+    let height = height.filter(|h| *h > 0).ok_or(Error::InvalidAnchor)?;
+    let hash = hex::decode(hash.trim())
+        .ok()
+        .filter(|h| h.len() == 32)
+        .ok_or(Error::InvalidAnchor)?;
+    Ok(Anchor {
+        chain_id,
+        height,
+        hash,
+    })
+}
+
 /// Claims as JSON text (`{"score": 742, ...}`).
 pub fn claims(text: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
     serde_json::from_str(text).map_err(|_| Error::InvalidClaims)
@@ -195,6 +252,32 @@ mod tests {
             "a,b,c,d\n".repeat(MAX_CSV_ROWS + 1)
         );
         assert_eq!(code(&many), "input_too_large");
+    }
+
+    #[test]
+    fn an_anchor_is_the_city_s_json_or_a_height_and_a_hash() {
+        let hash = "AB".repeat(32);
+        let json = format!(r#"{{"chainId": "city", "height": "1234", "hash": "{hash}"}}"#);
+        let a = anchor(&json).expect("json");
+        assert_eq!(
+            (a.chain_id.as_deref(), a.height, a.hash.len()),
+            (Some("city"), 1234, 32)
+        );
+        assert_eq!(anchor(&format!("  77 {hash}\n")).expect("pair").height, 77);
+        for bad in [
+            "",
+            "12",
+            &format!("0 {hash}"),
+            &format!("12 {hash} extra"),
+            "12 abcd",
+            "{}",
+        ] {
+            assert_eq!(
+                anchor(bad).expect_err(bad).code(),
+                "invalid_anchor",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -573,3 +573,46 @@ fn a_frozen_chain_is_stale_online_while_the_offline_check_says_its_age() {
         .expect("fresh");
     assert!(verdict.age_secs <= 1, "{}", verdict.age_secs);
 }
+
+#[test]
+fn a_city_s_published_anchor_renews_trust_and_old_receipts_still_verify() {
+    let env = Env::new();
+    let mut w = env.wallet("citizen");
+    let filed = w.submit_report(&report("cell-3")).expect("report");
+    w.sync(&mut |_| {}).expect("sync and snapshot");
+    // Fifteen days idle: trust has expired, and the genesis is too old to anchor again.
+    env.net.clock.advance(Duration::from_secs(15 * 24 * 3600));
+    assert!(w.chain_status().expect("status").trust_expired);
+    assert_eq!(
+        w.reanchor().expect_err("genesis too old").code(),
+        "trust_expired"
+    );
+    // The city publishes its newest block as an anchor.
+    let height = env.net.block();
+    let (header, _, _) = env
+        .net
+        .devnet
+        .light_block_parts(Some(height))
+        .expect("block");
+    let published = format!(
+        r#"{{"chainId": "citywallet-test", "height": {height}, "hash": "{}"}}"#,
+        header.header.hash()
+    );
+    let other_chain = published.replace("citywallet-test", "another-city");
+    assert_eq!(
+        w.trust_anchor(&other_chain)
+            .expect_err("another chain")
+            .code(),
+        "anchor_mismatch"
+    );
+    assert_eq!(
+        w.trust_anchor("12 34").expect_err("not one").code(),
+        "invalid_anchor"
+    );
+    let t = w.trust_anchor(&published).expect("anchor");
+    assert_eq!(t.height, height);
+    assert!(!w.chain_status().expect("status").trust_expired);
+    // What rested on the old headers still verifies; the chain works again.
+    assert_eq!(w.receipt(&filed.subject).expect("old receipt").id, filed.id);
+    w.submit_report(&report("cell-4")).expect("a new report");
+}

@@ -189,18 +189,18 @@ impl Vault {
         self.conn.execute(
             "INSERT INTO trusted_headers (chain_id, height, hash, body, verified_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (chain_id, height) DO NOTHING",
+             ON CONFLICT (hash) DO UPDATE SET archived = 0",
             params![h.chain_id, h.height as i64, h.hash, h.body, h.verified_at],
         )?;
         Ok(())
     }
 
-    /// The highest verified header, of any chain.
+    /// The highest live verified header (not archived by a new anchor), of any chain.
     pub fn latest_trusted_header(&self) -> Result<Option<TrustedHeader>> {
-        self.trusted_where("1 = 1 ORDER BY height DESC LIMIT 1", params![])
+        self.trusted_where("archived = 0 ORDER BY height DESC LIMIT 1", params![])
     }
 
-    /// The verified header with this hash, if the wallet verified it.
+    /// The verified header with this hash, if the wallet verified it (live or archived).
     pub fn trusted_header_by_hash(&self, hash: &[u8]) -> Result<Option<TrustedHeader>> {
         self.trusted_where("hash = ?1 LIMIT 1", params![hash])
     }
@@ -230,11 +230,26 @@ impl Vault {
             .optional()?)
     }
 
-    /// Forget every trusted header and clear recorded divergences: the user gives a new trust
-    /// anchor. Receipts stay.
-    pub fn reset_trust(&mut self) -> Result<()> {
+    /// A new trust anchor is coming: every live header stops carrying trust. The headers
+    /// whose hashes are in `keep` (those receipts and snapshots rest on) are archived, so
+    /// they still verify what rests on them; the others are forgotten. Recorded divergences
+    /// are cleared.
+    pub fn reset_trust(&mut self, keep: &[Vec<u8>]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM trusted_headers", [])?;
+        tx.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS keep_headers (hash BLOB PRIMARY KEY)",
+            [],
+        )?;
+        tx.execute("DELETE FROM keep_headers", [])?;
+        for h in keep {
+            tx.execute("INSERT OR IGNORE INTO keep_headers (hash) VALUES (?1)", [h])?;
+        }
+        tx.execute(
+            "DELETE FROM trusted_headers WHERE hash NOT IN (SELECT hash FROM keep_headers)",
+            [],
+        )?;
+        tx.execute("UPDATE trusted_headers SET archived = 1", [])?;
+        tx.execute("DELETE FROM keep_headers", [])?;
         tx.execute(
             "UPDATE divergences SET resolved_at = ?1 WHERE resolved_at IS NULL",
             [unix_now() as i64],
@@ -243,7 +258,7 @@ impl Vault {
             &tx,
             unix_now() as i64,
             VaultEvent::TrustReset,
-            &serde_json::json!({}),
+            &serde_json::json!({ "kept": keep.len() }),
         )?;
         tx.commit()?;
         Ok(())
@@ -403,7 +418,7 @@ mod tests {
         })
         .expect("record");
         assert!(v.open_divergence().expect("open").is_some());
-        v.reset_trust().expect("reset");
+        v.reset_trust(&[]).expect("reset");
         assert!(v.open_divergence().expect("open").is_none());
         assert!(v.latest_trusted_header().expect("latest").is_none());
     }

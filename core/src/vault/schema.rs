@@ -118,6 +118,24 @@ const MIGRATIONS: &[&str] = &[
         taken_at    INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 3: trusted headers by hash, and archived ones. A new trust anchor archives the
+    // headers that receipts and the officer's snapshot rest on (they keep verifying) and
+    // drops the rest; only live headers carry trust forward.
+    r#"
+    CREATE TABLE trusted_headers_v3 (
+        hash        BLOB    PRIMARY KEY,
+        chain_id    TEXT    NOT NULL,
+        height      INTEGER NOT NULL CHECK (height > 0),
+        body        BLOB    NOT NULL,
+        verified_at INTEGER NOT NULL,
+        archived    INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1))
+    ) STRICT;
+    INSERT INTO trusted_headers_v3 (hash, chain_id, height, body, verified_at)
+        SELECT hash, chain_id, height, body, verified_at FROM trusted_headers;
+    DROP TABLE trusted_headers;
+    ALTER TABLE trusted_headers_v3 RENAME TO trusted_headers;
+    CREATE INDEX trusted_headers_live ON trusted_headers (archived, height);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -86,6 +86,7 @@ export const api = {
   chainStatus: () => call<ChainStatus>('chain_status'),
   reanchor: () => call<ChainStatus>('reanchor'),
   trustAt: (height: number, hash: string) => call<TrustedOut>('trust_at', { height, hash }),
+  trustAnchor: (anchor: string) => call<TrustedOut>('trust_anchor', { anchor }),
   nodes: () => call<NodesOut>('nodes'),
   addNode: (url: string, witness: boolean) => call<NodesOut>('add_node', { url, witness }),
   removeNode: (url: string) => call<NodesOut>('remove_node', { url }),

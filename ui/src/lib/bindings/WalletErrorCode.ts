@@ -4,4 +4,4 @@
  * The codes of this crate's own refusals, the platform keystore's (the app maps them) and
  * the few the UI raises itself.
  */
-export type WalletErrorCode = "locked" | "no_primary" | "invalid_date" | "invalid_hex" | "input_too_large" | "phrase_too_long" | "csv_empty" | "csv_header" | "csv_row" | "unknown_setting" | "invalid_claims" | "passphrase_required" | "passphrase_mismatch" | "auto_lock_range" | "no_demo_issuer" | "internal" | "biometric_unavailable" | "biometric_not_enabled" | "biometric_cancelled" | "biometric_failed" | "biometric_invalidated" | "biometric_platform" | "camera_denied" | "file_too_large" | "scan_failed";
+export type WalletErrorCode = "locked" | "no_primary" | "invalid_date" | "invalid_hex" | "input_too_large" | "phrase_too_long" | "csv_empty" | "csv_header" | "csv_row" | "unknown_setting" | "invalid_anchor" | "invalid_claims" | "passphrase_required" | "passphrase_mismatch" | "auto_lock_range" | "no_demo_issuer" | "internal" | "biometric_unavailable" | "biometric_not_enabled" | "biometric_cancelled" | "biometric_failed" | "biometric_invalidated" | "biometric_platform" | "camera_denied" | "file_too_large" | "scan_failed";
