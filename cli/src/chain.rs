@@ -251,10 +251,15 @@ pub fn trust(cmd: TrustCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let t = match cmd {
         TrustCmd::Genesis { chain_id } => w.trust_genesis(chain_id.as_deref())?,
         TrustCmd::Set { height, hash } => w.trust_at(height, &hash)?,
+        TrustCmd::Anchor { anchor } => {
+            let text = match anchor.strip_prefix('@') {
+                Some(file) => String::from_utf8(read_file(Path::new(file), 4096)?)?,
+                None => anchor,
+            };
+            w.trust_anchor(&text)?
+        }
     };
-    out.show(&t, || {
-        format!("trust anchored at height {} ({})", t.height, t.hash)
-    })
+    out.show(&t, || text::anchored(&t))
 }
 
 pub fn sync(vault: &Path, out: &Output) -> anyhow::Result<()> {
