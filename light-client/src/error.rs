@@ -406,13 +406,18 @@ pub enum Error {
     /// A fact the action relies on does not hold.
     #[error("{0}")]
     Precondition(Precondition),
-    /// The node refused the transaction.
-    #[error("the node refused the transaction ({code}): {log}")]
+    /// The node said it refused the transaction, and its effect is proven absent at later
+    /// verified headers: it did not land.
+    #[error(
+        "the transaction did not land: its effect is absent at height {absent_at}; the node said it refused it ({code}: {log})"
+    )]
     TxRefused {
-        /// Protocol code name.
+        /// Protocol code name, as the node claimed.
         code: &'static str,
-        /// The node's log.
+        /// The node's log, as it claimed.
         log: String,
+        /// The newest verified height at which the effect was proven absent.
+        absent_at: u64,
     },
     /// The transaction's effect did not appear in proven state in time.
     #[error("the transaction was accepted but its effect was not proven within {waited_secs} s")]

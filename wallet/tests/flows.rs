@@ -616,3 +616,38 @@ fn a_city_s_published_anchor_renews_trust_and_old_receipts_still_verify() {
     assert_eq!(w.receipt(&filed.subject).expect("old receipt").id, filed.id);
     w.submit_report(&report("cell-4")).expect("a new report");
 }
+
+#[test]
+fn what_a_node_says_to_a_broadcast_is_a_claim_and_the_chain_decides() {
+    use citywallet_chain_tests::memory::Answer;
+    let env = Env::new();
+    let on = |name: &str, answer: Answer| {
+        let mut w = Wallet::new(
+            &env.dir.path().join(format!("{name}.db")),
+            FAST,
+            Network {
+                primary: PRIMARY.into(),
+                witnesses: vec![WITNESS.into()],
+            },
+            Arc::new(env.net.connect().answering(answer)),
+            env.net.wallet_clock(),
+        );
+        w.create(&Passphrase::from(PASS), "").expect("create");
+        w
+    };
+    // "Refused", yet relayed: the grant is active on chain, and the wallet knows it.
+    let mut relayed = on("relayed", Answer::RefusedButRelayed);
+    let r = relayed
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect("it landed, whatever the node said");
+    assert_eq!(relayed.grants().expect("grants")[0].id, r.subject);
+    relayed.receipt(&r.subject).expect("proven");
+    // "Refused", and dropped: not landed, proven absent blocks later, the claim shown as one.
+    let mut dropped = on("dropped", Answer::RefusedAndDropped);
+    let e = dropped
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect_err("not landed");
+    assert_eq!(e.code(), "tx_refused");
+    assert!(e.to_string().contains("did not land"), "{e}");
+    assert!(dropped.grants().expect("grants").is_empty());
+}

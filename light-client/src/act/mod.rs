@@ -28,6 +28,23 @@ use crate::session::{Session, decode_block, encode_block, unix};
 use crate::verify::{Engine, Verdict, verify_alone};
 use step::Step;
 
+/// How many newer verified headers must show a transaction's effect absent before the node's
+/// claim that it refused the transaction is reported.
+pub const NOT_LANDED_BLOCKS: u64 = 3;
+
+/// What a node said to a broadcast, when it was not a plain acceptance: a claim only.
+enum Claim {
+    /// CheckTx's refusal, as the node reported it.
+    Refused {
+        /// The code's name.
+        code: &'static str,
+        /// The node's log.
+        log: String,
+    },
+    /// No usable answer.
+    NoAnswer(Box<Error>),
+}
+
 /// How the driver waits for an effect: a look every `every`, for at most `at_most`, both on
 /// the session's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,17 +315,22 @@ impl Session<'_> {
         let chain_id = at.signed_header.header.chain_id.to_string();
         let body = step.body(&chain_id, signer.public, nonce, unix_secs(self.now()));
         let tx = body.sign_with(|m| (signer.sign)(m)).encode();
-        let submitted = self.client.broadcast(&tx)?;
-        if submitted.code != 0 {
-            return Err(Error::TxRefused {
-                code: Code::from_value(submitted.code).map_or("unknown", Code::name),
-                log: submitted.log,
-            });
-        }
+        // What the node answers is a claim, never a verdict: a node can say "refused" and
+        // relay the transaction anyway, or time out after taking it. Only proven state at
+        // later verified headers decides.
+        let claim = match self.client.broadcast(&tx) {
+            Ok(s) if s.code == 0 => None,
+            Ok(s) => Some(Claim::Refused {
+                code: Code::from_value(s.code).map_or("unknown", Code::name),
+                log: s.log,
+            }),
+            Err(e) => Some(Claim::NoAnswer(Box::new(e))),
+        };
         let tx_hash = hex::encode_upper(Sha256::digest(&tx));
         let started = self.now();
         let key = step.effect.key();
-        let mut seen = at.height().value();
+        let from = at.height().value();
+        let mut seen = from;
         loop {
             self.clock.sleep(wait.every);
             match self.effect_landed(&mut seen, &key, &step.effect) {
@@ -322,15 +344,26 @@ impl Session<'_> {
                     });
                 }
                 Ok(None) => {}
-                // The transaction is out: a node slow to answer or briefly unreachable
+                // The transaction may be out: a node slow to answer or briefly unreachable
                 // does not end the wait, and the effect may still be seen.
                 Err(e) if e.is_transient() => {}
                 Err(e) => return Err(e),
             }
             let waited = self.now().duration_since(started).unwrap_or_default();
-            if waited > wait.at_most {
-                return Err(Error::EffectNotSeen {
-                    waited_secs: waited.as_secs(),
+            // A claimed refusal is believed only once the chain has moved on without the
+            // effect; an acceptance is waited for in full.
+            let refused_and_gone = claim.is_some() && seen >= from + NOT_LANDED_BLOCKS;
+            if waited > wait.at_most || refused_and_gone {
+                return Err(match claim {
+                    Some(Claim::Refused { code, log }) => Error::TxRefused {
+                        code,
+                        log,
+                        absent_at: seen,
+                    },
+                    Some(Claim::NoAnswer(e)) => *e,
+                    None => Error::EffectNotSeen {
+                        waited_secs: waited.as_secs(),
+                    },
                 });
             }
         }

@@ -97,6 +97,7 @@ impl MemoryNet {
             devnet: self.devnet.clone(),
             clock: self.clock.clone(),
             broadcasts: self.broadcasts.clone(),
+            answer: Answer::Truly,
         }
     }
 
@@ -125,12 +126,33 @@ impl MemoryNet {
     }
 }
 
+/// How the primary answers a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Answer {
+    /// Truly (CheckTx's verdict).
+    #[default]
+    Truly,
+    /// "Refused", but the transaction goes to the mempool anyway.
+    RefusedButRelayed,
+    /// "Refused", and the transaction is dropped.
+    RefusedAndDropped,
+}
+
 /// Connects [`PRIMARY`] and [`WITNESS`] to the in-memory chain.
 #[derive(Clone)]
 pub struct MemoryConnect {
     devnet: Devnet,
     clock: Arc<ManualClock>,
     broadcasts: Arc<AtomicUsize>,
+    answer: Answer,
+}
+
+impl MemoryConnect {
+    /// The same chain, with the primary answering broadcasts as `answer` says.
+    pub fn answering(mut self, answer: Answer) -> Self {
+        self.answer = answer;
+        self
+    }
 }
 
 impl std::fmt::Debug for MemoryConnect {
@@ -156,6 +178,7 @@ impl Connect for MemoryConnect {
             clock: self.clock.clone(),
             broadcasts: self.broadcasts.clone(),
             produces,
+            answer: self.answer,
             url: url.to_owned(),
         }))
     }
@@ -167,6 +190,7 @@ pub struct MemoryNode {
     clock: Arc<ManualClock>,
     broadcasts: Arc<AtomicUsize>,
     produces: bool,
+    answer: Answer,
     url: String,
 }
 
@@ -250,6 +274,15 @@ impl ChainNode for MemoryNode {
     }
 
     fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError> {
+        let hash = Sha256::digest(tx).into();
+        let refused = |log: &str| Submitted {
+            code: citywallet_protocol::Code::BadNonce.value(),
+            log: log.to_owned(),
+            hash,
+        };
+        if self.answer == Answer::RefusedAndDropped {
+            return Ok(refused("nonce 0 is not the signer's next nonce (a lie)"));
+        }
         let r = self
             .devnet
             .broadcast_at(tx.to_vec(), self.clock.now())
@@ -257,10 +290,13 @@ impl ChainNode for MemoryNode {
         if r.code == citywallet_protocol::Code::Ok {
             self.broadcasts.fetch_add(1, Ordering::SeqCst);
         }
+        if self.answer == Answer::RefusedButRelayed {
+            return Ok(refused("refused (a lie: it was relayed)"));
+        }
         Ok(Submitted {
             code: r.code.value(),
             log: r.log,
-            hash: Sha256::digest(tx).into(),
+            hash,
         })
     }
 

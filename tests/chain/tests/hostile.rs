@@ -227,6 +227,24 @@ fn a_trickling_node_is_given_up_at_its_deadline() {
     });
 }
 
+/// The primary answers "refused" to the broadcast but relays it: the report lands, and the
+/// wallet goes by the chain, not by the claim.
+#[test]
+fn a_lying_checktx_does_not_hide_a_report_that_landed() {
+    let net = Net::start(4);
+    let (_dir, mut vault) = anchored(&net);
+    let proxy = net.proxy(Tamper::rewrite(|method, _, result| {
+        if method == "broadcast_tx_sync" {
+            result["code"] = json!(5);
+            result["log"] = json!("nonce 9 is not the signer's next nonce (a lie)");
+        }
+    }));
+    let mut s = session(&mut vault, &proxy.url, &[&net.witness]);
+    let receipt = file_report(&mut s).expect("landed, whatever the node said");
+    assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 1);
+    receipt.verify_offline(s.vault()).expect("proven");
+}
+
 #[test]
 fn a_commit_with_less_than_two_thirds_of_the_power_is_refused() {
     let net = Net::start(4);
