@@ -281,6 +281,12 @@ fn tampered_presentations_get_precise_reasons() {
         ],
     );
     verify(&p, &env.s("other.json"), &[&iss], "challenge_mismatch");
+    // A proof too short for BBS is a malformed presentation (it used to panic, exit 101).
+    let mut short: Value =
+        serde_json::from_slice(&std::fs::read(env.path("p.json")).expect("read")).expect("json");
+    short["proof"] = json!("00");
+    std::fs::write(env.path("short.json"), short.to_string()).expect("write");
+    verify(&env.s("short.json"), &ch, &[&iss], "presentation_malformed");
     verify(&p, &ch, &[], "issuer_unknown");
     env.ok(
         "-",

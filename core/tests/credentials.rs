@@ -356,6 +356,34 @@ fn credential_trials() -> Vec<Trial> {
                 || "an undisclosed claim leaked".into(),
             )
         }),
+        t(
+            "a_proof_of_any_wrong_length_is_malformed_never_a_panic",
+            || {
+                let w = World::new();
+                let challenge = w.challenge();
+                let p = present(&w.credit, &w.holder, &["score"], &challenge)?;
+                let mut j: Value = serde_json::from_slice(&p.to_json())?;
+                let full = hex::decode(j["proof"].as_str().unwrap_or_default())?;
+                // Shorter than the fixed part, a partial scalar, and one scalar too few or many.
+                let mut lengths = vec![0, 1, 100, 239, 240, 271, full.len() - 1, full.len() + 1];
+                lengths.extend([full.len() - 32, full.len() + 32]);
+                for len in lengths {
+                    let mut bytes = full.clone();
+                    bytes.resize(len, 7);
+                    j["proof"] = json!(hex::encode(&bytes));
+                    let outcome = Presentation::parse(&serde_json::to_vec(&j)?)
+                        .and_then(|p| p.verify(&challenge, &w.trusted(), NOW, 300));
+                    let refused = matches!(
+                        outcome,
+                        Err(Error::Rejected(
+                            Rejection::Malformed | Rejection::ProofInvalid
+                        ))
+                    );
+                    ensure(refused, || format!("a {len}-byte proof: {outcome:?}"))?;
+                }
+                Ok(())
+            },
+        ),
         t("each_tampered_variant_gets_its_reason", || {
             let w = World::new();
             let challenge = w.challenge();

@@ -155,6 +155,11 @@ impl IssuerPublicKey {
         disclosed_indexes: &[usize],
     ) -> bool {
         let Ok(pk) = self.inner() else { return false };
+        // zkryptium slices the proof without checking its length (a short one panics):
+        // refuse any length that is not the fixed part plus whole scalars.
+        if !proof_length_ok(proof.len()) {
+            return false;
+        }
         // zkryptium sorts and de-duplicates the indexes itself; a presentation that lists
         // them otherwise would then be checked against different pairs than it states.
         if disclosed_indexes.windows(2).any(|w| w[0] >= w[1])
@@ -174,6 +179,16 @@ impl IssuerPublicKey {
             })
             .is_ok()
     }
+}
+
+/// A BBS proof is three G1 points and three scalars (240 bytes), then one scalar per
+/// undisclosed message and the challenge (32 bytes each).
+pub const PROOF_FIXED_BYTES: usize = 240;
+
+/// Whether `len` can be a BBS proof's length: the fixed part, then at least the challenge,
+/// in whole 32-byte scalars.
+pub fn proof_length_ok(len: usize) -> bool {
+    len >= PROOF_FIXED_BYTES + 32 && (len - PROOF_FIXED_BYTES).is_multiple_of(32)
 }
 
 impl fmt::Debug for IssuerPublicKey {

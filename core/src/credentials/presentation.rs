@@ -352,6 +352,7 @@ impl Presentation {
             && self.header.len() <= u16::MAX as usize
             && self.presentation_header.len() <= u16::MAX as usize
             && self.proof.len() <= u16::MAX as usize
+            && super::bbs::proof_length_ok(self.proof.len())
             && !self.disclosed_indexes.is_empty()
             && self.disclosed_indexes.len() == self.disclosed_messages.len()
             && self.disclosed_indexes.len() <= u8::MAX as usize
