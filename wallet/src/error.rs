@@ -48,6 +48,8 @@ pub enum WalletErrorCode {
     UnknownSetting,
     /// A trust anchor is not a height and a header hash.
     InvalidAnchor,
+    /// Words may be given back only right after the phrase was created or revealed.
+    ConfirmClosed,
     /// Claims are not a JSON object.
     InvalidClaims,
     /// No passphrase was given and none can be asked for.
@@ -200,6 +202,12 @@ pub enum Error {
     /// No setting of this name.
     #[error("no setting {0:?}: see the settings list")]
     UnknownSetting(String),
+    /// Words given back when the phrase was not just created or revealed, or after too
+    /// many wrong tries.
+    #[error(
+        "confirm the words right after the phrase was shown; show it again (with the passphrase) to try again"
+    )]
+    ConfirmClosed,
     /// A trust anchor that is not a height and a header hash.
     #[error(
         "a trust anchor is {{\"chainId\", \"height\", \"hash\"}} JSON, or a height and a 64-digit hash"
@@ -266,6 +274,7 @@ impl Error {
             Self::CsvRow { .. } => C::CsvRow,
             Self::UnknownSetting(_) => C::UnknownSetting,
             Self::InvalidAnchor => C::InvalidAnchor,
+            Self::ConfirmClosed => C::ConfirmClosed,
             Self::InvalidClaims => C::InvalidClaims,
             Self::PassphraseRequired => C::PassphraseRequired,
             Self::PassphraseMismatch => C::PassphraseMismatch,

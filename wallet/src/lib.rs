@@ -97,6 +97,9 @@ pub struct Wallet {
     clock: Arc<dyn Clock>,
     budget: Arc<Budget>,
     notices: Vec<Notice>,
+    /// Tries left to give words of the phrase back, when the phrase was just created or
+    /// revealed.
+    confirm_tries: Option<u8>,
 }
 
 /// What an operation is, for its time budget on the network.
@@ -154,6 +157,7 @@ impl Wallet {
             clock,
             budget: Arc::new(Budget::new()),
             notices: Vec::new(),
+            confirm_tries: None,
         }
     }
 

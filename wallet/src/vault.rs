@@ -15,6 +15,9 @@ use crate::dto::{ActivityItem, Identity, Strength, WordCheck, Words};
 use crate::error::{Error, Result};
 use crate::input::MAX_PHRASE_BYTES;
 
+/// How many times words may be given back after the phrase was created or revealed.
+pub const CONFIRM_TRIES: u8 = 3;
+
 /// zxcvbn's view of a passphrase, with the vault's length rule.
 pub fn strength(passphrase: &str) -> Strength {
     let acceptable = passphrase.chars().count() >= MIN_PASSPHRASE_CHARS;
@@ -64,6 +67,7 @@ impl Wallet {
     pub fn create(&mut self, passphrase: &Passphrase, bip39: &str) -> Result<RecoveryPhrase> {
         let phrase = RecoveryPhrase::generate()?;
         self.create_from(&phrase, passphrase, bip39)?;
+        self.confirm_tries = Some(CONFIRM_TRIES);
         Ok(phrase)
     }
 
@@ -104,6 +108,7 @@ impl Wallet {
     /// Close the vault.
     pub fn lock(&mut self) {
         self.vault = None;
+        self.confirm_tries = None;
     }
 
     /// Change the passphrase (the current one is asked again). SQLCipher re-keys only a
@@ -135,22 +140,33 @@ impl Wallet {
     }
 
     /// The recovery phrase, after the passphrase is given again (an explicit reveal, logged).
-    pub fn reveal_words(&self, passphrase: &Passphrase) -> Result<Words> {
+    pub fn reveal_words(&mut self, passphrase: &Passphrase) -> Result<Words> {
         let v = Vault::open(&self.vault_path, passphrase)?;
         let phrase = v.reveal_phrase()?;
         let text = phrase.phrase();
+        // The words were just shown (with the passphrase): the user may now prove they
+        // wrote them down.
+        self.confirm_tries = Some(CONFIRM_TRIES);
         Ok(Words {
             words: text.split(' ').map(str::to_owned).collect(),
         })
     }
 
-    /// Check words given back during onboarding.
+    /// Check words given back right after the phrase was created or revealed, at most
+    /// [`CONFIRM_TRIES`] times; otherwise it is `confirm_closed`. (Open at any time, it would
+    /// read the phrase out a word at a time without the passphrase.)
     pub fn confirm_words(&mut self, checks: &[WordCheck]) -> Result<()> {
+        let tries = self.confirm_tries.ok_or(Error::ConfirmClosed)?;
         let pairs: Vec<(usize, &str)> = checks
             .iter()
             .map(|c| (c.position as usize, c.word.as_str()))
             .collect();
-        Ok(self.vault_mut()?.confirm_phrase_words(&pairs)?)
+        let outcome = self.vault_mut()?.confirm_phrase_words(&pairs);
+        self.confirm_tries = match &outcome {
+            Ok(()) => None,
+            Err(_) => tries.checked_sub(1).filter(|t| *t > 0),
+        };
+        Ok(outcome?)
     }
 
     /// Write an encrypted export of the vault to `dest` (which must not exist).

@@ -122,14 +122,23 @@ fn onboarding_lock_passphrase_recovery_and_export() {
         position,
         word: word.into(),
     };
+    let wrong = |w: &mut Wallet, position: u32, word: &str| {
+        w.confirm_words(&[check(position, word)])
+            .expect_err("refused")
+            .code()
+            .as_str()
+    };
+    assert_eq!(wrong(&mut w, 1, "zzz"), "phrase_mismatch");
     w.confirm_words(&[check(2, &words[1]), check(24, &words[23])])
         .expect("confirm");
-    assert_eq!(
-        w.confirm_words(&[check(1, "zzz")])
-            .expect_err("wrong")
-            .code(),
-        "phrase_mismatch"
-    );
+    // Done: no more answers about the phrase, right or wrong, without showing it again.
+    assert_eq!(wrong(&mut w, 2, &words[1]), "confirm_closed");
+    // Three wrong tries close it too; showing the phrase again (passphrase) reopens it.
+    w.reveal_words(&Passphrase::from(PASS)).expect("reveal");
+    for _ in 0..3 {
+        assert_eq!(wrong(&mut w, 3, "zzz"), "phrase_mismatch");
+    }
+    assert_eq!(wrong(&mut w, 3, &words[2]), "confirm_closed");
     assert_eq!(
         w.reveal_words(&Passphrase::from("not it at all"))
             .expect_err("wrong")
@@ -145,6 +154,11 @@ fn onboarding_lock_passphrase_recovery_and_export() {
         "wrong_passphrase"
     );
     w.unlock(&Passphrase::from(PASS)).expect("unlock");
+    assert_eq!(
+        wrong(&mut w, 1, &words[0]),
+        "confirm_closed",
+        "an unlocked wallet does not answer questions about its phrase"
+    );
     assert_eq!(
         w.change_passphrase(
             &Passphrase::from("not it at all"),
