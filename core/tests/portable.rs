@@ -94,6 +94,25 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
     let mut renamed = back.clone();
     renamed.device_id = "aq-2".into();
     assert!(renamed.open(&device_pass).is_err(), "the id is bound");
+    // Every other field is bound too: the trust anchor and the nodes the device will trust,
+    // the parameters, the nonce.
+    let tampered: [(&str, fn(&mut DeviceBundle)); 4] = [
+        ("anchor hash", |b| {
+            b.trust_anchor["hash"] = serde_json::json!("CD")
+        }),
+        ("anchor node", |b| {
+            b.trust_anchor["primary"] = serde_json::json!("http://attacker.example")
+        }),
+        ("anchor height", |b| {
+            b.trust_anchor["height"] = serde_json::json!(6)
+        }),
+        ("format", |b| b.format = "citywallet-device-bundle/1".into()),
+    ];
+    for (what, change) in tampered {
+        let mut b = back.clone();
+        change(&mut b);
+        assert!(b.open(&device_pass).is_err(), "the {what} is bound");
+    }
     let mut flipped = back;
     let mut sealed = hex::decode(&flipped.sealed_secret_key).expect("hex");
     sealed[3] ^= 1;

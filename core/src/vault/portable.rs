@@ -23,7 +23,8 @@ use crate::keys::KeyPath;
 use crate::{Error, Result};
 
 const EXPORT_FORMAT: &str = "citywallet-vault-export/1";
-const BUNDLE_FORMAT: &str = "citywallet-device-bundle/1";
+/// Format 2 binds every field of the bundle (1 bound only the id and the key).
+const BUNDLE_FORMAT: &str = "citywallet-device-bundle/2";
 /// Largest export or bundle file read.
 pub const MAX_PORTABLE_BYTES: u64 = 256 * 1024 * 1024;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -120,21 +121,7 @@ impl Vault {
         fill(&mut salt)?;
         fill(&mut nonce)?;
         let sealing = bundle_key(device_passphrase, &salt)?;
-        let mut in_out = Zeroizing::new(key.secret_bytes().to_vec());
-        sealing
-            .seal_in_place_append_tag(
-                aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::from(aad(device_id, &public)),
-                &mut *in_out,
-            )
-            .map_err(|_| Error::Derivation)?;
-        super::records::log(
-            &self.conn,
-            super::unix_now() as i64,
-            VaultEvent::DeviceBundleExported,
-            &serde_json::json!({ "device": device_id, "index": index }),
-        )?;
-        Ok(DeviceBundle {
+        let mut bundle = DeviceBundle {
             format: BUNDLE_FORMAT.into(),
             device_id: device_id.into(),
             public_key: hex::encode(public),
@@ -147,9 +134,25 @@ impl Vault {
             },
             aead: "chacha20-poly1305".into(),
             nonce: hex::encode(nonce),
-            sealed_secret_key: hex::encode(&*in_out),
+            sealed_secret_key: String::new(),
             trust_anchor: anchor,
-        })
+        };
+        let mut in_out = Zeroizing::new(key.secret_bytes().to_vec());
+        sealing
+            .seal_in_place_append_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(bundle.associated_data()?),
+                &mut *in_out,
+            )
+            .map_err(|_| Error::Derivation)?;
+        bundle.sealed_secret_key = hex::encode(&*in_out);
+        super::records::log(
+            &self.conn,
+            super::unix_now() as i64,
+            VaultEvent::DeviceBundleExported,
+            &serde_json::json!({ "device": device_id, "index": index }),
+        )?;
+        Ok(bundle)
     }
 }
 
@@ -195,6 +198,32 @@ pub struct BundleKdf {
 }
 
 impl DeviceBundle {
+    /// What the seal authenticates: every field but the sealed key itself, each with its
+    /// length, after a domain tag. The anchor is its JSON text as serialised here.
+    fn associated_data(&self) -> Result<Vec<u8>> {
+        let anchor =
+            serde_json::to_vec(&self.trust_anchor).map_err(|_| invalid("the trust anchor"))?;
+        let k = &self.kdf;
+        let mut a = b"citywallet device bundle v2\0".to_vec();
+        for part in [
+            self.format.as_bytes(),
+            self.device_id.as_bytes(),
+            self.public_key.as_bytes(),
+            k.algorithm.as_bytes(),
+            &k.m_cost_kib.to_be_bytes(),
+            &k.t_cost.to_be_bytes(),
+            &k.p_cost.to_be_bytes(),
+            k.salt.as_bytes(),
+            self.aead.as_bytes(),
+            self.nonce.as_bytes(),
+            &anchor,
+        ] {
+            a.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            a.extend_from_slice(part);
+        }
+        Ok(a)
+    }
+
     /// What the device does: unseal its secret key with the device passphrase. A wrong
     /// passphrase or any changed byte is refused.
     pub fn open(&self, device_passphrase: &Passphrase) -> Result<Zeroizing<[u8; 32]>> {
@@ -213,7 +242,7 @@ impl DeviceBundle {
         let plain = opening
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::from(aad(&self.device_id, &public)),
+                aead::Aad::from(self.associated_data()?),
                 &mut sealed,
             )
             .map_err(|_| Error::WrongPassphrase)?;
@@ -234,14 +263,6 @@ fn decode_array<const N: usize>(h: &str) -> Result<[u8; N]> {
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(invalid("a bundle field has the wrong length"))
-}
-
-fn aad(device_id: &str, public: &[u8; 32]) -> Vec<u8> {
-    let mut a = b"citywallet device bundle v1\0".to_vec();
-    a.extend_from_slice(device_id.as_bytes());
-    a.push(0);
-    a.extend_from_slice(public);
-    a
 }
 
 fn bundle_key(passphrase: &Passphrase, salt: &[u8; 16]) -> Result<aead::LessSafeKey> {
