@@ -96,7 +96,8 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
     assert!(renamed.open(&device_pass).is_err(), "the id is bound");
     // Every other field is bound too: the trust anchor and the nodes the device will trust,
     // the parameters, the nonce.
-    let tampered: [(&str, fn(&mut DeviceBundle)); 4] = [
+    type Change = fn(&mut DeviceBundle);
+    let tampered: [(&str, Change); 4] = [
         ("anchor hash", |b| {
             b.trust_anchor["hash"] = serde_json::json!("CD")
         }),
