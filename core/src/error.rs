@@ -126,6 +126,8 @@ pub enum ErrorCode {
     SchemaTooNew,
     /// `vault_record_invalid`.
     VaultRecordInvalid,
+    /// `kdf_params_out_of_range`.
+    KdfParamsOutOfRange,
     /// `storage`.
     Storage,
     /// `io`.
@@ -231,8 +233,10 @@ pub enum Error {
         /// Seconds until the next attempt is accepted.
         retry_after_secs: u64,
     },
-    /// A new passphrase is shorter than the policy allows.
-    #[error("the passphrase must have at least {min_chars} characters")]
+    /// A new passphrase is shorter than the policy allows, or too easy to guess.
+    #[error(
+        "the passphrase is too short or too easy to guess: at least {min_chars} characters, such as a few unrelated words"
+    )]
     WeakPassphrase {
         /// The minimum number of characters.
         min_chars: usize,
@@ -334,6 +338,19 @@ pub enum Error {
         /// The row's id.
         id: String,
     },
+    /// A key file (beside a vault, or in an export) asks for Argon2id costs past the limits,
+    /// which would exhaust memory or time: it is refused unread.
+    #[error(
+        "the key file asks for Argon2id with {m_cost_kib} KiB, {t_cost} passes and {p_cost} lanes; at most 262144 KiB, 16 passes and 8 lanes are accepted"
+    )]
+    KdfParamsOutOfRange {
+        /// Memory asked for.
+        m_cost_kib: u32,
+        /// Passes asked for.
+        t_cost: u32,
+        /// Lanes asked for.
+        p_cost: u32,
+    },
     /// The vault was written by a newer CityWallet.
     #[error("the vault has schema version {found}; this CityWallet understands up to {supported}")]
     SchemaTooNew {
@@ -397,6 +414,7 @@ impl Error {
             Self::VaultCorrupt => ErrorCode::VaultCorrupt,
             Self::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Self::BadRecord { .. } => ErrorCode::VaultRecordInvalid,
+            Self::KdfParamsOutOfRange { .. } => ErrorCode::KdfParamsOutOfRange,
             Self::Storage(_) => ErrorCode::Storage,
             Self::Io { .. } => ErrorCode::Io,
             Self::Rng => ErrorCode::Rng,

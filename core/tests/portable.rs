@@ -153,3 +153,43 @@ fn onboarding_word_checks_pass_only_for_the_right_words() {
     ));
     assert!(v.confirm_phrase_words(&[]).is_err());
 }
+
+/// An export whose key file asks for 4 GB of Argon2id memory is refused at once, before
+/// anything is written or derived.
+#[test]
+fn an_export_asking_for_huge_argon2_costs_is_refused_unread() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = tempfile::tempdir().expect("tmp");
+    let v = vault(dir.path());
+    let export = dir.path().join("backup.cwexport");
+    v.export_to(&export).expect("export");
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&export).expect("read")).expect("json");
+    let kdf = b64
+        .decode(file["kdf"].as_str().expect("kdf"))
+        .expect("base64");
+    let kdf: serde_json::Value = serde_json::from_slice(&kdf).expect("kdf json");
+    for (field, value) in [
+        ("m_cost_kib", 4_000_000_000u32),
+        ("t_cost", 1_000_000),
+        ("p_cost", 0),
+    ] {
+        let mut hostile = kdf.clone();
+        hostile[field] = serde_json::json!(value);
+        file["kdf"] = serde_json::json!(b64.encode(serde_json::to_vec(&hostile).expect("json")));
+        let path = dir.path().join(format!("hostile-{field}.cwexport"));
+        std::fs::write(&path, serde_json::to_vec(&file).expect("json")).expect("write");
+        let restored = dir.path().join(format!("restored-{field}/vault.db"));
+        let err = Vault::import_from(&path, &restored, &PASS.into()).expect_err(field);
+        assert!(
+            matches!(err, Error::KdfParamsOutOfRange { .. }),
+            "{field}: {err:?}"
+        );
+        assert_eq!(err.code(), "kdf_params_out_of_range");
+        assert!(
+            !restored.parent().expect("dir").exists(),
+            "{field}: nothing written"
+        );
+    }
+}

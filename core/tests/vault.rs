@@ -184,6 +184,17 @@ fn weak_passphrase_and_existing_vault_are_refused() {
         Err(Error::WeakPassphrase { min_chars: 8 })
     ));
     assert!(!path.exists());
+    // Long enough but guessed at once: zxcvbn scores these below 3.
+    for guessable in ["password", "password123", "qwertyuiop", "aaaaaaaaaaaa"] {
+        assert!(
+            matches!(
+                Vault::create(&path, &guessable.into(), TEST_KDF, &phrase, ""),
+                Err(Error::WeakPassphrase { min_chars: 8 })
+            ),
+            "{guessable}"
+        );
+        assert!(!path.exists());
+    }
     let (path, _, _vault) = new_vault(dir.path());
     assert!(matches!(
         Vault::create(&path, &PASS.into(), TEST_KDF, &phrase, ""),
@@ -587,4 +598,28 @@ fn malformed_unlock_keys_are_typed_errors() {
         assert!(matches!(err, Error::UnlockKeyStale), "{err:?}");
     }
     Vault::open(&path, &PASS.into()).expect("no back-off from key attempts");
+}
+
+/// A key file beside the vault that asks for costs past the limits (4 GB, a million passes)
+/// is refused before any derivation, and the files are left as they were.
+#[test]
+fn a_key_file_asking_for_huge_argon2_costs_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _, vault) = new_vault(dir.path());
+    drop(vault);
+    let kdf_path = path.with_file_name("vault.db.kdf");
+    let kdf: serde_json::Value =
+        serde_json::from_slice(&fs::read(&kdf_path).expect("kdf")).expect("json");
+    for (field, value) in [("m_cost_kib", 4_000_000_000u32), ("t_cost", 1_000_000)] {
+        let mut hostile = kdf.clone();
+        hostile[field] = serde_json::json!(value);
+        fs::write(&kdf_path, serde_json::to_vec(&hostile).expect("json")).expect("write");
+        let before = snapshot(&path);
+        let err = Vault::open(&path, &PASS.into()).expect_err(field);
+        assert!(
+            matches!(err, Error::KdfParamsOutOfRange { .. }),
+            "{field}: {err:?}"
+        );
+        assert_eq!(snapshot(&path), before, "{field}: nothing changed");
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use citywallet_core::credentials::qr;
 use citywallet_core::keys::RecoveryPhrase;
 use citywallet_core::vault::{
-    DeviceRecord, IdentityInfo, MIN_PASSPHRASE_CHARS, Passphrase, UnlockKey, Vault, VaultEvent,
+    DeviceRecord, IdentityInfo, Passphrase, UnlockKey, Vault, VaultEvent,
 };
 use zeroize::Zeroizing;
 
@@ -18,18 +18,15 @@ use crate::input::MAX_PHRASE_BYTES;
 /// How many times words may be given back after the phrase was created or revealed.
 pub const CONFIRM_TRIES: u8 = 3;
 
-/// zxcvbn's view of a passphrase, with the vault's length rule.
+/// zxcvbn's view of a passphrase, with the vault's rule (`core`'s, the one creation and a
+/// passphrase change apply).
 pub fn strength(passphrase: &str) -> Strength {
-    let acceptable = passphrase.chars().count() >= MIN_PASSPHRASE_CHARS;
-    let e = zxcvbn::zxcvbn(passphrase, &[]);
-    let fb = e.feedback();
+    let s = citywallet_core::vault::passphrase_strength(passphrase);
     Strength {
-        score: e.score() as u8,
-        acceptable,
-        warning: fb.and_then(|f| f.warning()).map(|w| w.to_string()),
-        suggestions: fb
-            .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
-            .unwrap_or_default(),
+        score: s.score,
+        acceptable: s.acceptable,
+        warning: s.warning,
+        suggestions: s.suggestions,
     }
 }
 

@@ -40,7 +40,32 @@ impl KdfParams {
         p_cost: 1,
     };
 
+    /// Most memory a key file may ask for (4 times the recommended).
+    pub const MAX_M_COST_KIB: u32 = 256 * 1024;
+    /// Most passes.
+    pub const MAX_T_COST: u32 = 16;
+    /// Most lanes.
+    pub const MAX_P_COST: u32 = 8;
+
+    /// Refuse costs past the limits: a hostile key file (in an export, say) would otherwise
+    /// exhaust memory or time.
+    pub fn check_bounds(&self) -> Result<()> {
+        let ok = self.m_cost_kib <= Self::MAX_M_COST_KIB
+            && (1..=Self::MAX_T_COST).contains(&self.t_cost)
+            && (1..=Self::MAX_P_COST).contains(&self.p_cost);
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::KdfParamsOutOfRange {
+                m_cost_kib: self.m_cost_kib,
+                t_cost: self.t_cost,
+                p_cost: self.p_cost,
+            })
+        }
+    }
+
     fn argon2(&self) -> Result<Argon2<'static>> {
+        self.check_bounds()?;
         let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32))
             .map_err(|_| Error::Derivation)?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
@@ -155,13 +180,26 @@ impl KdfFile {
             return Err(invalid());
         }
         let bytes = fs::read(path).map_err(Error::io(path))?;
-        let file: Self = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        Self::parse(&bytes, path).map(Some)
+    }
+
+    /// Parse a key file's bytes (`path` names it in errors). Costs past the limits are
+    /// [`Error::KdfParamsOutOfRange`]; anything else wrong is [`Error::KdfFileInvalid`].
+    pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Self> {
+        let invalid = || Error::KdfFileInvalid {
+            path: path.to_owned(),
+        };
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(invalid());
+        }
+        let file: Self = serde_json::from_slice(bytes).map_err(|_| invalid())?;
+        file.params.check_bounds()?;
         let sane = file.format == FORMAT
             && file.algorithm == "argon2id-v19"
             && file.salt.len() >= 16
             && file.key_check.len() == 32
             && file.params.argon2().is_ok();
-        if sane { Ok(Some(file)) } else { Err(invalid()) }
+        if sane { Ok(file) } else { Err(invalid()) }
     }
 
     /// Write the file atomically: temporary file, fsync, rename, fsync of the directory.

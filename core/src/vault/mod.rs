@@ -45,6 +45,39 @@ use throttle::{Attempts, unix_now};
 
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// The lowest zxcvbn score (0-4) accepted: 3, "safely unguessable" against an offline
+/// attack on a slow hash, which Argon2id is.
+pub const MIN_PASSPHRASE_SCORE: u8 = 3;
+
+/// How strong a passphrase is, by zxcvbn, and whether the vault accepts it. The app's meter
+/// shows this; the vault applies the same rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassphraseStrength {
+    /// 0 (weak) to 4 (strong).
+    pub score: u8,
+    /// At least [`MIN_PASSPHRASE_CHARS`] long and scoring [`MIN_PASSPHRASE_SCORE`].
+    pub acceptable: bool,
+    /// zxcvbn's warning, if any.
+    pub warning: Option<String>,
+    /// zxcvbn's suggestions.
+    pub suggestions: Vec<String>,
+}
+
+/// Judge `passphrase` by the vault's rule.
+pub fn passphrase_strength(passphrase: &str) -> PassphraseStrength {
+    let e = zxcvbn::zxcvbn(passphrase, &[]);
+    let score = e.score() as u8;
+    let fb = e.feedback();
+    PassphraseStrength {
+        score,
+        acceptable: passphrase.chars().count() >= MIN_PASSPHRASE_CHARS
+            && score >= MIN_PASSPHRASE_SCORE,
+        warning: fb.and_then(|f| f.warning()).map(|w| w.to_string()),
+        suggestions: fb
+            .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
 
 /// The passphrase that unlocks a vault. Zeroized on drop; `Debug` is redacted.
 pub struct Passphrase(Zeroizing<String>);
@@ -60,7 +93,7 @@ impl Passphrase {
     }
 
     fn check_policy(&self) -> Result<()> {
-        if self.0.chars().count() < MIN_PASSPHRASE_CHARS {
+        if !passphrase_strength(&self.0).acceptable {
             return Err(Error::WeakPassphrase {
                 min_chars: MIN_PASSPHRASE_CHARS,
             });

@@ -86,6 +86,8 @@ impl Vault {
             return Err(bad_export());
         }
         let kdf = B64.decode(&file.kdf).map_err(|_| bad_export())?;
+        // The key file's costs are checked before anything is written or derived.
+        super::kdf::KdfFile::parse(&kdf, &files.kdf)?;
         let db = B64.decode(&file.database).map_err(|_| bad_export())?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
