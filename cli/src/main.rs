@@ -270,7 +270,10 @@ fn open(path: &Path) -> anyhow::Result<Wallet> {
 fn default_vault_path() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("org", "CityWallet", "citywallet")
         .context("no home directory: pass --vault PATH")?;
-    Ok(dirs.data_dir().join("vault.db"))
+    // The data folder is the wallet's own: owner only, even if an older version made it 0755.
+    let dir = dirs.data_dir();
+    citywallet_files::own_private_dir(dir).with_context(|| dir.display().to_string())?;
+    Ok(dir.join("vault.db"))
 }
 
 /// How results are printed.

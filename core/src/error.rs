@@ -122,6 +122,8 @@ pub enum ErrorCode {
     KdfFileInvalid,
     /// `vault_corrupt`.
     VaultCorrupt,
+    /// `vault_in_use`.
+    VaultInUse,
     /// `schema_too_new`.
     SchemaTooNew,
     /// `vault_record_invalid`.
@@ -327,8 +329,23 @@ pub enum Error {
         path: PathBuf,
     },
     /// The passphrase matched but the database did not decrypt: the file is damaged.
-    #[error("the vault file is damaged and cannot be decrypted")]
+    #[error("the vault file is damaged, cut short or empty, and cannot be opened")]
     VaultCorrupt,
+    /// A passphrase change was asked for while the vault is open elsewhere (another
+    /// process, or another handle): that connection would keep the old key. Nothing changed.
+    #[error(
+        "the vault is open in another CityWallet window or process; close it, then change the passphrase"
+    )]
+    VaultInUse,
+    /// SQLite did not switch the vault's journal to the mode asked for (something else holds
+    /// the database). Nothing was changed.
+    #[error("the vault's journal could not be switched to {wanted} mode (it stays {got})")]
+    JournalMode {
+        /// The mode asked for.
+        wanted: &'static str,
+        /// The mode SQLite reported.
+        got: String,
+    },
     /// A row of the vault does not decode as its record type (a status or body this build
     /// does not know): the vault was changed by something other than CityWallet.
     #[error("the vault's {table} record {id} is not valid")]
@@ -412,6 +429,8 @@ impl Error {
             Self::PhraseMismatch => ErrorCode::PhraseMismatch,
             Self::KdfFileInvalid { .. } => ErrorCode::KdfFileInvalid,
             Self::VaultCorrupt => ErrorCode::VaultCorrupt,
+            Self::VaultInUse => ErrorCode::VaultInUse,
+            Self::JournalMode { .. } => ErrorCode::Storage,
             Self::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             Self::BadRecord { .. } => ErrorCode::VaultRecordInvalid,
             Self::KdfParamsOutOfRange { .. } => ErrorCode::KdfParamsOutOfRange,
@@ -450,6 +469,7 @@ impl Error {
                 | Self::Rejected(_)
                 | Self::InvalidExport
                 | Self::PhraseMismatch
+                | Self::VaultInUse
         )
     }
 

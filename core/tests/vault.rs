@@ -42,6 +42,13 @@ fn credential(id: &str) -> StoredCredential {
     }
 }
 
+fn unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
 fn files_of(path: &Path) -> Vec<PathBuf> {
     let dir = path.parent().expect("parent");
     let mut out: Vec<PathBuf> = fs::read_dir(dir)
@@ -114,19 +121,21 @@ fn wrong_passphrase_is_typed_and_changes_no_vault_file() {
     let (path, _, mut vault) = new_vault(dir.path());
     vault.insert_credential(&credential("c1")).expect("insert");
     drop(vault);
-    let before = snapshot(&path);
+    let without_count = |files: Vec<(PathBuf, Vec<u8>)>| -> Vec<_> {
+        files
+            .into_iter()
+            .filter(|(p, _)| !p.to_string_lossy().ends_with(".attempts"))
+            .collect()
+    };
+    let before = without_count(snapshot(&path));
 
     let err = Vault::open(&path, &"not the passphrase".into()).expect_err("must fail");
     assert!(matches!(err, Error::WrongPassphrase), "{err:?}");
     assert_eq!(err.code(), "wrong_passphrase");
     assert!(err.is_user_error());
 
-    // Only the failure counter appears; the database and key file are byte-identical.
-    let after: Vec<_> = snapshot(&path)
-        .into_iter()
-        .filter(|(p, _)| !p.to_string_lossy().ends_with(".attempts"))
-        .collect();
-    assert_eq!(before, after);
+    // Only the failure counter changes; the database and key file are byte-identical.
+    assert_eq!(before, without_count(snapshot(&path)));
     let vault = Vault::open(&path, &PASS.into()).expect("open");
     assert_eq!(vault.credentials().expect("list").len(), 1);
 }
@@ -136,12 +145,6 @@ fn repeated_wrong_passphrases_are_throttled() {
     let dir = tempfile::tempdir().expect("tmp");
     let (path, _, vault) = new_vault(dir.path());
     drop(vault);
-    let unix = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs()
-    };
     let started = unix();
     for _ in 0..3 {
         assert!(matches!(
@@ -171,7 +174,9 @@ fn repeated_wrong_passphrases_are_throttled() {
     // and the counter is cleared.
     fs::write(&attempts, br#"{"failures":3,"last_failure_unix":1000}"#).expect("write");
     Vault::open(&path, &PASS.into()).expect("open after the delay");
-    assert!(!attempts.exists());
+    let cleared: serde_json::Value =
+        serde_json::from_slice(&fs::read(&attempts).expect("attempts")).expect("json");
+    assert_eq!(cleared["failures"], 0, "a success counts from zero again");
 }
 
 #[test]
@@ -622,4 +627,243 @@ fn a_key_file_asking_for_huge_argon2_costs_is_refused_unread() {
         );
         assert_eq!(snapshot(&path), before, "{field}: nothing changed");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn vault_files_are_owner_only_and_old_ones_are_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().expect("tmp");
+    let folder = dir.path().join("new/wallet");
+    let path = folder.join("vault.db");
+    let phrase = RecoveryPhrase::generate().expect("rng");
+    let mut vault = Vault::create(&path, &PASS.into(), TEST_KDF, &phrase, "").expect("create");
+    vault.insert_credential(&credential("c1")).expect("insert");
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&dir.path().join("new")), 0o700);
+    let files = files_of(&path);
+    assert!(files.len() >= 5, "{files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    // A vault an older version left readable by everyone is tightened at the next unlock.
+    drop(vault);
+    for f in files_of(&path) {
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    let _vault = Vault::open(&path, &PASS.into()).expect("open");
+    for f in files_of(&path) {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+}
+
+fn attempts_of(path: &Path) -> serde_json::Value {
+    let bytes = fs::read(path.with_file_name("vault.db.attempts")).expect("attempts");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+/// Eight processes' worth of wrong guesses at once take turns on the count: with one try
+/// left before a long delay, exactly one is tried and the others wait.
+#[test]
+fn parallel_wrong_passphrases_take_turns_on_the_count() {
+    // Costly enough (8 MiB, 2 passes) that every guess starts before the first one ends.
+    const SLOWER: KdfParams = KdfParams {
+        m_cost_kib: 8 * 1024,
+        t_cost: 2,
+        p_cost: 1,
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("vault.db");
+    let phrase = RecoveryPhrase::generate().expect("rng");
+    drop(Vault::create(&path, &PASS.into(), SLOWER, &phrase, "").expect("create"));
+    // Eight failures counted, the last 64 s ago: the delay after eight (64 s) is over, the
+    // next failure makes it 128 s.
+    fs::write(
+        path.with_file_name("vault.db.attempts"),
+        format!(r#"{{"failures":8,"last_failure_unix":{}}}"#, unix() - 64),
+    )
+    .expect("write");
+    let start = std::sync::Barrier::new(8);
+    let results: Vec<Result<Vault, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (path, start) = (&path, &start);
+                s.spawn(move || {
+                    start.wait();
+                    Vault::open(path, &format!("guess number {i}").as_str().into())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let wrong = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::WrongPassphrase)))
+        .count();
+    let throttled = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Throttled { .. })))
+        .count();
+    assert_eq!((wrong, throttled), (1, 7), "{results:?}");
+    assert_eq!(attempts_of(&path)["failures"], 9);
+}
+
+/// Deleting or editing the count does not give the free attempts back.
+#[test]
+fn a_deleted_or_damaged_count_starts_at_the_back_off() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _, vault) = new_vault(dir.path());
+    drop(vault);
+    let attempts = path.with_file_name("vault.db.attempts");
+    assert_eq!(
+        attempts_of(&path)["failures"],
+        0,
+        "a new vault has its count"
+    );
+    for tamper in ["delete", "damage"] {
+        if tamper == "delete" {
+            fs::remove_file(&attempts).expect("rm");
+        } else {
+            fs::write(&attempts, b"{\"failures\":").expect("write");
+        }
+        // Even the right passphrase waits out the first delay, counted from now.
+        match Vault::open(&path, &PASS.into()) {
+            Err(Error::Throttled { retry_after_secs }) => {
+                assert!((1..=2).contains(&retry_after_secs), "{tamper}")
+            }
+            other => panic!("{tamper}: expected Throttled, got {other:?}"),
+        }
+        let counted = attempts_of(&path);
+        assert_eq!(counted["failures"], 3, "{tamper}");
+        assert!(counted["last_failure_unix"].as_u64().expect("time") + 5 >= unix());
+        // Once the delay is over (moved into the past, as the clock would), it opens.
+        fs::write(&attempts, br#"{"failures":3,"last_failure_unix":1000}"#).expect("write");
+        Vault::open(&path, &PASS.into()).expect("open after the delay");
+    }
+}
+
+/// An empty or cut-short vault file is `vault_corrupt` whatever the passphrase, and is left
+/// as it was: never taken for a new, empty database.
+#[test]
+fn an_empty_or_cut_short_vault_is_corrupt_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _, mut vault) = new_vault(dir.path());
+    for i in 0..40 {
+        let mut c = credential(&format!("c{i}"));
+        c.body.extend(std::iter::repeat_n(b'x', 2000));
+        vault.insert_credential(&c).expect("insert");
+    }
+    drop(vault);
+    let whole = fs::read(&path).expect("read");
+    assert!(whole.len() >= 40 * 4096, "{} bytes", whole.len());
+    let cuts = [
+        ("empty", 0),
+        ("mid-page", whole.len() - 100),
+        ("half", whole.len() / 2 / 4096 * 4096),
+        ("first page only", 4096),
+    ];
+    for (what, len) in cuts {
+        fs::write(&path, &whole[..len]).expect("cut");
+        for passphrase in [PASS, "not the passphrase"] {
+            if len % 512 != 0 || len == 0 || passphrase == PASS {
+                let err = Vault::open(&path, &passphrase.into()).expect_err(what);
+                assert!(matches!(err, Error::VaultCorrupt), "{what}: {err:?}");
+                assert_eq!(err.code(), "vault_corrupt");
+            }
+        }
+        assert_eq!(
+            fs::read(&path).expect("read").len(),
+            len,
+            "{what}: unchanged"
+        );
+        assert!(
+            !path.with_file_name("vault.db-wal").exists(),
+            "{what}: nothing written"
+        );
+    }
+    fs::write(&path, &whole).expect("restore");
+    let vault = Vault::open(&path, &PASS.into()).expect("whole again");
+    assert_eq!(vault.credentials().expect("list").len(), 40);
+}
+
+const HOLD_ENV: &str = "CITYWALLET_TEST_HOLD_OPEN_VAULT";
+
+/// Not a test on its own: a second process that holds the vault open until its stdin closes,
+/// for `a_passphrase_change_is_refused_while_another_process_has_the_vault`.
+#[test]
+#[ignore = "child process of a_passphrase_change_is_refused_while_another_process_has_the_vault"]
+fn hold_open_child() {
+    use std::io::Read;
+    let path = std::env::var_os(HOLD_ENV).expect("started by the passphrase-change test");
+    let vault = Vault::open(Path::new(&path), &PASS.into()).expect("child open");
+    println!("open {}", vault.credentials().expect("list").len());
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
+    println!("still {}", vault.credentials().expect("list").len());
+}
+
+#[test]
+fn a_passphrase_change_is_refused_while_another_process_has_the_vault() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _, mut vault) = new_vault(dir.path());
+    vault.insert_credential(&credential("c1")).expect("insert");
+    let exe = std::env::current_exe().expect("exe");
+    let mut child = Command::new(&exe)
+        .args([
+            "--exact",
+            "hold_open_child",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HOLD_ENV, &path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // The child's lines, as they come (libtest writes "test … " before the first one). A
+    // child that never answers fails the test at the deadline instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let said = |marker: &str| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = rx.recv_timeout(left).expect("the child answers in time");
+            if let Some(at) = line.find(marker) {
+                return line[at..].to_owned();
+            }
+        }
+    };
+    assert_eq!(said("open "), "open 1");
+
+    let before = snapshot(&path);
+    let err = vault
+        .change_passphrase(&"a new long passphrase".into(), TEST_KDF)
+        .expect_err("in use");
+    assert!(matches!(err, Error::VaultInUse), "{err:?}");
+    assert_eq!(err.code(), "vault_in_use");
+    assert_eq!(snapshot(&path), before, "nothing changed");
+    // Both handles still read the vault with the old key.
+    assert_eq!(vault.credentials().expect("list").len(), 1);
+    drop(child.stdin.take());
+    assert_eq!(said("still "), "still 1");
+    assert!(child.wait().expect("wait").success());
+
+    // Alone, the change goes through.
+    vault
+        .change_passphrase(&"a new long passphrase".into(), TEST_KDF)
+        .expect("alone");
+    drop(vault);
+    Vault::open(&path, &"a new long passphrase".into()).expect("new passphrase");
 }

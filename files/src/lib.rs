@@ -60,6 +60,68 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
     File::open(parent)?.sync_all()
 }
 
+/// Create `dir` and any missing parents, each new one with mode 0700 (owner only) on Unix.
+/// A directory that already exists is left as it is: it may be one the user chose.
+pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// [`create_private_dirs`], then `dir` itself set to 0700 even if it existed: for a folder
+/// CityWallet owns (its data folder), which an older version may have left open (0755).
+pub fn own_private_dir(dir: &Path) -> io::Result<()> {
+    create_private_dirs(dir)?;
+    restrict(dir, 0o700)
+}
+
+/// Take away group and other permissions from `path` if it exists (a file an older version
+/// wrote with the umask's 0644). A missing file is not an error.
+pub fn make_private(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => restrict(path, 0o600),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & 0o077 != 0 {
+        fs::set_permissions(
+            path,
+            fs::Permissions::from_mode(current & 0o700 | mode & 0o700),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Open (creating it, mode 0600) a file that exists only to be locked with
+/// [`File::lock`] and its kind; its content is never read.
+pub fn lock_file(path: &Path) -> io::Result<File> {
+    private(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
+}
+
 /// `path` with `suffix` appended to its file name.
 pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -131,6 +193,31 @@ mod tests {
             let mode = fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{name}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folders_are_private_and_old_files_are_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().expect("dir");
+        let nested = dir.path().join("a/b");
+        create_private_dirs(&nested).expect("dirs");
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        assert_eq!(mode(&nested), 0o700);
+        let open = dir.path().join("open");
+        fs::create_dir(&open).expect("dir");
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).expect("chmod");
+        create_private_dirs(&open).expect("exists");
+        assert_eq!(mode(&open), 0o755, "a folder the user chose is left alone");
+        own_private_dir(&open).expect("own");
+        assert_eq!(mode(&open), 0o700);
+        let file = open.join("vault.db");
+        fs::write(&file, b"x").expect("write");
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).expect("chmod");
+        make_private(&file).expect("tighten");
+        assert_eq!(mode(&file), 0o600);
+        make_private(&open.join("absent")).expect("absent is fine");
     }
 
     #[test]

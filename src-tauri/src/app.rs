@@ -91,7 +91,7 @@ impl App {
     /// Where exports and device bundles are written, `name` in it.
     pub fn export_path(&self, name: &str) -> AppResult<PathBuf> {
         let d = self.data_dir.join("exports");
-        std::fs::create_dir_all(&d).map_err(|e| {
+        citywallet_files::own_private_dir(&d).map_err(|e| {
             ErrorInfo::new(
                 ErrorCode::Core(citywallet_core::ErrorCode::Io),
                 format!("{}: {e}", d.display()),

@@ -115,7 +115,9 @@ fn on_lifecycle<R: tauri::Runtime>(
 /// running command), and the UI told when it locked.
 fn setup<R: tauri::Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = data_dir(app)?;
-    std::fs::create_dir_all(&data_dir)?;
+    // The data folder is the wallet's own: owner only (0700), even if an older version or
+    // the platform made it 0755.
+    citywallet_files::own_private_dir(&data_dir)?;
     let network = network(&data_dir)?;
     let inner = App::new(data_dir, network, KdfParams::RECOMMENDED);
     let keystore = citywallet_mobile::keystore::platform(app.handle(), inner.wallet.vault_path());

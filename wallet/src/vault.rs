@@ -34,7 +34,7 @@ impl Wallet {
     fn make_parent(&self) -> Result<()> {
         match self.vault_path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => {
-                std::fs::create_dir_all(dir).map_err(Error::io(dir))
+                citywallet_files::create_private_dirs(dir).map_err(Error::io(dir))
             }
             _ => Ok(()),
         }

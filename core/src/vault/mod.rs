@@ -6,11 +6,16 @@
 //! * `PATH.kdf`: Argon2id salt and parameters and a key-check value (not secret).
 //! * `PATH.kdf.next`: present only while a passphrase change is in flight.
 //! * `PATH.attempts`: the count of recent wrong passphrases, for back-off.
+//! * `PATH.lock`, `PATH.inuse`: empty files for the locks between processes ([`lock`]).
 //! * `PATH-wal`, `PATH-shm`: SQLite's write-ahead log (encrypted like the database).
+//!
+//! Every file is mode 0600 and a folder the vault creates is 0700 (files an older version
+//! left open are tightened on the next unlock).
 
 mod chain;
 mod held;
 mod kdf;
+mod lock;
 mod own;
 mod portable;
 mod records;
@@ -41,6 +46,7 @@ pub use schema::SCHEMA_VERSION;
 use crate::keys::{KeyPath, RecoveryPhrase, Seed};
 use crate::{Error, Result};
 use kdf::{DbKey, KdfFile, rename_durably, sibling};
+use lock::{AttemptLock, InUse};
 use throttle::{Attempts, unix_now};
 
 /// Shortest passphrase accepted for a new vault or a passphrase change.
@@ -122,6 +128,8 @@ pub struct Vault {
     /// The database key, kept so that [`Vault::unlock_key`] can hand it to a platform
     /// keystore (SQLCipher holds it in memory for the connection's life anyway).
     key: DbKey,
+    /// The shared lock that says the vault is open (dropped after the connection).
+    in_use: InUse,
 }
 
 /// The vault's database key, for a platform keystore that releases it after biometric
@@ -165,6 +173,8 @@ struct Files {
     kdf: PathBuf,
     kdf_next: PathBuf,
     attempts: PathBuf,
+    lock: PathBuf,
+    in_use: PathBuf,
 }
 
 impl Files {
@@ -174,7 +184,46 @@ impl Files {
             kdf: sibling(path, ".kdf"),
             kdf_next: sibling(path, ".kdf.next"),
             attempts: sibling(path, ".attempts"),
+            lock: sibling(path, ".lock"),
+            in_use: sibling(path, ".inuse"),
         }
+    }
+
+    /// The database file exists and could be a database: SQLite writes whole pages (512
+    /// bytes at the least), so an empty file or a partial page means it was truncated. An
+    /// empty file is never opened: SQLite would take it for a new, empty database.
+    fn check_db(&self) -> Result<()> {
+        let not_found = || Error::VaultNotFound {
+            path: self.db.clone(),
+        };
+        let meta = match fs::metadata(&self.db) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => return Err(not_found()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+            Err(e) => return Err(Error::io(&self.db)(e)),
+        };
+        if meta.len() == 0 || meta.len() % 512 != 0 {
+            return Err(Error::VaultCorrupt);
+        }
+        Ok(())
+    }
+
+    /// Mode 0600 for every file of the vault (one an older version wrote with the umask).
+    fn make_private(&self) -> Result<()> {
+        let wal = sibling(&self.db, "-wal");
+        let shm = sibling(&self.db, "-shm");
+        for p in [
+            &self.db,
+            &self.kdf,
+            &self.attempts,
+            &self.lock,
+            &self.in_use,
+            &wal,
+            &shm,
+        ] {
+            citywallet_files::make_private(p).map_err(Error::io(p))?;
+        }
+        Ok(())
     }
 }
 
@@ -199,12 +248,15 @@ impl Vault {
         }
         passphrase.check_policy()?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(Error::io(parent))?;
+            citywallet_files::create_private_dirs(parent).map_err(Error::io(parent))?;
         }
         let (kdf_file, key) = KdfFile::new(passphrase, params)?;
 
         let building = sibling(path, ".creating");
         remove_if_exists(&building)?;
+        // Made empty with mode 0600 first: SQLite would create it with 0644, and gives its
+        // journal files the database's mode.
+        citywallet_files::write_new(&building, b"").map_err(Error::io(&building))?;
         {
             let mut conn = open_connection(
                 &building,
@@ -236,28 +288,34 @@ impl Vault {
         }
         kdf_file.write(&files.kdf)?;
         remove_if_exists(&files.kdf_next)?;
+        let _attempt = AttemptLock::take(&files.lock)?;
+        Attempts::reset(&files.attempts)?;
+        let in_use = InUse::take(&files.in_use)?;
         rename_durably(&building, &files.db)?;
-        Attempts::clear(&files.attempts)?;
-        Self::connect(&files.db, &key, params)
+        Self::connect(&files.db, key, params, in_use)
     }
 
     /// Unlock the vault at `path`. A wrong passphrase is [`Error::WrongPassphrase`] and
     /// leaves the database untouched; after several in a row, attempts are refused with
     /// [`Error::Throttled`] for a growing delay (see [`throttle`]).
+    ///
+    /// One attempt at a time: the count is read, checked and written under `PATH.lock`, and
+    /// the attempt is counted before the passphrase is tried (a success sets it back to zero;
+    /// an error that is not a wrong passphrase gives the count back).
     pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Self> {
         let files = Files::of(path);
-        if !files.db.is_file() {
-            return Err(Error::VaultNotFound {
-                path: files.db.clone(),
-            });
-        }
-        let attempts = Attempts::read(&files.attempts);
-        attempts.check(unix_now())?;
-        match Self::open_trying(&files, |kdf_file| kdf_file.derive(passphrase))? {
-            Some(vault) => Ok(vault),
-            None => {
-                attempts.record_failure(&files.attempts, unix_now())?;
-                Err(Error::WrongPassphrase)
+        files.check_db()?;
+        let _attempt = AttemptLock::take(&files.lock)?;
+        let now = unix_now();
+        let before = Attempts::read(&files.attempts, now)?;
+        before.check(now)?;
+        before.counted(&files.attempts, now)?;
+        match Self::open_trying(&files, |kdf_file| kdf_file.derive(passphrase)) {
+            Ok(Some(vault)) => Ok(vault),
+            Ok(None) => Err(Error::WrongPassphrase),
+            Err(e) => {
+                before.write(&files.attempts)?;
+                Err(e)
             }
         }
     }
@@ -273,11 +331,8 @@ impl Vault {
     /// success clears it: the platform has just checked that the owner is present.
     pub fn open_with_key(path: &Path, key: &UnlockKey) -> Result<Self> {
         let files = Files::of(path);
-        if !files.db.is_file() {
-            return Err(Error::VaultNotFound {
-                path: files.db.clone(),
-            });
-        }
+        files.check_db()?;
+        let _attempt = AttemptLock::take(&files.lock)?;
         Self::open_trying(&files, |kdf_file| {
             Ok(kdf_file.matches(&key.0).then(|| key.0.clone()))
         })?
@@ -289,10 +344,14 @@ impl Vault {
     /// passphrase change a crash interrupted and clear the failed attempts. `Ok(None)` when
     /// no key matched, or the only match is the old key of a re-key that crashed;
     /// [`Error::VaultCorrupt`] when the key is right but the file does not decrypt.
+    ///
+    /// The caller holds the [`AttemptLock`]. The vault's shared lock is taken before the key
+    /// files are read, so a passphrase change running elsewhere finishes first.
     fn open_trying(
         files: &Files,
         mut key_for: impl FnMut(&KdfFile) -> Result<Option<DbKey>>,
     ) -> Result<Option<Self>> {
+        let mut in_use = Some(InUse::take(&files.in_use)?);
         let current = KdfFile::read(&files.kdf)?;
         let pending = KdfFile::read(&files.kdf_next)?;
         if current.is_none() && pending.is_none() {
@@ -307,15 +366,23 @@ impl Vault {
                 continue;
             };
             key_matched = true;
-            match Self::connect(&files.db, &key, kdf_file.params()) {
-                Ok(vault) => {
+            match connection(&files.db, &key) {
+                Ok(conn) => {
                     if is_pending {
                         rename_durably(&files.kdf_next, &files.kdf)?;
                     } else if pending.is_some() {
                         remove_if_exists(&files.kdf_next)?;
                     }
-                    Attempts::clear(&files.attempts)?;
-                    return Ok(Some(vault));
+                    Attempts::reset(&files.attempts)?;
+                    files.make_private()?;
+                    let in_use = in_use.take().ok_or(Error::Derivation)?;
+                    return Ok(Some(Self::configure(
+                        conn,
+                        &files.db,
+                        key,
+                        kdf_file.params(),
+                        in_use,
+                    )?));
                 }
                 // With a change pending, the file may already have the other key.
                 Err(Error::VaultCorrupt) => continue,
@@ -328,29 +395,26 @@ impl Vault {
         Ok(None)
     }
 
-    /// Open the database with `key`, check that it decrypts, configure it and migrate.
-    fn connect(path: &Path, key: &DbKey, kdf_params: KdfParams) -> Result<Self> {
-        let mut conn = open_connection(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(&key_statement("key", key))?;
-        // The first read decrypts page 1; a wrong key or a damaged file fails here.
-        let probe: rusqlite::Result<i64> =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
-        match probe {
-            Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::NotADatabase =>
-            {
-                return Err(Error::VaultCorrupt);
-            }
-            Err(e) => return Err(e.into()),
-        }
+    /// Open the database with `key` and make it the vault: [`connection`], then
+    /// [`Vault::configure`].
+    fn connect(path: &Path, key: DbKey, kdf_params: KdfParams, in_use: InUse) -> Result<Self> {
+        let conn = connection(path, &key)?;
+        Self::configure(conn, path, key, kdf_params, in_use)
+    }
+
+    /// Configure a connection that decrypts (write-ahead log, full sync, foreign keys) and
+    /// migrate it.
+    fn configure(
+        mut conn: Connection,
+        path: &Path,
+        key: DbKey,
+        kdf_params: KdfParams,
+        in_use: InUse,
+    ) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        set_journal_mode(&conn, "wal")?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
+            "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
              PRAGMA secure_delete = ON;",
@@ -360,25 +424,44 @@ impl Vault {
             conn,
             path: path.to_owned(),
             kdf_params,
-            key: key.clone(),
+            key,
+            in_use,
         })
     }
 
     /// Re-key the vault under `new` with a fresh salt. Crash-safe: the new key file is
     /// written as `PATH.kdf.next` first, and [`Vault::open`] finishes or discards an
     /// interrupted change, so either passphrase opens the vault at every moment.
+    ///
+    /// The vault must be open nowhere else (another process, or another handle in this one):
+    /// the other connection would keep the old key. That is [`Error::VaultInUse`], and
+    /// nothing changes. An unlock started elsewhere meanwhile waits for the change to end.
     pub fn change_passphrase(&mut self, new: &Passphrase, params: KdfParams) -> Result<()> {
         new.check_policy()?;
         let files = Files::of(&self.path);
         let (kdf_file, key) = KdfFile::new(new, params)?;
-        kdf_file.write(&files.kdf_next)?;
-        // SQLCipher cannot re-key a database in WAL mode: fold the log in and leave WAL for
-        // the duration, then return to it.
-        self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
-        self.conn.execute_batch(&key_statement("rekey", &key))?;
-        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
-        rename_durably(&files.kdf_next, &files.kdf)?;
+        let conn = &self.conn;
+        self.in_use.alone(|| {
+            kdf_file.write(&files.kdf_next)?;
+            // SQLCipher cannot re-key a database in WAL mode: fold the log in and leave WAL
+            // for the duration. The mode actually set is checked: a re-key in WAL mode would
+            // leave the log under the old key.
+            let left_wal = conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .map_err(Error::from)
+                .and_then(|()| set_journal_mode(conn, "delete"));
+            if let Err(e) = left_wal {
+                remove_if_exists(&files.kdf_next)?;
+                let _ = set_journal_mode(conn, "wal");
+                return Err(e);
+            }
+            conn.execute_batch(&key_statement("rekey", &key))?;
+            rename_durably(&files.kdf_next, &files.kdf)?;
+            // Back to the log. Should it not switch (nothing else has the vault open, so it
+            // does), the vault works on in rollback mode and the next unlock switches it.
+            let _ = set_journal_mode(conn, "wal");
+            Ok(())
+        })?;
         self.kdf_params = params;
         self.key = key;
         records::log(
@@ -451,6 +534,53 @@ impl Vault {
                 .ok_or(Error::VaultCorrupt)?,
         );
         Seed::from_slice(&bytes).ok_or(Error::VaultCorrupt)
+    }
+}
+
+/// Open the database at `path` with `key` and check that it is a whole vault: it decrypts,
+/// has tables, and SQLite's quick check finds every page (a file cut short fails here, a
+/// wrong key or a damaged page earlier; both are [`Error::VaultCorrupt`]).
+fn connection(path: &Path, key: &DbKey) -> Result<Connection> {
+    let conn = open_connection(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(&key_statement("key", key))?;
+    let corrupt = |e: rusqlite::Error| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            ) =>
+        {
+            Error::VaultCorrupt
+        }
+        e => e.into(),
+    };
+    // The first read decrypts page 1; a wrong key or a damaged file fails here.
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if tables == 0 || check != "ok" {
+        return Err(Error::VaultCorrupt);
+    }
+    Ok(conn)
+}
+
+/// Set the journal mode and check that SQLite did: it answers with the mode in force, which
+/// stays the old one when the switch is not possible.
+fn set_journal_mode(conn: &Connection, mode: &'static str) -> Result<()> {
+    let now: String = conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get(0))?;
+    if now.eq_ignore_ascii_case(mode) {
+        Ok(())
+    } else {
+        Err(Error::JournalMode {
+            wanted: mode,
+            got: now,
+        })
     }
 }
 

@@ -89,16 +89,24 @@ impl Vault {
         // The key file's costs are checked before anything is written or derived.
         super::kdf::KdfFile::parse(&kdf, &files.kdf)?;
         let db = B64.decode(&file.database).map_err(|_| bad_export())?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            citywallet_files::create_private_dirs(dir).map_err(Error::io(dir))?;
         }
         let cleanup = || {
-            let _ = std::fs::remove_file(&files.db);
-            let _ = std::fs::remove_file(&files.kdf);
-            let _ = std::fs::remove_file(&files.attempts);
+            for p in [
+                &files.db,
+                &files.kdf,
+                &files.attempts,
+                &files.lock,
+                &files.in_use,
+            ] {
+                let _ = std::fs::remove_file(p);
+            }
         };
+        // A restored vault starts with no failures counted (the export carries no count).
         let result = write_new_secret_file(&files.kdf, &kdf)
             .and_then(|()| write_new_secret_file(&files.db, &db))
+            .and_then(|()| super::throttle::Attempts::reset(&files.attempts))
             .and_then(|()| Self::open(path, passphrase));
         if result.is_err() {
             cleanup();

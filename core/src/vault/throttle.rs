@@ -1,8 +1,10 @@
 //! Back-off after wrong passphrases.
 //!
 //! Failures are counted in `<vault>.attempts` (not secret, not encrypted) so that the count
-//! survives across processes: the CLI makes one attempt per run. This slows down guessing
-//! through the wallet itself; someone holding a copy of the file faces Argon2id instead.
+//! survives across processes: the CLI makes one attempt per run. The count is read, checked
+//! and written under a lock (`<vault>.lock`), so parallel processes take turns. This slows
+//! down guessing through the wallet itself; someone holding a copy of the files faces
+//! Argon2id instead.
 
 use std::fs;
 use std::path::Path;
@@ -32,21 +34,37 @@ pub fn delay_after(failures: u32) -> u64 {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Attempts {
     failures: u32,
     last_failure_unix: u64,
 }
 
 impl Attempts {
-    pub(crate) fn read(path: &Path) -> Attempts {
-        // A damaged or missing file counts as no failures: the file only slows guessing
-        // through the wallet, and anyone able to edit it could as well delete it.
-        fs::read(path)
+    /// The count beside an existing vault, read under the [`AttemptLock`]. The file is
+    /// always there (a success writes zero, it is never removed), so a missing or damaged
+    /// one means it was deleted or edited: the count starts at the back-off
+    /// ([`FREE_ATTEMPTS`] failures, the last one now), and that is written down at once so
+    /// the delay runs from this moment rather than restarting at each attempt.
+    ///
+    /// [`AttemptLock`]: super::lock::AttemptLock
+    pub(crate) fn read(path: &Path, now: u64) -> Result<Attempts> {
+        let read = fs::read(path)
             .ok()
             .filter(|b| b.len() < 1024)
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        match read {
+            Some(a) => Ok(a),
+            None => {
+                let a = Attempts {
+                    failures: FREE_ATTEMPTS,
+                    last_failure_unix: now,
+                };
+                a.write(path)?;
+                Ok(a)
+            }
+        }
     }
 
     /// `Err(Throttled)` when an attempt now is too early.
@@ -62,18 +80,26 @@ impl Attempts {
         Ok(())
     }
 
-    pub(crate) fn record_failure(mut self, path: &Path, now: u64) -> Result<()> {
-        self.failures = self.failures.saturating_add(1);
-        self.last_failure_unix = now;
-        let bytes = serde_json::to_vec(&self).map_err(|_| Error::Derivation)?;
+    /// Count one more failure at `now` and write it down. An attempt is counted before its
+    /// passphrase is tried, so a process killed while deriving has still used its try.
+    pub(crate) fn counted(self, path: &Path, now: u64) -> Result<Attempts> {
+        let next = Attempts {
+            failures: self.failures.saturating_add(1),
+            last_failure_unix: now,
+        };
+        next.write(path)?;
+        Ok(next)
+    }
+
+    /// Write the count (mode 0600, atomically).
+    pub(crate) fn write(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(|_| Error::Derivation)?;
         write_atomic(path, &bytes)
     }
 
-    pub(crate) fn clear(path: &Path) -> Result<()> {
-        match fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path)(e)),
-            _ => Ok(()),
-        }
+    /// No failures: after a success, and for a new vault.
+    pub(crate) fn reset(path: &Path) -> Result<()> {
+        Attempts::default().write(path)
     }
 }
 
