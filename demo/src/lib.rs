@@ -91,7 +91,11 @@ pub fn demo_claims(kind: CredentialType, today: &str) -> serde_json::Value {
             json!({ "department": "Field Services", "badge": "FS-1042", "scopes": "verify,review" })
         }
         CredentialType::Technician => {
-            json!({ "department": "Environment", "licence": "IOT-7731", "scopes": "provision" })
+            json!({
+                "department": citywallet_node::devnet::DEVNET_TECHNICIAN_DEPARTMENT,
+                "licence": "IOT-7731",
+                "scopes": "provision",
+            })
         }
     }
 }
@@ -151,9 +155,10 @@ impl Demo {
         Ok(credential.to_json())
     }
 
-    /// Give `key` the `role` on the chain: the admin signs a `RegisterRole` transaction and
-    /// sends it to the devnet's node. It lands in a later block; the wallet proves it.
-    pub fn enrol(&self, role: Role, key: [u8; 32], now: i64) -> Result<()> {
+    /// Give `key` the `role` in `department` on the chain: the admin signs a `RegisterRole`
+    /// transaction and sends it to the devnet's node. It lands in a later block; the wallet
+    /// proves it.
+    pub fn enrol(&self, role: Role, key: [u8; 32], department: &str, now: i64) -> Result<()> {
         let admin = citywallet_node::devnet::admin_key(&self.data)
             .map_err(|e| Error::Keys(e.to_string()))?;
         let node = HttpNode::new(&self.primary, Duration::from_secs(10))
@@ -176,7 +181,11 @@ impl Demo {
             signer: public,
             nonce: account.nonce,
             expires_at: u64::try_from(now).unwrap_or(0) + 600,
-            action: Action::RegisterRole { role, key },
+            action: Action::RegisterRole {
+                role,
+                key,
+                department: department.to_owned(),
+            },
         }
         .sign_with(|m| admin.sign(m).to_bytes())
         .encode();
@@ -206,7 +215,10 @@ pub fn request(
         && !wallet.has_role(role)?
     {
         let key = citywallet_wallet::input::hex32(&identity.public_key_hex, "the identity key")?;
-        demo.enrol(role, key, now)?;
+        // The role is held in the department the credential names.
+        let claims = demo_claims(kind, "");
+        let department = claims["department"].as_str().unwrap_or_default();
+        demo.enrol(role, key, department, now)?;
         wallet.await_role(role)?;
     }
     Ok(wallet.import_credential(&json)?)

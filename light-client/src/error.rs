@@ -92,8 +92,8 @@ pub enum ErrorCode {
     FieldControlCharacter,
     /// `field_too_many`.
     FieldTooMany,
-    /// `field_slash`.
-    FieldSlash,
+    /// `field_not_a_credential_id`.
+    FieldNotACredentialId,
     /// `field_not_a_key`.
     FieldNotAKey,
     /// `field_too_much_power`.
@@ -128,6 +128,10 @@ pub enum ErrorCode {
     NotIssuerOperator,
     /// `expiry_in_past`.
     ExpiryInPast,
+    /// `other_department`.
+    OtherDepartment,
+    /// `reward_over_cap`.
+    RewardOverCap,
     /// `header_bad_signature`.
     HeaderBadSignature,
     /// `header_insufficient_power`.
@@ -294,6 +298,24 @@ pub enum Precondition {
     /// A grant's expiry is not in the future.
     #[error("the expiry must be in the future")]
     ExpiryInPast,
+    /// The technician's department on the chain is not the device's.
+    #[error("device {id} is in department {device}; this technician's is {own}")]
+    OtherDepartment {
+        /// Device id.
+        id: String,
+        /// The device's department.
+        device: String,
+        /// The technician's department ("" when the chain records none).
+        own: String,
+    },
+    /// A reward above the genesis cap.
+    #[error("a reward of {reward} points is above the chain's cap of {cap}")]
+    RewardOverCap {
+        /// Points asked for.
+        reward: u64,
+        /// The cap.
+        cap: u64,
+    },
 }
 
 /// Everything that can go wrong in `citywallet-light-client`.
@@ -534,7 +556,7 @@ pub fn field_code(p: citywallet_protocol::Problem) -> ErrorCode {
         P::TooLong => ErrorCode::FieldTooLong,
         P::ControlCharacter => ErrorCode::FieldControlCharacter,
         P::TooMany => ErrorCode::FieldTooMany,
-        P::Slash => ErrorCode::FieldSlash,
+        P::NotACredentialId => ErrorCode::FieldNotACredentialId,
         P::NotAKey => ErrorCode::FieldNotAKey,
         P::TooMuchPower => ErrorCode::FieldTooMuchPower,
         _ => ErrorCode::FieldInvalid,
@@ -559,6 +581,8 @@ impl Precondition {
             Self::CredentialRevoked(_) => ErrorCode::CredentialRevoked,
             Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator,
             Self::ExpiryInPast => ErrorCode::ExpiryInPast,
+            Self::OtherDepartment { .. } => ErrorCode::OtherDepartment,
+            Self::RewardOverCap { .. } => ErrorCode::RewardOverCap,
         }
     }
 

@@ -83,10 +83,51 @@ pub struct Genesis {
     pub orgs: Vec<OrgRecord>,
     /// Officer keys (hex).
     pub officers: Vec<String>,
-    /// Technician keys (hex).
-    pub technicians: Vec<String>,
+    /// Technicians: key (hex) and department.
+    pub technicians: Vec<TechnicianEntry>,
     /// Validators.
     pub validators: Vec<ValidatorUpdate>,
+    /// The most points an officer may credit for one report (absent: the default).
+    #[serde(default = "default_max_reward")]
+    pub max_reward: u64,
+}
+
+fn default_max_reward() -> u64 {
+    citywallet_protocol::DEFAULT_MAX_REWARD
+}
+
+/// A technician in the genesis: `{"key": hex, "department": name}`. A bare key (hex
+/// string, from genesis files before departments) is a technician with no department, who
+/// can provision and revoke nothing until the admin registers the role again with one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TechnicianEntry {
+    /// Key and department.
+    WithDepartment {
+        /// Ed25519 key, hex.
+        key: String,
+        /// Department.
+        department: String,
+    },
+    /// A key only.
+    KeyOnly(String),
+}
+
+impl TechnicianEntry {
+    /// A technician of `department`.
+    pub fn new(key: String, department: &str) -> Self {
+        Self::WithDepartment {
+            key,
+            department: department.to_owned(),
+        }
+    }
+
+    fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            Self::WithDepartment { key, department } => (key, Some(department)),
+            Self::KeyOnly(key) => (key, None),
+        }
+    }
 }
 
 type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
@@ -227,14 +268,23 @@ impl App {
         for o in &genesis.orgs {
             put(&mut changes, keys::org(&o.id), o);
         }
-        for (role, list) in [
-            (Role::Officer, &genesis.officers),
-            (Role::Technician, &genesis.technicians),
-        ] {
-            for k in list {
-                put(&mut changes, keys::role(role, &key32(k)?), &true);
+        for k in &genesis.officers {
+            put(&mut changes, keys::role(Role::Officer, &key32(k)?), &true);
+        }
+        for t in &genesis.technicians {
+            let (k, department) = t.parts();
+            let k = key32(k)?;
+            put(&mut changes, keys::role(Role::Technician, &k), &true);
+            if let Some(d) = department {
+                if citywallet_protocol::rules::check_text(d, citywallet_protocol::Field::Department)
+                    .is_err()
+                {
+                    return Err(NodeError::Genesis("a technician's department is not valid"));
+                }
+                put(&mut changes, keys::department(Role::Technician, &k), &d);
             }
         }
+        put(&mut changes, keys::max_reward(), &genesis.max_reward);
         for v in &genesis.validators {
             put(
                 &mut changes,
@@ -496,7 +546,11 @@ impl App {
                 rec.status = Status::Inactive;
                 put(out, keys::org(id), &rec);
             }
-            Action::RegisterRole { role, key } => {
+            Action::RegisterRole {
+                role,
+                key,
+                department,
+            } => {
                 need_admin!();
                 if view.has(&keys::role(*role, key))? {
                     refuse!(
@@ -506,6 +560,32 @@ impl App {
                     );
                 }
                 put(out, keys::role(*role, key), &true);
+                if !department.is_empty() {
+                    put(out, keys::department(*role, key), department);
+                }
+            }
+            Action::RemoveRole { role, key } => {
+                need_admin!();
+                if !view.has(&keys::role(*role, key))? {
+                    refuse!(
+                        Code::UnknownTarget,
+                        "the key does not have the {} role",
+                        role.as_str()
+                    );
+                }
+                out.insert(keys::role(*role, key), None);
+                let department = keys::department(*role, key);
+                if view.has(&department)? {
+                    out.insert(department, None);
+                }
+            }
+            Action::RotateAdmin { new_key } => {
+                need_admin!();
+                if view.has(&keys::admin(new_key))? {
+                    refuse!(Code::Duplicate, "the new key is already an admin");
+                }
+                out.insert(keys::admin(&signer), None);
+                put(out, keys::admin(new_key), &true);
             }
             Action::ProvisionDevice {
                 id,
@@ -518,6 +598,14 @@ impl App {
                     refuse!(
                         Code::Unauthorized,
                         "only a registered technician may provision devices"
+                    );
+                }
+                let own: Option<String> = view.get(&keys::department(Role::Technician, &signer))?;
+                if own.as_deref() != Some(department.as_str()) {
+                    refuse!(
+                        Code::Unauthorized,
+                        "a technician of {} may not provision devices of {department}",
+                        own.as_deref().unwrap_or("no department")
                     );
                 }
                 if view.has(&keys::device(id))? {
@@ -547,6 +635,15 @@ impl App {
                 let Some(mut rec) = view.get::<DeviceRecord>(&keys::device(id))? else {
                     refuse!(Code::UnknownTarget, "no device {id}");
                 };
+                let own: Option<String> = view.get(&keys::department(Role::Technician, &signer))?;
+                if own.as_deref() != Some(rec.department.as_str()) {
+                    refuse!(
+                        Code::Unauthorized,
+                        "a technician of {} may not revoke device {id} of {}",
+                        own.as_deref().unwrap_or("no department"),
+                        rec.department
+                    );
+                }
                 if rec.status == Status::Inactive {
                     refuse!(Code::Duplicate, "device {id} is already revoked");
                 }
@@ -622,6 +719,15 @@ impl App {
                 if rec.status != ReportStatus::Submitted {
                     refuse!(Code::Duplicate, "report {id} was already reviewed");
                 }
+                let cap: u64 = view
+                    .get(&keys::max_reward())?
+                    .unwrap_or(citywallet_protocol::DEFAULT_MAX_REWARD);
+                if *accept && *reward > cap {
+                    refuse!(
+                        Code::InvalidField,
+                        "a reward of {reward} points is above the cap of {cap}"
+                    );
+                }
                 if *accept {
                     let reporter: [u8; 32] = hex::decode(&rec.reporter)
                         .ok()
@@ -629,7 +735,14 @@ impl App {
                         .ok_or(NodeError::Tree("a report's reporter key is damaged".into()))?;
                     let mut points: RewardRecord =
                         view.get(&keys::reward(&reporter))?.unwrap_or_default();
-                    points.points = points.points.saturating_add(*reward);
+                    let Some(total) = points.points.checked_add(*reward) else {
+                        refuse!(
+                            Code::InvalidField,
+                            "the reporter's points would pass {}",
+                            u64::MAX
+                        );
+                    };
+                    points.points = total;
                     put(out, keys::reward(&reporter), &points);
                     rec.status = ReportStatus::Accepted;
                 } else {
@@ -705,13 +818,10 @@ impl App {
                 }
             }
         }
-        put(
-            out,
-            keys::account(&signer),
-            &Account {
-                nonce: account.nonce + 1,
-            },
-        );
+        let Some(nonce) = account.nonce.checked_add(1) else {
+            refuse!(Code::BadNonce, "the signer's nonce is exhausted");
+        };
+        put(out, keys::account(&signer), &Account { nonce });
         Ok(Ok(R::ok(&body.action)))
     }
 }

@@ -19,11 +19,13 @@ struct GenesisFile {
 use sha2::{Digest, Sha256};
 use tendermint::Time;
 
-use crate::app::{App, Genesis, TxResult, ValidatorUpdate};
+use crate::app::{App, Genesis, TechnicianEntry, TxResult, ValidatorUpdate};
 use crate::chain::Producer;
 use crate::store::Store;
 use crate::{NodeError, Result};
 
+/// The department of the devnet's own technician (and of the demo technician credential).
+pub const DEVNET_TECHNICIAN_DEPARTMENT: &str = "environment";
 /// Most transactions waiting in the mempool; CheckTx refuses more.
 pub const MAX_MEMPOOL: usize = 10_000;
 /// The devnet's own keys file (validators, admin, demo participants; secrets, mode 0600).
@@ -179,7 +181,11 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
             },
         ],
         officers: vec![hex_pk(&keys.officer)],
-        technicians: vec![hex_pk(&keys.technician)],
+        technicians: vec![TechnicianEntry::new(
+            hex_pk(&keys.technician),
+            DEVNET_TECHNICIAN_DEPARTMENT,
+        )],
+        max_reward: citywallet_protocol::DEFAULT_MAX_REWARD,
         validators: keys
             .validators
             .iter()

@@ -79,6 +79,7 @@ fn every_action_applies_for_its_authorised_signer() {
                 Action::RegisterRole {
                     role: Role::Officer,
                     key: [6u8; 32],
+                    department: String::new(),
                 },
             ),
             tx(
@@ -166,6 +167,7 @@ fn each_refusal_has_its_code_and_changes_nothing() {
         action: Action::RegisterRole {
             role: Role::Technician,
             key: pk(&k.citizen),
+            department: "environment".into(),
         },
     }
     .sign_with(|m| k.citizen.sign(m).to_bytes())

@@ -3,7 +3,9 @@
 //! before it signs anything, so a field the node would refuse never leaves the wallet.
 
 use crate::Code;
-use crate::state::{MAX_ID_CHARS, is_valid_id};
+use crate::state::{
+    MAX_CREDENTIAL_ID_CHARS, MAX_ID_CHARS, Role, is_valid_credential_id, is_valid_id,
+};
 use crate::tx::Action;
 
 /// Longest free-text field (names, purposes, kinds, locations, departments, reasons).
@@ -97,8 +99,8 @@ pub enum Problem {
     ControlCharacter,
     /// More than [`MAX_LIST_ITEMS`] items.
     TooMany,
-    /// Holds a `/` (credential ids are state-key segments).
-    Slash,
+    /// Not 1 to [`MAX_CREDENTIAL_ID_CHARS`] characters of `a-z A-Z 0-9 : . _ - /`.
+    NotACredentialId,
     /// Not an Ed25519 public key.
     NotAKey,
     /// Above [`MAX_VALIDATOR_POWER`].
@@ -114,7 +116,7 @@ impl Problem {
             Self::TooLong => "too_long",
             Self::ControlCharacter => "control_character",
             Self::TooMany => "too_many",
-            Self::Slash => "slash",
+            Self::NotACredentialId => "not_a_credential_id",
             Self::NotAKey => "not_a_key",
             Self::TooMuchPower => "too_much_power",
         }
@@ -140,7 +142,9 @@ fn describe(p: Problem) -> String {
         Problem::TooLong => format!("is longer than {MAX_TEXT_CHARS} characters"),
         Problem::ControlCharacter => "has a control character".into(),
         Problem::TooMany => format!("has more than {MAX_LIST_ITEMS} items"),
-        Problem::Slash => "may not contain '/'".into(),
+        Problem::NotACredentialId => {
+            format!("must be 1-{MAX_CREDENTIAL_ID_CHARS} characters of a-z A-Z 0-9 : . _ - /")
+        }
         Problem::NotAKey => "is not an Ed25519 public key".into(),
         Problem::TooMuchPower => format!("is above {MAX_VALIDATOR_POWER}"),
     }
@@ -194,13 +198,13 @@ pub fn check_list(items: &[String], field: Field) -> Result<(), FieldError> {
     items.iter().try_for_each(|i| check_id(i, field))
 }
 
-/// A credential id: free text without `/`.
+/// A credential id, by the rule issuance uses too ([`is_valid_credential_id`]).
 pub fn check_credential_id(id: &str) -> Result<(), FieldError> {
-    check_text(id, Field::CredentialId)?;
-    if id.contains('/') {
-        return fail(Field::CredentialId, Problem::Slash);
+    if is_valid_credential_id(id) {
+        Ok(())
+    } else {
+        fail(Field::CredentialId, Problem::NotACredentialId)
     }
-    Ok(())
 }
 
 /// Every field rule of `action`, in field order; the first broken one is the answer.
@@ -229,7 +233,15 @@ pub fn check_fields(action: &Action) -> Result<(), FieldError> {
             check_list(categories, F::Categories)
         }
         Action::DeactivateOrg { id } => check_id(id, F::OrgId),
-        Action::RegisterRole { .. } => Ok(()),
+        // A technician's department scopes the devices they may touch: it must be named.
+        Action::RegisterRole {
+            role, department, ..
+        } => match role {
+            Role::Technician => check_text(department, F::Department),
+            Role::Officer if department.is_empty() => Ok(()),
+            Role::Officer => check_text(department, F::Department),
+        },
+        Action::RemoveRole { .. } | Action::RotateAdmin { .. } => Ok(()),
         Action::ProvisionDevice {
             id,
             kind,
@@ -337,14 +349,34 @@ mod tests {
             check_fields(&grant("a\nb".into(), 1)).map_err(|e| e.problem),
             Err(Problem::ControlCharacter)
         );
-        let revoke = Action::RevokeCredential {
+        // One credential id rule, the one issuance uses: a path-like id is revocable.
+        let revoke = |credential_id: &str| Action::RevokeCredential {
             issuer: "i".into(),
-            credential_id: "a/b".into(),
+            credential_id: credential_id.into(),
             reason: "r".into(),
         };
+        for ok in ["a/b", "https:/city.example/credentials/42", "urn:uuid:1-2"] {
+            assert_eq!(check_fields(&revoke(ok)), Ok(()), "{ok}");
+        }
+        let long = "c".repeat(MAX_CREDENTIAL_ID_CHARS + 1);
+        for bad in ["", "a b", "a?b", long.as_str()] {
+            assert_eq!(
+                check_fields(&revoke(bad)).map_err(|e| (e.field, e.problem)),
+                Err((Field::CredentialId, Problem::NotACredentialId)),
+                "{bad}"
+            );
+        }
+        // A technician's department must be named; an officer's may be left empty.
+        let role = |role, department: &str| Action::RegisterRole {
+            role,
+            key: [1; 32],
+            department: department.into(),
+        };
         assert_eq!(
-            check_fields(&revoke).map_err(|e| (e.field, e.problem)),
-            Err((Field::CredentialId, Problem::Slash))
+            check_fields(&role(Role::Technician, "")).map_err(|e| (e.field, e.problem)),
+            Err((Field::Department, Problem::Empty))
         );
+        assert_eq!(check_fields(&role(Role::Technician, "environment")), Ok(()));
+        assert_eq!(check_fields(&role(Role::Officer, "")), Ok(()));
     }
 }

@@ -15,6 +15,23 @@ pub fn is_valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b":._-".contains(&b))
 }
 
+/// Longest credential id.
+pub const MAX_CREDENTIAL_ID_CHARS: usize = 128;
+
+/// Whether `id` is a valid credential id, the one rule for issuing a credential and for
+/// revoking it: 1 to [`MAX_CREDENTIAL_ID_CHARS`] characters of `a-z A-Z 0-9 : . _ - /` (a
+/// `urn:uuid:` or a path-like URL). A `/` is safe in state keys because the credential id is
+/// always the last segment, after an issuer id that cannot hold one.
+pub fn is_valid_credential_id(id: &str) -> bool {
+    (1..=MAX_CREDENTIAL_ID_CHARS).contains(&id.chars().count())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":._-/".contains(&b))
+}
+
+/// Reward points an officer may credit for one report when the genesis sets no cap.
+pub const DEFAULT_MAX_REWARD: u64 = 1_000;
+
 /// A role the city admin can give a key.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -191,7 +208,8 @@ pub struct Account {
     pub nonce: u64,
 }
 
-/// State key paths. Ids never contain `/` (the node refuses them), so keys are unambiguous.
+/// State key paths. Ids never contain `/` (the node refuses them), so keys are unambiguous;
+/// a credential id may, and is always the last segment.
 pub mod keys {
     use super::Role;
 
@@ -235,9 +253,17 @@ pub mod keys {
     pub fn role(role: Role, k: &[u8; 32]) -> Vec<u8> {
         key(&["role", role.as_str(), &hex::encode(k)])
     }
-    /// `admin/{key hex}` (set at genesis)
+    /// `admin/{key hex}` (set at genesis, moved by `RotateAdmin`)
     pub fn admin(k: &[u8; 32]) -> Vec<u8> {
         key(&["admin", &hex::encode(k)])
+    }
+    /// `department/{role}/{key hex}` → the department (JSON string) a role is held in.
+    pub fn department(role: Role, k: &[u8; 32]) -> Vec<u8> {
+        key(&["department", role.as_str(), &hex::encode(k)])
+    }
+    /// `meta/max_reward` → the most points one accepted report may be credited (genesis).
+    pub fn max_reward() -> Vec<u8> {
+        key(&["meta", "max_reward"])
     }
     /// `index/issuers` → JSON list of every issuer id ever registered, in order: lets a
     /// verifier snapshot the whole issuer registry with proofs.

@@ -51,12 +51,16 @@ pub enum Action {
         /// Organisation id.
         id: String,
     },
-    /// 4, admin: give a key the officer or technician role. Fields: role u8, key bytes32.
+    /// 4, admin: give a key the officer or technician role, in a department. Fields: role
+    /// u8, key bytes32, department str (required for a technician, who provisions and
+    /// revokes devices of that department only; may be empty for an officer).
     RegisterRole {
         /// The role.
         role: Role,
         /// The Ed25519 key.
         key: [u8; 32],
+        /// The department the role is held in.
+        department: String,
     },
     /// 5, technician: register a device key. Fields: id str, public_key bytes32, kind str,
     /// location str, department str.
@@ -136,6 +140,20 @@ pub enum Action {
         /// Voting power.
         power: u64,
     },
+    /// 13, admin: take a role away from a key (and its department). Fields: role u8, key
+    /// bytes32.
+    RemoveRole {
+        /// The role.
+        role: Role,
+        /// The Ed25519 key.
+        key: [u8; 32],
+    },
+    /// 14, admin: hand the signer's admin standing to a new key (the signer's stops).
+    /// Fields: new_key bytes32.
+    RotateAdmin {
+        /// The admin's new Ed25519 key.
+        new_key: [u8; 32],
+    },
 }
 
 /// What kind of action a transaction is, without its fields (receipts and logs name it).
@@ -169,11 +187,15 @@ pub enum ActionKind {
     RevokeGrant,
     /// [`Action::SetValidator`].
     SetValidator,
+    /// [`Action::RemoveRole`].
+    RemoveRole,
+    /// [`Action::RotateAdmin`].
+    RotateAdmin,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::RegisterIssuer,
         Self::DeactivateIssuer,
         Self::RegisterOrg,
@@ -187,6 +209,8 @@ impl ActionKind {
         Self::GrantAccess,
         Self::RevokeGrant,
         Self::SetValidator,
+        Self::RemoveRole,
+        Self::RotateAdmin,
     ];
 
     /// A stable snake_case name, for logs, events and receipts.
@@ -205,6 +229,8 @@ impl ActionKind {
             Self::GrantAccess => "grant_access",
             Self::RevokeGrant => "revoke_grant",
             Self::SetValidator => "set_validator",
+            Self::RemoveRole => "remove_role",
+            Self::RotateAdmin => "rotate_admin",
         }
     }
 
@@ -231,6 +257,8 @@ impl Action {
             Self::GrantAccess { .. } => ActionKind::GrantAccess,
             Self::RevokeGrant { .. } => ActionKind::RevokeGrant,
             Self::SetValidator { .. } => ActionKind::SetValidator,
+            Self::RemoveRole { .. } => ActionKind::RemoveRole,
+            Self::RotateAdmin { .. } => ActionKind::RotateAdmin,
         }
     }
 
@@ -275,10 +303,15 @@ impl Action {
                 w.u8(3);
                 w.str(id);
             }
-            Self::RegisterRole { role, key } => {
+            Self::RegisterRole {
+                role,
+                key,
+                department,
+            } => {
                 w.u8(4);
                 w.u8(role.tag());
                 w.bytes(key);
+                w.str(department);
             }
             Self::ProvisionDevice {
                 id,
@@ -349,6 +382,15 @@ impl Action {
                 w.bytes(public_key);
                 w.u64(*power);
             }
+            Self::RemoveRole { role, key } => {
+                w.u8(13);
+                w.u8(role.tag());
+                w.bytes(key);
+            }
+            Self::RotateAdmin { new_key } => {
+                w.u8(14);
+                w.bytes(new_key);
+            }
         }
     }
 
@@ -372,6 +414,7 @@ impl Action {
             4 => Self::RegisterRole {
                 role: Role::from_tag(r.u8()?).ok_or(DecodeError::UnknownAction(4))?,
                 key: r.array()?,
+                department: r.str()?,
             },
             5 => Self::ProvisionDevice {
                 id: r.str()?,
@@ -412,6 +455,13 @@ impl Action {
             12 => Self::SetValidator {
                 public_key: r.array()?,
                 power: r.u64()?,
+            },
+            13 => Self::RemoveRole {
+                role: Role::from_tag(r.u8()?).ok_or(DecodeError::UnknownAction(13))?,
+                key: r.array()?,
+            },
+            14 => Self::RotateAdmin {
+                new_key: r.array()?,
             },
             tag => return Err(DecodeError::UnknownAction(tag)),
         })

@@ -23,6 +23,7 @@ fn actions() -> Vec<Action> {
         Action::RegisterRole {
             role: Role::Technician,
             key: [4; 32],
+            department: "environment".into(),
         },
         Action::ProvisionDevice {
             id: "d".into(),
@@ -60,6 +61,11 @@ fn actions() -> Vec<Action> {
             public_key: [7; 32],
             power: 3,
         },
+        Action::RemoveRole {
+            role: Role::Officer,
+            key: [4; 32],
+        },
+        Action::RotateAdmin { new_key: [5; 32] },
     ]
 }
 

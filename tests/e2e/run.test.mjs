@@ -392,7 +392,7 @@ test('a technician provisions two devices from a CSV', async () => {
     await ui.button('Request demo credential');
     await ui.tab('Technician');
     const csv = path.join(tmp, 'devices.csv');
-    fs.writeFileSync(csv, 'id,kind,location,department\naq-e2e-1,air-quality-sensor,cell-8a2b,environment\ntc-e2e-2,traffic-counter,cell-77,transport\n');
+    fs.writeFileSync(csv, 'id,kind,location,department\naq-e2e-1,air-quality-sensor,cell-8a2b,environment\ntc-e2e-2,traffic-counter,cell-77,environment\n');
     await ui.file('CSV file', csv);
     await ui.button('Provision from CSV');
     const table = ui.browser.$('[data-testid="csv-results"]');

@@ -447,9 +447,9 @@ fn a_technician_provisions_devices_one_by_one_and_from_a_csv() {
     assert_eq!(tech.provision(&own_key).expect("own key").index, None);
 
     let csv = "id,kind,location,department,public_key\n\
-               tc-1,traffic-counter,cell-1,transport\n\
+               tc-1,traffic-counter,cell-1,environment\n\
                bad-row\n\
-               tc-2,traffic-counter,cell-2,transport\n";
+               tc-2,traffic-counter,cell-2,environment\n";
     let mut seen = Vec::new();
     let rows = tech
         .provision_csv(csv, &mut |p| seen.push((p.done, p.total)))

@@ -19,8 +19,8 @@ use crate::{Error, Result};
 
 /// Largest credential JSON accepted.
 pub const MAX_CREDENTIAL_BYTES: usize = 64 * 1024;
-/// Longest issuer or credential id.
-pub const MAX_ID_CHARS: usize = 128;
+/// Longest credential id (the chain's rule).
+pub const MAX_ID_CHARS: usize = citywallet_protocol::MAX_CREDENTIAL_ID_CHARS;
 
 /// One named claim. `Debug` shows the name only: values are personal data.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,16 +145,26 @@ pub fn new_credential_id() -> Result<String> {
     ))
 }
 
+/// A credential id, by the one rule the chain also applies when it is revoked
+/// (`citywallet_protocol::is_valid_credential_id`).
 fn check_id(id: &str) -> Result<()> {
-    let ok = (1..=MAX_ID_CHARS).contains(&id.chars().count())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b":._-/".contains(&b));
-    if ok {
+    if citywallet_protocol::is_valid_credential_id(id) {
         Ok(())
     } else {
         Err(Error::InvalidCredential {
-            reason: "an id must be 1-128 characters of a-z A-Z 0-9 : . _ - /",
+            reason: "a credential id must be 1-128 characters of a-z A-Z 0-9 : . _ - /",
+        })
+    }
+}
+
+/// An issuer id, by the chain's registry rule (`citywallet_protocol::is_valid_id`), so a
+/// credential never names an issuer that could not be registered.
+fn check_issuer_id(id: &str) -> Result<()> {
+    if citywallet_protocol::is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(Error::InvalidCredential {
+            reason: "an issuer id must be 1-64 characters of a-z A-Z 0-9 : . _ -",
         })
     }
 }
@@ -243,7 +253,7 @@ impl Credential {
 
     fn check_shape(&self) -> Result<()> {
         check_id(&self.id)?;
-        check_id(&self.issuer)?;
+        check_issuer_id(&self.issuer)?;
         parse_did_key(&self.holder)?;
         if self.schema_version != SCHEMA_VERSION || self.ciphersuite != CIPHERSUITE {
             return Err(Error::InvalidCredential {

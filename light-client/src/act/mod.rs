@@ -295,6 +295,21 @@ impl Session<'_> {
     pub fn has_role(&self, at: &LightBlock, role: Role, key: &[u8; 32]) -> Result<bool> {
         Ok(self.read_as::<bool>(at, keys::role(role, key))? == Some(true))
     }
+    /// The department `key` holds the technician role in (proven): `None` when it is not a
+    /// technician, `""` when the chain records no department for it.
+    pub fn technician_department(&self, at: &LightBlock, key: &[u8; 32]) -> Result<Option<String>> {
+        if !self.has_role(at, Role::Technician, key)? {
+            return Ok(None);
+        }
+        let d: Option<String> = self.read_as(at, keys::department(Role::Technician, key))?;
+        Ok(Some(d.unwrap_or_default()))
+    }
+    /// The most points one report may be credited (proven; the default when the genesis
+    /// set none).
+    pub fn max_reward(&self, at: &LightBlock) -> Result<u64> {
+        let cap: Option<u64> = self.read_as(at, keys::max_reward())?;
+        Ok(cap.unwrap_or(citywallet_protocol::DEFAULT_MAX_REWARD))
+    }
     /// Whether a key is a city admin (proven either way).
     pub fn is_admin(&self, at: &LightBlock, key: &[u8; 32]) -> Result<bool> {
         Ok(self.read(at, &keys::admin(key))?.value.is_some())
@@ -440,7 +455,8 @@ impl Session<'_> {
         self.act(&at, citizen, &step, self.wait())
     }
 
-    /// Register a device key (`technician`'s role proven, the id proven unused).
+    /// Register a device key (`technician`'s role in the device's department proven, the id
+    /// proven unused).
     pub fn register_device(
         &mut self,
         technician: &Signer<'_>,
@@ -448,19 +464,20 @@ impl Session<'_> {
     ) -> Result<Receipt> {
         id_field(device.id, Field::DeviceId)?;
         let at = self.fresh()?;
-        let role = self.has_role(&at, Role::Technician, &technician.public)?;
+        let department = self.technician_department(&at, &technician.public)?;
         let existing = self.device(&at, device.id)?;
-        let step = step::register_device(device, role, existing.as_ref())?;
+        let step = step::register_device(device, department.as_deref(), existing.as_ref())?;
         self.act(&at, technician, &step, self.wait())
     }
 
-    /// Revoke a device (`technician`'s role proven, the device proven active).
+    /// Revoke a device (`technician`'s role in its department proven, the device proven
+    /// active).
     pub fn revoke_device(&mut self, technician: &Signer<'_>, id: &str) -> Result<Receipt> {
         id_field(id, Field::DeviceId)?;
         let at = self.fresh()?;
-        let role = self.has_role(&at, Role::Technician, &technician.public)?;
+        let department = self.technician_department(&at, &technician.public)?;
         let d = self.device(&at, id)?;
-        let step = step::revoke_device(id, role, d.as_ref())?;
+        let step = step::revoke_device(id, department.as_deref(), d.as_ref())?;
         self.act(&at, technician, &step, self.wait())
     }
 
@@ -489,17 +506,18 @@ impl Session<'_> {
         self.act(&at, operator, &step, self.wait())
     }
 
-    /// As the city admin (`admin` proven to be one), give `key` a role.
+    /// As the city admin (`admin` proven to be one), give `key` a role in `department`.
     pub fn register_role(
         &mut self,
         admin: &Signer<'_>,
         role: Role,
         key: [u8; 32],
+        department: &str,
     ) -> Result<Receipt> {
         let at = self.fresh()?;
         let is_admin = self.is_admin(&at, &admin.public)?;
         let held = self.has_role(&at, role, &key)?;
-        let step = step::register_role(role, key, is_admin, held)?;
+        let step = step::register_role(role, key, department, is_admin, held)?;
         self.act(&at, admin, &step, self.wait())
     }
 
@@ -515,8 +533,9 @@ impl Session<'_> {
         id_field(id, Field::ReportId)?;
         let at = self.fresh()?;
         let role = self.has_role(&at, Role::Officer, &officer.public)?;
+        let cap = self.max_reward(&at)?;
         let r = self.report(&at, id)?;
-        let step = step::review_report(id, accept, reward, role, r.as_ref())?;
+        let step = step::review_report(id, accept, reward, cap, role, r.as_ref())?;
         self.act(&at, officer, &step, self.wait())
     }
 

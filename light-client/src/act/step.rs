@@ -264,21 +264,30 @@ pub fn revoke_grant(id: &str, citizen: &[u8; 32], grant: Option<&GrantRecord>) -
     )
 }
 
-fn technician(is_technician: bool) -> Result<()> {
-    if is_technician {
-        Ok(())
-    } else {
-        Err(Precondition::MissingRole("technician").into())
+/// A technician may touch devices of their own department only: `technician` is the
+/// signer's proven department (`None`: not a technician; `""`: none recorded, which matches
+/// no device).
+fn in_department(technician: Option<&str>, id: &str, device: &str) -> Result<()> {
+    let own = technician.ok_or(Precondition::MissingRole("technician"))?;
+    if own.is_empty() || own != device {
+        return Err(Precondition::OtherDepartment {
+            id: id.to_owned(),
+            device: device.to_owned(),
+            own: own.to_owned(),
+        }
+        .into());
     }
+    Ok(())
 }
 
-/// Register a device, as a technician (proven or not); `existing` is proven.
+/// Register a device, as a technician of its department (the signer's department proven,
+/// `None` when the signer is proven not to be a technician); `existing` is proven.
 pub fn register_device(
     device: &NewDevice<'_>,
-    is_technician: bool,
+    technician: Option<&str>,
     existing: Option<&DeviceRecord>,
 ) -> Result<Step> {
-    technician(is_technician)?;
+    in_department(technician, device.id, device.department)?;
     if existing.is_some() {
         return Err(exists("device", device.id));
     }
@@ -298,10 +307,16 @@ pub fn register_device(
     )
 }
 
-/// Revoke device `id`, as a technician; `device` is proven.
-pub fn revoke_device(id: &str, is_technician: bool, device: Option<&DeviceRecord>) -> Result<Step> {
-    technician(is_technician)?;
+/// Revoke device `id`, as a technician of its department (as in [`register_device`]);
+/// `device` is proven.
+pub fn revoke_device(
+    id: &str,
+    technician: Option<&str>,
+    device: Option<&DeviceRecord>,
+) -> Result<Step> {
+    technician.ok_or(Precondition::MissingRole("technician"))?;
     let d = device.ok_or_else(|| not_on_chain("device", id))?;
+    in_department(technician, id, &d.department)?;
     if d.status != Status::Active {
         return Err(not_active("device", id));
     }
@@ -346,8 +361,14 @@ pub fn revoke_credential(
     )
 }
 
-/// Give `key` a role, as a city admin (proven or not); `has_role` is proven.
-pub fn register_role(role: Role, key: [u8; 32], is_admin: bool, has_role: bool) -> Result<Step> {
+/// Give `key` a role in `department`, as a city admin (proven or not); `has_role` is proven.
+pub fn register_role(
+    role: Role,
+    key: [u8; 32],
+    department: &str,
+    is_admin: bool,
+    has_role: bool,
+) -> Result<Step> {
     if !is_admin {
         return Err(Precondition::MissingRole("admin").into());
     }
@@ -356,22 +377,31 @@ pub fn register_role(role: Role, key: [u8; 32], is_admin: bool, has_role: bool) 
         return Err(exists("role", &format!("{}/{subject}", role.as_str())));
     }
     Step::new(
-        Action::RegisterRole { role, key },
+        Action::RegisterRole {
+            role,
+            key,
+            department: department.to_owned(),
+        },
         &subject,
         Effect::RoleHeld { role, key },
     )
 }
 
-/// Accept (with `reward`) or reject report `id`, as an officer; `report` is proven.
+/// Accept (with `reward`, at most the chain's proven `cap`) or reject report `id`, as an
+/// officer; `report` is proven.
 pub fn review_report(
     id: &str,
     accept: bool,
     reward: u64,
+    cap: u64,
     is_officer: bool,
     report: Option<&ReportRecord>,
 ) -> Result<Step> {
     if !is_officer {
         return Err(Precondition::MissingRole("officer").into());
+    }
+    if accept && reward > cap {
+        return Err(Precondition::RewardOverCap { reward, cap }.into());
     }
     let r = report.ok_or_else(|| not_on_chain("report", id))?;
     if r.status != ReportStatus::Submitted {
@@ -497,25 +527,52 @@ mod tests {
 
     #[test]
     fn the_body_expires_after_its_lifetime() {
-        let step = revoke_device(
-            "aq-1",
-            true,
-            Some(&DeviceRecord {
-                id: "aq-1".into(),
-                public_key: "00".into(),
-                kind: "k".into(),
-                location: "l".into(),
-                department: "d".into(),
-                technician: "t".into(),
-                status: Status::Active,
-            }),
-        )
-        .expect("step");
+        let device = DeviceRecord {
+            id: "aq-1".into(),
+            public_key: "00".into(),
+            kind: "k".into(),
+            location: "l".into(),
+            department: "d".into(),
+            technician: "t".into(),
+            status: Status::Active,
+        };
+        let step = revoke_device("aq-1", Some("d"), Some(&device)).expect("step");
         let body = step.body("city", [2; 32], 5, 1_000);
         assert_eq!((body.nonce, body.expires_at), (5, 1_000 + TX_LIFETIME_SECS));
         assert_eq!(
-            revoke_device("aq-1", false, None).expect_err("role").code(),
+            revoke_device("aq-1", None, None).expect_err("role").code(),
             "missing_role"
         );
+        // Another department's device, or a technician with no department recorded.
+        for own in ["other", ""] {
+            assert_eq!(
+                revoke_device("aq-1", Some(own), Some(&device))
+                    .expect_err("department")
+                    .code(),
+                "other_department"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reward_above_the_cap_is_refused_before_signing() {
+        let report = ReportRecord {
+            id: "r".into(),
+            reporter: "00".repeat(32),
+            category: "pothole".into(),
+            location_cell: "cell-1".into(),
+            evidence_hash: "00".repeat(32),
+            time: 1,
+            status: ReportStatus::Submitted,
+        };
+        assert!(review_report("r", true, 1_000, 1_000, true, Some(&report)).is_ok());
+        assert_eq!(
+            review_report("r", true, 1_001, 1_000, true, Some(&report))
+                .expect_err("cap")
+                .code(),
+            "reward_over_cap"
+        );
+        // A rejection credits nothing, whatever the field says.
+        assert!(review_report("r", false, 5_000, 1_000, true, Some(&report)).is_ok());
     }
 }

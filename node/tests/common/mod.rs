@@ -1,7 +1,7 @@
 //! Keys, genesis and transaction builders shared by the node tests.
 #![allow(dead_code)]
 
-use citywallet_node::app::{App, Genesis, ValidatorUpdate};
+use citywallet_node::app::{App, Genesis, TechnicianEntry, ValidatorUpdate};
 use citywallet_node::store::Store;
 use citywallet_protocol::{Action, IssuerRecord, OrgRecord, Status, TxBody};
 use ed25519_dalek::{Signer, SigningKey};
@@ -55,7 +55,11 @@ pub fn genesis(k: &Keys) -> Genesis {
             status: Status::Active,
         }],
         officers: vec![hex::encode(pk(&k.officer))],
-        technicians: vec![hex::encode(pk(&k.technician))],
+        technicians: vec![TechnicianEntry::new(
+            hex::encode(pk(&k.technician)),
+            "environment",
+        )],
+        max_reward: 1_000,
         validators: vec![ValidatorUpdate {
             public_key: hex::encode(pk(&key(7))),
             power: 10,

@@ -189,9 +189,23 @@ impl Net {
         self.devnet.produce_block().expect("block");
     }
 
-    /// Give `key` a role on the chain.
+    /// Give `key` a role on the chain: a technician's in the devnet technician's department,
+    /// an officer's in none.
     pub fn give_role(&self, role: Role, key: [u8; 32]) {
-        self.admin(Action::RegisterRole { role, key });
+        let department = match role {
+            Role::Technician => citywallet_node::devnet::DEVNET_TECHNICIAN_DEPARTMENT,
+            Role::Officer => "",
+        };
+        self.give_role_in(role, key, department);
+    }
+
+    /// Give `key` a role in `department`.
+    pub fn give_role_in(&self, role: Role, key: [u8; 32], department: &str) {
+        self.admin(Action::RegisterRole {
+            role,
+            key,
+            department: department.to_owned(),
+        });
     }
 
     /// A tampering proxy in front of the primary.
