@@ -132,6 +132,10 @@ impl TechnicianEntry {
 
 type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
+/// `meta/validators` → how many validators have power; a removal that would leave none is
+/// refused.
+const VALIDATOR_COUNT: &[u8] = b"meta/validators";
+
 /// Reads through staged changes to the committed state at one height.
 struct View<'a> {
     store: &'a Store,
@@ -285,13 +289,16 @@ impl App {
             }
         }
         put(&mut changes, keys::max_reward(), &genesis.max_reward);
+        let mut powered = 0u64;
         for v in &genesis.validators {
             put(
                 &mut changes,
                 keys::validator(&key32(&v.public_key)?),
                 &v.power,
             );
+            powered += u64::from(v.power > 0);
         }
+        put(&mut changes, VALIDATOR_COUNT.to_vec(), &powered);
         put(&mut changes, b"meta/chain_id".to_vec(), &genesis.chain_id);
         let changes: Vec<_> = changes.into_iter().collect();
         self.store.commit(0, &changes)
@@ -808,13 +815,29 @@ impl App {
             Action::SetValidator { public_key, power } => {
                 need_admin!();
                 let key = keys::validator(public_key);
+                let exists = view.has(&key)?;
+                // How many validators have power (absent on a chain from before the count:
+                // not checked there).
+                let count: Option<u64> = view.get(VALIDATOR_COUNT)?;
                 if *power == 0 {
-                    if !view.has(&key)? {
+                    if !exists {
                         refuse!(Code::UnknownTarget, "not a validator");
                     }
+                    if count == Some(1) {
+                        refuse!(
+                            Code::InvalidField,
+                            "the last validator cannot be removed: the chain would stop"
+                        );
+                    }
                     out.insert(key, None);
+                    if let Some(c) = count {
+                        put(out, VALIDATOR_COUNT.to_vec(), &c.saturating_sub(1));
+                    }
                 } else {
                     put(out, key, power);
+                    if let (false, Some(c)) = (exists, count) {
+                        put(out, VALIDATOR_COUNT.to_vec(), &c.saturating_add(1));
+                    }
                 }
             }
         }

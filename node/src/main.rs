@@ -62,6 +62,10 @@ enum Command {
         /// blocks), for light-client fork detection tests.
         #[arg(long, hide = true, requires = "witness_rpc")]
         witness_fork: bool,
+        /// A host name clients may use for this node (repeatable), when it serves beyond
+        /// loopback; other `Host` headers are refused (DNS rebinding).
+        #[arg(long = "rpc-allowed-host")]
+        rpc_allowed_hosts: Vec<String>,
     },
 }
 
@@ -85,6 +89,7 @@ fn main() -> anyhow::Result<()> {
             seed,
             chain_id,
             witness_fork,
+            rpc_allowed_hosts,
         } => {
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("creating {}", data.display()))?;
@@ -121,7 +126,12 @@ fn main() -> anyhow::Result<()> {
             }
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
-                let (addr, _rpc) = citywallet_node::rpc::serve(devnet.clone(), rpc).await?;
+                let options = citywallet_node::rpc::ServeOptions {
+                    allowed_hosts: rpc_allowed_hosts,
+                    ..Default::default()
+                };
+                let (addr, _rpc) =
+                    citywallet_node::rpc::serve_with(devnet.clone(), rpc, options.clone()).await?;
                 println!(
                     "citywallet-node devnet: chain {} with {validators} validators",
                     devnet.genesis().chain_id
@@ -131,7 +141,8 @@ fn main() -> anyhow::Result<()> {
                     let served = fork
                         .as_ref()
                         .map_or_else(|| devnet.clone(), |(f, _)| f.clone());
-                    let (waddr, _witness) = citywallet_node::rpc::serve(served, w).await?;
+                    let (waddr, _witness) =
+                        citywallet_node::rpc::serve_with(served, w, options).await?;
                     let what = if fork.is_some() {
                         "witness RPC (serving a conflicting fork)"
                     } else {

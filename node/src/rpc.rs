@@ -7,13 +7,23 @@
 //! `abci_query.data` hex, `broadcast_tx_sync.tx` and `tx.hash` base64 in POST; in GET, a
 //! `0x` prefix means hex and quotes are stripped. Bad input gets a JSON-RPC error, never a
 //! crash: -32700 unparseable, -32600 not a request, -32601 unknown method, -32602 bad params.
+//!
+//! The server holds against clients that misbehave ([`ServeOptions`]): a request's head must
+//! arrive within a deadline and its body within another, at most so many connections are
+//! served at once (more wait in the listen queue), and a request from a web page is refused:
+//! one with an `Origin` header, or whose `Host` is not a name of this node (DNS rebinding,
+//! where a page's own host name resolves to 127.0.0.1).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -56,26 +66,170 @@ fn internal(data: impl std::fmt::Display) -> RpcError {
     }
 }
 
-/// The router: POST `/` and GET `/{method}`.
-pub fn router(devnet: Devnet) -> Router {
+/// How the server bounds its clients.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The request line and headers must arrive within this (an idle kept-alive connection
+    /// is closed after it too).
+    pub header_timeout: Duration,
+    /// The body must arrive within this once the head has.
+    pub body_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Host names (besides `localhost` and loopback and the bound addresses) requests may
+    /// name in `Host`: the names a city publishes for a node that serves beyond loopback.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 64,
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+/// What the guard in front of every route checks, for one bound address.
+#[derive(Debug)]
+struct Guard {
+    bound: SocketAddr,
+    body_timeout: Duration,
+    allowed_hosts: Vec<String>,
+}
+
+impl Guard {
+    /// Whether `host` (a `Host` header: a name or address, maybe a port) is this node.
+    fn host_allowed(&self, host: &str) -> bool {
+        let name = match host.strip_prefix('[') {
+            // `[v6]:port`
+            Some(rest) => rest.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+        };
+        if name.eq_ignore_ascii_case("localhost") {
+            return true;
+        }
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            return ip.is_loopback() || ip == self.bound.ip();
+        }
+        self.allowed_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A refusal before any method runs, as a JSON-RPC error with an HTTP status.
+fn refusal(status: StatusCode, data: &str) -> Response {
+    let body = json!({
+        "jsonrpc": "2.0", "id": Value::Null,
+        "error": { "code": -32600, "message": "Invalid Request", "data": data },
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Refuse requests from web pages and bodies that trickle or are too large; pass the rest
+/// on with their body read.
+async fn guard(State(g): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    if request.headers().contains_key(header::ORIGIN) {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "requests from web pages (with an Origin header) are not served",
+        );
+    }
+    if let Some(host) = request.headers().get(header::HOST) {
+        let ok = host.to_str().is_ok_and(|h| g.host_allowed(h));
+        if !ok {
+            return refusal(
+                StatusCode::FORBIDDEN,
+                "the Host header does not name this node",
+            );
+        }
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match tokio::time::timeout(
+        g.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is larger than the limit",
+            );
+        }
+        Err(_) => {
+            return refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive in time",
+            );
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The router: POST `/` and GET `/{method}`, behind the guard for `bound`.
+pub fn router(devnet: Devnet, bound: SocketAddr, options: &ServeOptions) -> Router {
+    let g = Arc::new(Guard {
+        bound,
+        body_timeout: options.body_timeout,
+        allowed_hosts: options.allowed_hosts.clone(),
+    });
     Router::new()
         .route("/", post(json_rpc))
         .route("/{method}", get(uri_rpc))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(g, guard))
         .with_state(devnet)
 }
 
-/// Bind `addr` and serve until the task is dropped; returns the bound address.
+/// Bind `addr` and serve with the default [`ServeOptions`] until the task is dropped;
+/// returns the bound address.
 pub async fn serve(
     devnet: Devnet,
     addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_with(devnet, addr, ServeOptions::default()).await
+}
+
+/// [`serve`] with `options`.
+pub async fn serve_with(
+    devnet: Devnet,
+    addr: SocketAddr,
+    options: ServeOptions,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(devnet);
+    let app = router(devnet, bound, &options);
+    let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
+    let header_timeout = options.header_timeout;
     let handle = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            eprintln!("citywallet-node: RPC server stopped: {e}");
+        loop {
+            // A slot first: past the cap, connections wait in the listen queue.
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of descriptors and the like: try again once a slot frees.
+                Err(_) => continue,
+            };
+            let service = TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let _slot = slot;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
         }
     });
     Ok((bound, handle))
@@ -229,9 +383,14 @@ fn dispatch(
     let latest = blocks.len() as u64;
     match method {
         "status" => {
-            let last = blocks.last().ok_or_else(|| invalid("no block yet"))?;
-            let first = &blocks[0];
-            let v = &last.validators.validators()[0];
+            let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
+                return Err(invalid("no block yet"));
+            };
+            let v = last
+                .validators
+                .validators()
+                .first()
+                .ok_or_else(|| internal("the latest block has an empty validator set"))?;
             Ok(json!({
                 "node_info": {
                     "protocol_version": { "p2p": "8", "block": "11", "app": "1" },

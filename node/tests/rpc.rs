@@ -70,13 +70,13 @@ fn http(addr: SocketAddr, request: &[u8]) -> (u16, Value) {
 fn get(addr: SocketAddr, path: &str) -> Value {
     http(
         addr,
-        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
     )
     .1
 }
 
 fn post(addr: SocketAddr, body: &str) -> (u16, Value) {
-    http(addr, format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes())
+    http(addr, format!("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes())
 }
 
 fn options() -> Options {
