@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use citywallet_core::credentials::CredentialType;
 use citywallet_core::vault::{KdfParams, Passphrase, UnlockKey, VaultEvent};
 use citywallet_demo::Demo;
 use citywallet_mobile::keystore::{self, KeyStore, Prompt};
@@ -86,6 +87,40 @@ impl App {
     pub fn with_keystore(mut self, keystore: Box<dyn KeyStore>) -> Self {
         self.keystore = keystore;
         self
+    }
+
+    /// The wallet for an officer's operation (the challenge, a verification, the review
+    /// queue, a review): refused with `role_credential_missing` unless the wallet holds an
+    /// officer credential. Every such command goes through here, so what the UI hides is
+    /// refused in Rust as well.
+    pub fn as_officer(&mut self) -> AppResult<&mut Wallet> {
+        self.as_role(CredentialType::Officer)
+    }
+
+    /// The wallet for a technician's operation (provisioning, the device list, a
+    /// revocation, a bundle), as [`App::as_officer`] for the technician credential.
+    pub fn as_technician(&mut self) -> AppResult<&mut Wallet> {
+        self.as_role(CredentialType::Technician)
+    }
+
+    fn as_role(&mut self, kind: CredentialType) -> AppResult<&mut Wallet> {
+        self.wallet.require_credential(kind)?;
+        Ok(&mut self.wallet)
+    }
+
+    /// As a technician, write device `device_id`'s bundle into the exports folder and
+    /// return its path. The device is looked up first and the file named from its stored
+    /// id, so a `device_id` such as `../../x` names no device and no path.
+    pub fn export_bundle(
+        &mut self,
+        device_id: &str,
+        device_passphrase: &Passphrase,
+    ) -> AppResult<PathBuf> {
+        let name = self.as_technician()?.bundle_file_name(device_id)?;
+        let dest = self.export_path(&name)?;
+        self.wallet
+            .export_bundle(device_id, device_passphrase, &dest)?;
+        Ok(dest)
     }
 
     /// Where exports and device bundles are written, `name` in it.

@@ -32,6 +32,25 @@ async fn run<T: Send + 'static>(
     .map_err(|e| ErrorInfo::new(ErrorCode::INTERNAL, e.to_string()))?
 }
 
+/// [`run`] for an officer's wallet call ([`App::as_officer`]).
+async fn officer<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Wallet) -> citywallet_wallet::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    run(state, move |a| f(a.as_officer()?).map_err(ErrorInfo::from)).await
+}
+
+/// [`run`] for a technician's wallet call ([`App::as_technician`]).
+async fn technician<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Wallet) -> citywallet_wallet::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    run(state, move |a| {
+        f(a.as_technician()?).map_err(ErrorInfo::from)
+    })
+    .await
+}
+
 /// [`run`] for a wallet call.
 async fn wallet<T: Send + 'static>(
     state: &State<'_, AppState>,
@@ -198,7 +217,7 @@ pub async fn present(
 
 #[tauri::command]
 pub async fn new_challenge(state: State<'_, AppState>) -> AppResult<ChallengeOut> {
-    wallet(&state, |w| w.new_challenge(None).map(|(_, out)| out)).await
+    officer(&state, |w| w.new_challenge(None).map(|(_, out)| out)).await
 }
 
 #[tauri::command]
@@ -213,7 +232,7 @@ pub async fn verify_presentation(
     } else {
         Check::Online
     };
-    wallet(&state, move |w| {
+    officer(&state, move |w| {
         w.verify_text(&presentation, &challenge, check)
     })
     .await
@@ -375,7 +394,7 @@ pub async fn import_vault(
 
 #[tauri::command]
 pub async fn pending_reports(state: State<'_, AppState>) -> AppResult<Vec<ChainReportItem>> {
-    wallet(&state, |w| w.pending_reports()).await
+    officer(&state, |w| w.pending_reports()).await
 }
 
 #[tauri::command]
@@ -385,7 +404,7 @@ pub async fn review_report(
     accept: bool,
     reward: u64,
 ) -> AppResult<ReceiptOut> {
-    wallet(&state, move |w| w.review_report(&id, accept, reward)).await
+    officer(&state, move |w| w.review_report(&id, accept, reward)).await
 }
 
 #[tauri::command]
@@ -393,7 +412,7 @@ pub async fn provision_device(
     state: State<'_, AppState>,
     device: DeviceIn,
 ) -> AppResult<DeviceItem> {
-    wallet(&state, move |w| w.provision(&device)).await
+    technician(&state, move |w| w.provision(&device)).await
 }
 
 #[tauri::command]
@@ -402,7 +421,7 @@ pub async fn provision_csv(
     state: State<'_, AppState>,
     csv: String,
 ) -> AppResult<Vec<ProvisionRow>> {
-    wallet(&state, move |w| {
+    technician(&state, move |w| {
         w.provision_csv(&csv, &mut |p| {
             let _ = app.emit("provision-progress", p);
         })
@@ -412,12 +431,12 @@ pub async fn provision_csv(
 
 #[tauri::command]
 pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<DeviceItem>> {
-    wallet(&state, |w| w.devices()).await
+    technician(&state, |w| w.devices()).await
 }
 
 #[tauri::command]
 pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<ReceiptOut> {
-    wallet(&state, move |w| w.revoke_device(&id)).await
+    technician(&state, move |w| w.revoke_device(&id)).await
 }
 
 #[tauri::command]
@@ -427,9 +446,7 @@ pub async fn export_bundle(
     device_passphrase: String,
 ) -> AppResult<String> {
     run(&state, move |a| {
-        let dest = a.export_path(&format!("{device_id}.cwbundle"))?;
-        a.wallet
-            .export_bundle(&device_id, &secret(device_passphrase), &dest)?;
+        let dest = a.export_bundle(&device_id, &secret(device_passphrase))?;
         Ok(dest.display().to_string())
     })
     .await

@@ -78,6 +78,68 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
     );
 }
 
+/// The officer's and technician's operations are refused in Rust without the role's
+/// credential, whatever the web view calls; a bundle's file is named from the device found,
+/// never from the id given.
+#[test]
+fn role_operations_need_the_role_credential_and_bundles_stay_in_their_folder() {
+    let net = Net::start(4);
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let mut a = app(&net, &data, true);
+    a.create(Passphrase::from(PASS)).expect("create");
+    a.wallet
+        .set_setting("effect_wait_secs", 20)
+        .expect("setting");
+    let code =
+        |r: Result<&mut citywallet_wallet::Wallet, citywallet_wallet::dto::ErrorInfo>| match r {
+            Ok(_) => "granted".to_owned(),
+            Err(e) => e.code.as_str().to_owned(),
+        };
+    assert_eq!(code(a.as_officer()), "role_credential_missing");
+    assert_eq!(code(a.as_technician()), "role_credential_missing");
+    let device_pass = Passphrase::from("device passphrase 2026");
+    let escape = "../../escaped";
+    assert_eq!(
+        a.export_bundle(escape, &device_pass)
+            .expect_err("no technician credential")
+            .code,
+        "role_credential_missing"
+    );
+
+    a.demo_credential("technician").expect("technician");
+    assert_eq!(code(a.as_officer()), "role_credential_missing");
+    assert_eq!(code(a.as_technician()), "granted");
+    // No device is called that: refused before any path is built.
+    assert_eq!(
+        a.export_bundle(escape, &device_pass)
+            .expect_err("no such device")
+            .code,
+        "not_found"
+    );
+    assert!(!dir.path().join("escaped.cwbundle").exists());
+    assert!(!data.join("escaped.cwbundle").exists());
+
+    let item = a
+        .as_technician()
+        .expect("technician")
+        .provision(&citywallet_wallet::dto::DeviceIn {
+            id: "aq-bundle-1".into(),
+            public_key: None,
+            key_index: None,
+            kind: "air-quality-sensor".into(),
+            location: "cell-1".into(),
+            department: "environment".into(),
+        })
+        .expect("provision");
+    assert_eq!(item.id, "aq-bundle-1");
+    let path = a
+        .export_bundle("aq-bundle-1", &device_pass)
+        .expect("bundle");
+    assert_eq!(path, data.join("exports").join("aq-bundle-1.cwbundle"));
+    assert!(path.is_file());
+}
+
 fn locale(name: &str) -> serde_json::Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(format!("../ui/src/locales/{name}.json"));

@@ -378,6 +378,33 @@ impl Wallet {
         Ok(receipt_out(&receipt))
     }
 
+    /// The index of the device key this wallet made for `device_id`.
+    fn device_index(&self, device_id: &str) -> Result<u32> {
+        self.vault()?
+            .devices()?
+            .into_iter()
+            .find(|d| d.label.as_deref() == Some(device_id))
+            .map(|d| d.index)
+            .ok_or_else(|| {
+                citywallet_core::Error::NotFound {
+                    kind: "device key made in this wallet for",
+                    id: device_id.to_owned(),
+                }
+                .into()
+            })
+    }
+
+    /// The file name of device `device_id`'s bundle, `{id}.cwbundle`, once the device is
+    /// found among this wallet's device keys and its id is a registry id (so it holds no
+    /// path separator): a front end that picks the folder builds the path from this, never
+    /// from what it was given.
+    pub fn bundle_file_name(&self, device_id: &str) -> Result<String> {
+        self.device_index(device_id)?;
+        citywallet_protocol::rules::check_id(device_id, citywallet_protocol::Field::DeviceId)
+            .map_err(citywallet_light_client::Error::Field)?;
+        Ok(format!("{device_id}.cwbundle"))
+    }
+
     /// Technician: the encrypted provisioning bundle of a wallet-made device key, written
     /// to `dest` (which must not exist), with the trust anchor the device should start
     /// from.
@@ -391,16 +418,8 @@ impl Wallet {
         let trusted = status
             .trusted
             .ok_or(citywallet_light_client::Error::NoTrustAnchor)?;
+        let index = self.device_index(device_id)?;
         let vault = self.vault()?;
-        let index = vault
-            .devices()?
-            .into_iter()
-            .find(|d| d.label.as_deref() == Some(device_id))
-            .map(|d| d.index)
-            .ok_or_else(|| citywallet_core::Error::NotFound {
-                kind: "device key made in this wallet for",
-                id: device_id.to_owned(),
-            })?;
         let anchor = serde_json::json!({
             "chainId": trusted.chain_id, "height": trusted.height, "hash": trusted.hash,
             "primary": status.primary, "witnesses": status.witnesses,

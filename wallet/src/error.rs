@@ -60,6 +60,8 @@ pub enum WalletErrorCode {
     AutoLockRange,
     /// Demo credentials need a devnet whose keys are at hand.
     NoDemoIssuer,
+    /// An officer's or technician's operation without that role's credential in the wallet.
+    RoleCredentialMissing,
     /// A fault of the wallet itself.
     Internal,
     /// The platform keystore: biometric unlock is not available here.
@@ -230,6 +232,13 @@ pub enum Error {
         /// Longest.
         max: u32,
     },
+    /// An officer's or technician's operation, asked for by a wallet that holds no
+    /// credential of that role (the app offers the operation only with one).
+    #[error("this wallet holds no {role} credential")]
+    RoleCredentialMissing {
+        /// `officer` or `technician`.
+        role: &'static str,
+    },
     /// A file the wallet reads or writes.
     #[error("{path}: {source}")]
     Io {
@@ -279,6 +288,7 @@ impl Error {
             Self::PassphraseRequired => C::PassphraseRequired,
             Self::PassphraseMismatch => C::PassphraseMismatch,
             Self::AutoLockRange { .. } => C::AutoLockRange,
+            Self::RoleCredentialMissing { .. } => C::RoleCredentialMissing,
             Self::Io { .. } => return ErrorCode::Core(citywallet_core::ErrorCode::Io),
             Self::Encode(_) => C::Internal,
             Self::Core(e) => return ErrorCode::Core(e.error_code()),

@@ -228,4 +228,20 @@ impl Wallet {
             .iter()
             .any(|c| c.kind == kind.as_str()))
     }
+
+    /// `Ok` when the wallet holds a credential of the role `kind` (officer or technician),
+    /// else [`Error::RoleCredentialMissing`]: the gate a front end puts before that role's
+    /// operations. The chain still decides whether the key holds the role.
+    pub fn require_credential(
+        &self,
+        kind: citywallet_core::credentials::CredentialType,
+    ) -> Result<()> {
+        if self.holds(kind)? {
+            Ok(())
+        } else {
+            Err(Error::RoleCredentialMissing {
+                role: kind.as_str(),
+            })
+        }
+    }
 }
