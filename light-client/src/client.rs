@@ -93,6 +93,39 @@ impl ProvenRead {
         })
     }
 
+    /// The read a node answered for `key` at state `version`, checked for shape (the key,
+    /// the height, one proof of the city's type for this key, a UTF-8 value) but not yet
+    /// against a header ([`ProvenRead::verify`] does that). Pure.
+    pub fn from_answer(raw: crate::rpc::RawRead, key: &[u8], version: u64) -> Result<Self> {
+        let shown = String::from_utf8_lossy(key).into_owned();
+        let unproven = |what| Error::Unproven {
+            key: shown.clone(),
+            what,
+        };
+        if raw.key != key {
+            return Err(unproven("the node answered for another key"));
+        }
+        if raw.height != version {
+            return Err(unproven("the node answered for another height"));
+        }
+        let [(op_type, op_key, data)] = raw.ops.as_slice() else {
+            return Err(unproven("the answer carries no single proof"));
+        };
+        if op_type != PROOF_OP_TYPE || op_key.as_slice() != key {
+            return Err(unproven("the proof is of another type or key"));
+        }
+        let value = raw
+            .value
+            .map(|v| String::from_utf8(v).map_err(|_| Error::BadRecord(shown.clone())))
+            .transpose()?;
+        Ok(ProvenRead {
+            key: shown,
+            value,
+            proof: hex::encode(data),
+            version,
+        })
+    }
+
     /// Decode the proven value as `T` (`None` when absence was proven).
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>> {
         self.value
@@ -321,32 +354,7 @@ impl LightClient {
             .primary
             .query(key, version)
             .map_err(Error::fetch(url))?;
-        let unproven = |what| Error::Unproven {
-            key: shown.clone(),
-            what,
-        };
-        if raw.key != key {
-            return Err(unproven("the node answered for another key"));
-        }
-        if raw.height != version {
-            return Err(unproven("the node answered for another height"));
-        }
-        let [(op_type, op_key, data)] = raw.ops.as_slice() else {
-            return Err(unproven("the answer carries no single proof"));
-        };
-        if op_type != PROOF_OP_TYPE || op_key.as_slice() != key {
-            return Err(unproven("the proof is of another type or key"));
-        }
-        let value = raw
-            .value
-            .map(|v| String::from_utf8(v).map_err(|_| Error::BadRecord(shown.clone())))
-            .transpose()?;
-        let read = ProvenRead {
-            key: shown,
-            value,
-            proof: hex::encode(data),
-            version,
-        };
+        let read = ProvenRead::from_answer(raw, key, version)?;
         read.verify(header)?;
         Ok(read)
     }

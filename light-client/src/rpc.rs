@@ -231,45 +231,17 @@ impl HttpNode {
     /// Call `method` and return its `result`.
     fn call(&self, method: &str, params: Value) -> Result<Value, FetchError> {
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let bytes = self.exchange(body.to_string())?;
-        let mut v: Value = serde_json::from_slice(&bytes).map_err(|_| FetchError::Malformed)?;
-        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
-            let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
-            if code == -32601 {
-                return Err(FetchError::Unsupported);
-            }
-            let message = [err.get("message"), err.get("data")]
-                .iter()
-                .filter_map(|m| m.and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join(": ");
-            return Err(FetchError::Rpc {
-                code,
-                message: short(&message),
-            });
-        }
-        v.get_mut("result")
-            .map(Value::take)
-            .ok_or(FetchError::Malformed)
-    }
-
-    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, FetchError> {
-        serde_json::from_value(v).map_err(|_| FetchError::Malformed)
+        answer::result(&self.exchange(body.to_string())?)
     }
 
     fn validators(&self, height: u64) -> Result<Vec<validator::Info>, FetchError> {
         let mut all = Vec::new();
         for page in 1.. {
-            let r: endpoint::validators::Response = Self::decode(self.call(
-                "validators",
-                json!({ "height": height.to_string(), "page": page.to_string(), "per_page": PER_PAGE.to_string() }),
-            )?)?;
-            let total = usize::try_from(r.total).map_err(|_| FetchError::Malformed)?;
-            if total > MAX_VALIDATORS || r.block_height.value() != height {
-                return Err(FetchError::Malformed);
-            }
-            let got = r.validators.len();
-            all.extend(r.validators);
+            let params = json!({ "height": height.to_string(), "page": page.to_string(),
+                                 "per_page": PER_PAGE.to_string() });
+            let (total, validators) = answer::validators(self.call("validators", params)?, height)?;
+            let got = validators.len();
+            all.extend(validators);
             if all.len() >= total || got == 0 {
                 break;
             }
@@ -302,12 +274,8 @@ impl Provider for HttpNode {
             Some(h) => json!({ "height": h.to_string() }),
             None => json!({}),
         };
-        let commit: endpoint::commit::Response = Self::decode(self.call("commit", params)?)?;
-        let signed = commit.signed_header;
+        let signed = answer::commit(self.call("commit", params)?, height)?;
         let h = signed.header.height.value();
-        if height.is_some_and(|want| want != h) {
-            return Err(FetchError::Malformed);
-        }
         let set = |infos| crate::verify::validator_set(infos).map_err(|_| FetchError::Malformed);
         let validators = set(self.validators(h)?)?;
         let next = set(self.validators(h + 1)?)?;
@@ -329,16 +297,143 @@ impl ChainNode for HttpNode {
     }
 
     fn genesis(&self) -> Result<(String, Vec<validator::Info>), FetchError> {
-        let g: endpoint::genesis::Response<Value> = Self::decode(self.call("genesis", json!({}))?)?;
-        Ok((g.genesis.chain_id.to_string(), g.genesis.validators))
+        answer::genesis(self.call("genesis", json!({}))?)
     }
 
     fn query(&self, key: &[u8], height: u64) -> Result<RawRead, FetchError> {
-        let r: endpoint::abci_query::Response = Self::decode(self.call(
+        answer::abci_query(self.call(
             "abci_query",
             json!({ "path": citywallet_protocol::QUERY_PATH_KEY, "data": hex::encode(key),
                     "height": height.to_string(), "prove": true }),
-        )?)?;
+        )?)
+    }
+
+    fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError> {
+        answer::broadcast_tx_sync(self.call(
+            "broadcast_tx_sync",
+            json!({ "tx": base64::engine::general_purpose::STANDARD.encode(tx) }),
+        )?)
+    }
+
+    fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError> {
+        let request = endpoint::evidence::Request::<tendermint_rpc::dialect::v0_38::Dialect>::new(
+            evidence.clone(),
+        );
+        let params = serde_json::to_value(&request).map_err(|_| FetchError::Malformed)?;
+        let r: endpoint::evidence::Response =
+            answer::decode(self.call("broadcast_evidence", params)?)?;
+        Ok(r.hash.to_string())
+    }
+}
+
+/// The pure decoders of a node's answers, as [`HttpNode`] applies them: bytes in, typed
+/// values or [`FetchError::Malformed`] out, never a panic. They decide nothing about trust
+/// (the verification code does), and are public so that they can be fuzzed on their own.
+pub mod answer {
+    use super::{MAX_RESPONSE_BYTES, MAX_VALIDATORS, RawRead, Submitted, short};
+    use crate::error::FetchError;
+    use serde_json::Value;
+    use tendermint::{block::signed_header::SignedHeader, validator};
+    use tendermint_rpc::endpoint;
+
+    /// The `result` of a JSON-RPC answer; an `error` member becomes [`FetchError::Rpc`]
+    /// (or [`FetchError::Unsupported`] for "method not found").
+    pub fn result(bytes: &[u8]) -> Result<Value, FetchError> {
+        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+        let mut v: Value = serde_json::from_slice(bytes).map_err(|_| FetchError::Malformed)?;
+        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
+            let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+            if code == -32601 {
+                return Err(FetchError::Unsupported);
+            }
+            let message = [err.get("message"), err.get("data")]
+                .iter()
+                .filter_map(|m| m.and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(": ");
+            return Err(FetchError::Rpc {
+                code,
+                message: short(&message),
+            });
+        }
+        v.get_mut("result")
+            .map(Value::take)
+            .ok_or(FetchError::Malformed)
+    }
+
+    /// A `result` as an endpoint's typed response.
+    ///
+    /// `tendermint` decodes base64 (keys, signatures, proof bytes, and any hash that is not
+    /// hex) with `subtle-encoding` 0.5, which panics on some misplaced `=` padding (found by
+    /// the `node_*` fuzz targets: `"NA===="`, a 45-character key ending in `=`). So a string
+    /// with a `=` in it must be canonical base64 before the answer is decoded; free text
+    /// (`log`, `info`, `codespace`) and the genesis `app_state` are never decoded as bytes and
+    /// are not checked.
+    pub fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, FetchError> {
+        if !padding_sound(&v) {
+            return Err(FetchError::Malformed);
+        }
+        serde_json::from_value(v).map_err(|_| FetchError::Malformed)
+    }
+
+    /// Every string under `v` either has no `=` or is canonical standard base64.
+    fn padding_sound(v: &Value) -> bool {
+        use base64::Engine as _;
+        match v {
+            Value::String(s) => {
+                !s.contains('=') || base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+            }
+            Value::Array(items) => items.iter().all(padding_sound),
+            Value::Object(fields) => fields.iter().all(|(k, v)| {
+                matches!(k.as_str(), "log" | "info" | "codespace" | "app_state") || padding_sound(v)
+            }),
+            _ => true,
+        }
+    }
+
+    /// A `genesis` answer: the chain id and the first validators. CometBFT leaves
+    /// `app_state` out when it is empty; it is not needed here.
+    pub fn genesis(mut result: Value) -> Result<(String, Vec<validator::Info>), FetchError> {
+        if let Some(g) = result.get_mut("genesis").and_then(Value::as_object_mut) {
+            g.entry("app_state").or_insert(Value::Null);
+        }
+        let g: endpoint::genesis::Response<Value> = decode(result)?;
+        Ok((g.genesis.chain_id.to_string(), g.genesis.validators))
+    }
+
+    /// A `commit` answer: its signed header, which must be at `want` when a height was asked.
+    pub fn commit(result: Value, want: Option<u64>) -> Result<SignedHeader, FetchError> {
+        let commit: endpoint::commit::Response = decode(result)?;
+        let signed = commit.signed_header;
+        if want.is_some_and(|want| want != signed.header.height.value()) {
+            return Err(FetchError::Malformed);
+        }
+        Ok(signed)
+    }
+
+    /// One page of a `validators` answer for `height`: the total the node claims (at most
+    /// [`MAX_VALIDATORS`]) and the page's validators.
+    pub fn validators(
+        result: Value,
+        height: u64,
+    ) -> Result<(usize, Vec<validator::Info>), FetchError> {
+        let r: endpoint::validators::Response = decode(result)?;
+        let total = usize::try_from(r.total).map_err(|_| FetchError::Malformed)?;
+        if total > MAX_VALIDATORS
+            || r.validators.len() > MAX_VALIDATORS
+            || r.block_height.value() != height
+        {
+            return Err(FetchError::Malformed);
+        }
+        Ok((total, r.validators))
+    }
+
+    /// An `abci_query` answer: the read as the node gave it, its proof not yet checked; a
+    /// non-zero code is the node's refusal.
+    pub fn abci_query(result: Value) -> Result<RawRead, FetchError> {
+        let r: endpoint::abci_query::Response = decode(result)?;
         let q = r.response;
         if q.code.is_err() {
             return Err(FetchError::Rpc {
@@ -362,11 +457,9 @@ impl ChainNode for HttpNode {
         })
     }
 
-    fn broadcast_tx(&self, tx: &[u8]) -> Result<Submitted, FetchError> {
-        let r: endpoint::broadcast::tx_sync::Response = Self::decode(self.call(
-            "broadcast_tx_sync",
-            json!({ "tx": base64::engine::general_purpose::STANDARD.encode(tx) }),
-        )?)?;
+    /// A `broadcast_tx_sync` answer: the node's claim about CheckTx, and the hash it gives.
+    pub fn broadcast_tx_sync(result: Value) -> Result<Submitted, FetchError> {
+        let r: endpoint::broadcast::tx_sync::Response = decode(result)?;
         let hash: [u8; 32] = r
             .hash
             .as_bytes()
@@ -377,15 +470,5 @@ impl ChainNode for HttpNode {
             log: short(&r.log),
             hash,
         })
-    }
-
-    fn submit_evidence(&self, evidence: &Evidence) -> Result<String, FetchError> {
-        let request = endpoint::evidence::Request::<tendermint_rpc::dialect::v0_38::Dialect>::new(
-            evidence.clone(),
-        );
-        let params = serde_json::to_value(&request).map_err(|_| FetchError::Malformed)?;
-        let r: endpoint::evidence::Response =
-            Self::decode(self.call("broadcast_evidence", params)?)?;
-        Ok(r.hash.to_string())
     }
 }
