@@ -2,7 +2,7 @@
 
 use citywallet_core::Error;
 use citywallet_core::keys::{KeyPath, RecoveryPhrase};
-use citywallet_core::vault::{DeviceBundle, KdfParams, Passphrase, Vault};
+use citywallet_core::vault::{DeviceBundle, Export, KdfParams, Passphrase, Vault};
 
 const TEST_KDF: KdfParams = KdfParams {
     m_cost_kib: 256,
@@ -75,7 +75,30 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
         .expect("bundle");
     assert_eq!(bundle.public_key, d.public_key_hex);
     let json = serde_json::to_string(&bundle).expect("json");
-    let back: DeviceBundle = serde_json::from_str(&json).expect("parse");
+    let back = DeviceBundle::from_json(json.as_bytes()).expect("parse");
+    // The shape is checked on parsing, before any key derivation.
+    let mut short_seal = back.clone();
+    short_seal.sealed_secret_key.truncate(40);
+    let mut costly = back.clone();
+    costly.kdf.m_cost_kib = 4_000_000;
+    let oversized = vec![b' '; citywallet_core::vault::MAX_BUNDLE_BYTES + 1];
+    for (what, bytes) in [
+        (
+            "a short seal",
+            serde_json::to_vec(&short_seal).expect("json"),
+        ),
+        ("other costs", serde_json::to_vec(&costly).expect("json")),
+        ("too large", oversized),
+        ("not JSON", b"{\"format\":".to_vec()),
+    ] {
+        assert!(
+            matches!(
+                DeviceBundle::from_json(&bytes),
+                Err(Error::InvalidCredential { .. })
+            ),
+            "{what}"
+        );
+    }
     let secret = back.open(&device_pass).expect("open");
     let key = ed25519_dalek::SigningKey::from_bytes(&secret);
     assert_eq!(
@@ -190,6 +213,58 @@ fn an_export_asking_for_huge_argon2_costs_is_refused_unread() {
         assert!(
             !restored.parent().expect("dir").exists(),
             "{field}: nothing written"
+        );
+    }
+}
+
+/// An export is parsed whole before anything is written: a database cut short of a page,
+/// bad base64 or another format is `invalid_export`.
+#[test]
+fn an_export_is_checked_before_anything_is_written() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = tempfile::tempdir().expect("tmp");
+    let v = vault(dir.path());
+    let export = dir.path().join("backup.cwexport");
+    v.export_to(&export).expect("export");
+    let raw = std::fs::read(&export).expect("read");
+    let parsed = Export::parse(&raw).expect("a real export parses");
+    assert_eq!(parsed.database.len() % 512, 0);
+    let file: serde_json::Value = serde_json::from_slice(&raw).expect("json");
+    let cut = {
+        let mut f = file.clone();
+        f["database"] = serde_json::json!(b64.encode(&parsed.database[..1000]));
+        f
+    };
+    let other_format = {
+        let mut f = file.clone();
+        f["format"] = serde_json::json!("citywallet-vault-export/9");
+        f
+    };
+    let bad_base64 = {
+        let mut f = file;
+        f["kdf"] = serde_json::json!("not base64!");
+        f
+    };
+    for (what, f) in [
+        ("cut short", cut),
+        ("format", other_format),
+        ("base64", bad_base64),
+    ] {
+        let bytes = serde_json::to_vec(&f).expect("json");
+        let err = Export::parse(&bytes).expect_err(what);
+        assert_eq!(err.code(), "invalid_export", "{what}");
+        let path = dir
+            .path()
+            .join(format!("{}.cwexport", what.replace(' ', "-")));
+        std::fs::write(&path, &bytes).expect("write");
+        let restored = dir
+            .path()
+            .join(format!("r-{}/vault.db", what.replace(' ', "-")));
+        assert!(Vault::import_from(&path, &restored, &PASS.into()).is_err());
+        assert!(
+            !restored.parent().expect("dir").exists(),
+            "{what}: nothing written"
         );
     }
 }

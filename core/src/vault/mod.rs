@@ -37,7 +37,7 @@ pub use kdf::KdfParams;
 pub use own::{
     DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState, StoredReceipt,
 };
-pub use portable::{BundleKdf, DeviceBundle};
+pub use portable::{BundleKdf, DeviceBundle, Export, MAX_BUNDLE_BYTES};
 pub use records::{
     ActivityEntry, ActivityKind, DeviceRecord, IdentityInfo, StoredCredential, VaultEvent,
 };

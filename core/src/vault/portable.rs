@@ -7,8 +7,9 @@
 //!   Import writes both files to a new path and opens them with the passphrase; a wrong
 //!   passphrase removes them again, so nothing changes.
 //! * Device bundle: the device's Ed25519 secret sealed with ChaCha20-Poly1305 (`ring`) under
-//!   a key from Argon2id (19 MiB, t=2, p=1: OWASP's minimum, as devices are small), with the
-//!   device id and public key as associated data.
+//!   a key from Argon2id (19 MiB, t=2, p=1: OWASP's minimum, as devices are small). Every
+//!   other field (format, device id, public key, parameters, salt, algorithm, nonce, and the
+//!   trust anchor with its node list) is associated data, so none can be swapped.
 
 use std::path::Path;
 
@@ -35,6 +36,40 @@ struct ExportFile {
     format: String,
     kdf: String,
     database: String,
+}
+
+/// The two files an export carries, checked but not yet written or opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// The key-derivation file, whose Argon2id costs are within [`super::KdfParams`]'s bounds.
+    pub kdf: Vec<u8>,
+    /// The SQLCipher database: whole 512-byte pages, at least one.
+    pub database: Vec<u8>,
+}
+
+impl Export {
+    /// Parse an export file's bytes (at most [`MAX_PORTABLE_BYTES`]). Pure: it derives no
+    /// key, so a hostile file costs no more than its size. Any defect is
+    /// [`Error::InvalidExport`], or [`Error::KdfParamsOutOfRange`] for costs past the bounds.
+    pub fn parse(raw: &[u8]) -> Result<Self> {
+        if raw.len() as u64 > MAX_PORTABLE_BYTES {
+            return Err(bad_export());
+        }
+        let file: ExportFile = serde_json::from_slice(raw).map_err(|_| bad_export())?;
+        if file.format != EXPORT_FORMAT {
+            return Err(bad_export());
+        }
+        let kdf = B64.decode(&file.kdf).map_err(|_| bad_export())?;
+        super::kdf::KdfFile::parse(&kdf, Path::new("export:kdf")).map_err(|e| match e {
+            Error::KdfParamsOutOfRange { .. } => e,
+            _ => bad_export(),
+        })?;
+        let database = B64.decode(&file.database).map_err(|_| bad_export())?;
+        if database.is_empty() || database.len() % 512 != 0 {
+            return Err(bad_export());
+        }
+        Ok(Self { kdf, database })
+    }
 }
 
 fn invalid(reason: &'static str) -> Error {
@@ -81,14 +116,8 @@ impl Vault {
             return Err(bad_export());
         }
         let raw = std::fs::read(export).map_err(Error::io(export))?;
-        let file: ExportFile = serde_json::from_slice(&raw).map_err(|_| bad_export())?;
-        if file.format != EXPORT_FORMAT {
-            return Err(bad_export());
-        }
-        let kdf = B64.decode(&file.kdf).map_err(|_| bad_export())?;
-        // The key file's costs are checked before anything is written or derived.
-        super::kdf::KdfFile::parse(&kdf, &files.kdf)?;
-        let db = B64.decode(&file.database).map_err(|_| bad_export())?;
+        // Everything is checked before anything is written or derived.
+        let Export { kdf, database: db } = Export::parse(&raw)?;
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             citywallet_files::create_private_dirs(dir).map_err(Error::io(dir))?;
         }
@@ -167,6 +196,16 @@ impl Vault {
 }
 
 const BUNDLE_M_COST_KIB: u32 = 19 * 1024;
+/// Largest device bundle parsed (a real one is about 1 KiB with its anchor).
+pub const MAX_BUNDLE_BYTES: usize = 64 * 1024;
+
+/// A bundle's binary fields, decoded.
+struct Sealed {
+    salt: [u8; 16],
+    nonce: [u8; 12],
+    public: [u8; 32],
+    sealed: Vec<u8>,
+}
 const BUNDLE_T_COST: u32 = 2;
 
 /// A device's provisioning bundle.
@@ -208,6 +247,44 @@ pub struct BundleKdf {
 }
 
 impl DeviceBundle {
+    /// Parse a bundle file's bytes (at most [`MAX_BUNDLE_BYTES`]) and check its shape: the
+    /// format, the algorithms and parameters this version seals with, and every field's
+    /// length. Pure: it derives no key (that is [`DeviceBundle::open`], with the passphrase).
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_BUNDLE_BYTES {
+            return Err(invalid("the bundle is larger than 64 KiB"));
+        }
+        let bundle: Self =
+            serde_json::from_slice(bytes).map_err(|_| invalid("not a CityWallet device bundle"))?;
+        bundle.check()?;
+        Ok(bundle)
+    }
+
+    fn check(&self) -> Result<Sealed> {
+        if self.format != BUNDLE_FORMAT
+            || self.aead != "chacha20-poly1305"
+            || self.kdf.algorithm != "argon2id"
+        {
+            return Err(invalid("not a CityWallet device bundle"));
+        }
+        if self.kdf.m_cost_kib != BUNDLE_M_COST_KIB
+            || self.kdf.t_cost != BUNDLE_T_COST
+            || self.kdf.p_cost != 1
+        {
+            return Err(invalid("unsupported bundle parameters"));
+        }
+        let sealed = hex::decode(&self.sealed_secret_key).map_err(|_| invalid("bad hex"))?;
+        if sealed.len() != 32 + aead::CHACHA20_POLY1305.tag_len() {
+            return Err(invalid("a bundle field has the wrong length"));
+        }
+        Ok(Sealed {
+            salt: decode_array(&self.kdf.salt)?,
+            nonce: decode_array(&self.nonce)?,
+            public: decode_array(&self.public_key)?,
+            sealed,
+        })
+    }
+
     /// What the seal authenticates: every field but the sealed key itself, each with its
     /// length, after a domain tag. The anchor is its JSON text as serialised here.
     fn associated_data(&self) -> Result<Vec<u8>> {
@@ -237,18 +314,14 @@ impl DeviceBundle {
     /// What the device does: unseal its secret key with the device passphrase. A wrong
     /// passphrase or any changed byte is refused.
     pub fn open(&self, device_passphrase: &Passphrase) -> Result<Zeroizing<[u8; 32]>> {
-        if self.format != BUNDLE_FORMAT || self.aead != "chacha20-poly1305" {
-            return Err(invalid("not a CityWallet device bundle"));
-        }
-        let salt: [u8; 16] = decode_array(&self.kdf.salt)?;
-        let nonce: [u8; 12] = decode_array(&self.nonce)?;
-        let public: [u8; 32] = decode_array(&self.public_key)?;
-        if self.kdf.m_cost_kib != BUNDLE_M_COST_KIB || self.kdf.t_cost != BUNDLE_T_COST {
-            return Err(invalid("unsupported bundle parameters"));
-        }
+        let Sealed {
+            salt,
+            nonce,
+            public,
+            sealed,
+        } = self.check()?;
         let opening = bundle_key(device_passphrase, &salt)?;
-        let mut sealed =
-            Zeroizing::new(hex::decode(&self.sealed_secret_key).map_err(|_| invalid("bad hex"))?);
+        let mut sealed = Zeroizing::new(sealed);
         let plain = opening
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
