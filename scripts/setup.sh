@@ -46,6 +46,14 @@ for dir in tests/interop ui tests/e2e; do
   fi
 done
 
+# cargo-fuzz builds the libFuzzer targets of fuzz/ (on stable, without a sanitizer); CI runs
+# each briefly on its checked-in corpus, `cargo xtask fuzz` for longer.
+fuzz_root="$HOME/.cache/citywallet/cargo-fuzz"
+if [ ! -x "$fuzz_root/bin/cargo-fuzz" ]; then
+  echo "setup: installing cargo-fuzz"
+  env -u CARGO_TARGET_DIR cargo install cargo-fuzz --version 0.13.2 --locked --quiet --root "$fuzz_root"
+fi
+
 # tauri-driver puts WebKitWebDriver behind the WebDriver protocol for the end-to-end tests.
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver"

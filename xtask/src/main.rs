@@ -1,10 +1,13 @@
 //! `cargo xtask <task>`: the project's longer recipes.
 //!
-//! * `ci`: format check, clippy with warnings denied, every test, benchmarks compiled.
+//! * `ci`: format check, clippy with warnings denied, every test, benchmarks compiled, each
+//!   fuzz target for a few seconds.
 //! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
 //! * `bench`: the criterion benchmarks.
+//! * `fuzz [seconds] [target…]`: the fuzz targets, each for `seconds` (see `fuzz.rs`).
 //! * `mobile-check`: the phone builds as far as this machine allows (see `mobile.rs`).
 
+mod fuzz;
 mod mobile;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +26,10 @@ fn main() -> ExitCode {
         "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
         "bench-app" => bench_app(),
         "mobile-check" => mobile::check(),
-        _ => Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check>".into()),
+        "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => {
+            Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check|fuzz>".into())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,6 +139,7 @@ fn ci() -> Result {
     ui()?;
     npm("ui", &["run", "check", "--silent"])?;
     cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"])?;
     cargo(&[
         "clippy",
         "--locked",
@@ -161,6 +168,9 @@ fn ci() -> Result {
     ])?;
     test_with_summary()?;
     bindings_fresh()?;
+    // Every fuzz target, briefly, from its checked-in corpus (which holds the inputs of the
+    // crashes found so far): longer runs are `cargo xtask fuzz <seconds>`.
+    fuzz::fuzz(&["8".to_string()])?;
     // The phone builds' platform layer, compiled and linted for Android (no SDK needed).
     mobile::host_check()?;
     e2e()
