@@ -70,6 +70,15 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
         v.device_bundle(d.index, "aq-1", &"short".into(), anchor.clone()),
         Err(Error::WeakPassphrase { .. })
     ));
+    assert!(matches!(
+        v.device_bundle(
+            d.index,
+            "aq-1",
+            &device_pass,
+            serde_json::json!({ "height": 0.5 })
+        ),
+        Err(Error::InvalidCredential { .. })
+    ));
     let bundle = v
         .device_bundle(d.index, "aq-1", &device_pass, anchor)
         .expect("bundle");
@@ -81,6 +90,8 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
     short_seal.sealed_secret_key.truncate(40);
     let mut costly = back.clone();
     costly.kdf.m_cost_kib = 4_000_000;
+    let mut float_anchor = back.clone();
+    float_anchor.trust_anchor["height"] = serde_json::json!(5.5e32);
     let oversized = vec![b' '; citywallet_core::vault::MAX_BUNDLE_BYTES + 1];
     for (what, bytes) in [
         (
@@ -88,6 +99,11 @@ fn a_device_bundle_opens_only_with_the_device_passphrase_and_unchanged() {
             serde_json::to_vec(&short_seal).expect("json"),
         ),
         ("other costs", serde_json::to_vec(&costly).expect("json")),
+        // A float need not read back to the text the seal covered.
+        (
+            "a float in the anchor",
+            serde_json::to_vec(&float_anchor).expect("json"),
+        ),
         ("too large", oversized),
         ("not JSON", b"{\"format\":".to_vec()),
     ] {

@@ -153,6 +153,11 @@ impl Vault {
         anchor: serde_json::Value,
     ) -> Result<DeviceBundle> {
         device_passphrase.check_policy()?;
+        if !whole_numbers_only(&anchor) {
+            return Err(invalid(
+                "the trust anchor holds a number that is not an integer",
+            ));
+        }
         let key = self.key_pair(KeyPath::device(u64::from(index))?)?;
         let public = key.public().to_bytes();
         let mut salt = [0u8; 16];
@@ -273,6 +278,13 @@ impl DeviceBundle {
         {
             return Err(invalid("unsupported bundle parameters"));
         }
+        // The seal covers the anchor's JSON text as serialised here, so the anchor must read
+        // back to the same text: a float may not (found by fuzzing), an integer always does.
+        if !whole_numbers_only(&self.trust_anchor) {
+            return Err(invalid(
+                "the trust anchor holds a number that is not an integer",
+            ));
+        }
         let sealed = hex::decode(&self.sealed_secret_key).map_err(|_| invalid("bad hex"))?;
         if sealed.len() != 32 + aead::CHACHA20_POLY1305.tag_len() {
             return Err(invalid("a bundle field has the wrong length"));
@@ -338,6 +350,17 @@ impl DeviceBundle {
             return Err(invalid("the sealed key does not match the public key"));
         }
         Ok(secret)
+    }
+}
+
+/// Every number under `v` is an integer (what a trust anchor holds: heights, counts).
+fn whole_numbers_only(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => n.is_u64() || n.is_i64(),
+        Value::Array(items) => items.iter().all(whole_numbers_only),
+        Value::Object(fields) => fields.values().all(whole_numbers_only),
+        _ => true,
     }
 }
 
