@@ -7,4 +7,9 @@ if [ "${CI:-}" = "true" ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
   # One build cache outside the clone, so the next CI run is incremental.
   export CARGO_TARGET_DIR="$HOME/.cache/citywallet/target"
 fi
+if [ "${CI:-}" = "true" ]; then
+  # Incremental caches only help edit-compile loops; in CI they grew the cache by gigabytes
+  # a run (one run failed for lack of disk space).
+  export CARGO_INCREMENTAL=0
+fi
 exec cargo xtask ci

@@ -10,7 +10,7 @@ use std::process::Command;
 use super::{Result, root, run};
 
 /// Every target, as `fuzz/Cargo.toml` lists them.
-pub const TARGETS: [&str; 12] = [
+pub const TARGETS: [&str; 14] = [
     "presentation_json",
     "presentation_compact",
     "credential_import",
@@ -23,6 +23,8 @@ pub const TARGETS: [&str; 12] = [
     "light_block",
     "vault_export",
     "device_bundle",
+    "wallet_text",
+    "issuer_files",
 ];
 
 /// The instrumented build has its own cache (its flags differ from the workspace's).

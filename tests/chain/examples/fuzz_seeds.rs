@@ -95,7 +95,48 @@ fn credentials(root: &Path) {
             &format!("{}.bin", kind.as_str()),
             &p.to_compact(),
         );
+        let b64 =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, p.to_compact());
+        write(
+            root,
+            "wallet_text",
+            &format!("presentation-{}.txt", kind.as_str()),
+            b64.as_bytes(),
+        );
     }
+    let text_seeds: [(&str, String); 5] = [
+        (
+            "anchor.json",
+            json!({ "chainId": "citywallet-devnet", "height": 1234, "hash": "AB".repeat(32) }).to_string(),
+        ),
+        ("anchor.txt", format!("1234 {}", "cd".repeat(32))),
+        (
+            "devices.csv",
+            "id,kind,location,department,public_key\naq-1,air-quality-sensor,cell-8a2b,environment,\n\
+             tc-2,traffic-counter,cell-77,environment,".to_owned() + &"ab".repeat(32) + "\n",
+        ),
+        ("claims.json", json!({ "score": 742, "tier": "A", "bureau": "City Credit Bureau" }).to_string()),
+        ("presentation.json", String::from_utf8(
+            std::fs::read(root.join("presentation_json/credit.json")).expect("written above"),
+        ).expect("utf-8")),
+    ];
+    for (name, text) in text_seeds {
+        write(root, "wallet_text", name, text.as_bytes());
+    }
+    let issuer =
+        citywallet_core::credentials::IssuerKey::generate("city-credit-bureau").expect("key");
+    let file = serde_json::to_vec_pretty(&issuer.to_file()).expect("json");
+    write(root, "issuer_files", "key-file.json", &file);
+    let list = json!([
+        { "id": "city-credit-bureau", "publicKey": public.to_hex() },
+        { "id": "civil-registry", "publicKey": issuer.public.to_hex() },
+    ]);
+    write(
+        root,
+        "issuer_files",
+        "trusted.json",
+        list.to_string().as_bytes(),
+    );
     let export = dir.path().join("backup.cwexport");
     vault.new_device(Some("sensor")).expect("device");
     vault.export_to(&export).expect("export");
