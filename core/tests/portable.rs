@@ -193,6 +193,13 @@ fn onboarding_word_checks_pass_only_for_the_right_words() {
     assert!(v.confirm_phrase_words(&[]).is_err());
 }
 
+/// The bytes of an export of a new vault in `dir`.
+fn exported(dir: &std::path::Path) -> Vec<u8> {
+    let export = dir.join("backup.cwexport");
+    vault(dir).export_to(&export).expect("export");
+    std::fs::read(&export).expect("read")
+}
+
 /// An export whose key file asks for 4 GB of Argon2id memory is refused at once, before
 /// anything is written or derived.
 #[test]
@@ -200,11 +207,7 @@ fn an_export_asking_for_huge_argon2_costs_is_refused_unread() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     let dir = tempfile::tempdir().expect("tmp");
-    let v = vault(dir.path());
-    let export = dir.path().join("backup.cwexport");
-    v.export_to(&export).expect("export");
-    let mut file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&export).expect("read")).expect("json");
+    let mut file: serde_json::Value = serde_json::from_slice(&exported(dir.path())).expect("json");
     let kdf = b64
         .decode(file["kdf"].as_str().expect("kdf"))
         .expect("base64");
@@ -240,10 +243,7 @@ fn an_export_is_checked_before_anything_is_written() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     let dir = tempfile::tempdir().expect("tmp");
-    let v = vault(dir.path());
-    let export = dir.path().join("backup.cwexport");
-    v.export_to(&export).expect("export");
-    let raw = std::fs::read(&export).expect("read");
+    let raw = exported(dir.path());
     let parsed = Export::parse(&raw).expect("a real export parses");
     assert_eq!(parsed.database.len() % 512, 0);
     let file: serde_json::Value = serde_json::from_slice(&raw).expect("json");

@@ -6,12 +6,13 @@ use std::time::Duration;
 use citywallet_light_client::sync::{InMemoryProvider, sync as sync_with};
 use citywallet_light_client::verify::{Engine, options};
 use citywallet_light_client::{Error, FetchError};
+mod common;
+
+use common::T0;
 use tendermint::Time;
 use tendermint_light_client_verifier::options::Options;
 use tendermint_light_client_verifier::types::LightBlock;
-use tendermint_testgen::{Commit, Generator, Header, LightBlock as Gen, Validator};
-
-const T0: i64 = 1_780_000_000;
+use tendermint_testgen::Validator;
 
 fn sync(
     provider: &InMemoryProvider,
@@ -31,24 +32,7 @@ fn window(h: u64) -> Vec<Validator> {
 }
 
 fn block(h: u64) -> LightBlock {
-    let (vals, next) = (window(h), window(h + 1));
-    let header = Header::new(&vals)
-        .height(h)
-        .chain_id("sliding-chain")
-        .next_validators(&next)
-        .time(Time::from_unix_timestamp(T0 + h as i64, 0).expect("time"));
-    let commit = Commit::new(header.clone(), 1);
-    let tm = Gen::new(header, commit)
-        .validators(&vals)
-        .next_validators(&next)
-        .generate()
-        .expect("block");
-    LightBlock::new(
-        tm.signed_header,
-        tm.validators,
-        tm.next_validators,
-        tm.provider,
-    )
+    common::block("sliding-chain", h, &window(h), &window(h + 1))
 }
 
 fn now() -> Time {

@@ -5,12 +5,13 @@
 use citywallet_light_client::verify::{
     Engine, Rejection, Verdict, options, verify_alone, verify_update,
 };
+mod common;
+
+use common::T0;
 use tendermint::Time;
 use tendermint::block::CommitSig;
 use tendermint_light_client_verifier::types::LightBlock;
-use tendermint_testgen::{Commit, Generator, Header, LightBlock as Gen, Validator};
-
-const T0: i64 = 1_780_000_000;
+use tendermint_testgen::Validator;
 
 fn validators() -> Vec<Validator> {
     (0..4)
@@ -20,23 +21,7 @@ fn validators() -> Vec<Validator> {
 
 fn block(h: u64) -> LightBlock {
     let vals = validators();
-    let header = Header::new(&vals)
-        .height(h)
-        .chain_id("city")
-        .next_validators(&vals)
-        .time(Time::from_unix_timestamp(T0 + h as i64, 0).expect("time"));
-    let commit = Commit::new(header.clone(), 1);
-    let tm = Gen::new(header, commit)
-        .validators(&vals)
-        .next_validators(&vals)
-        .generate()
-        .expect("block");
-    LightBlock::new(
-        tm.signed_header,
-        tm.validators,
-        tm.next_validators,
-        tm.provider,
-    )
+    common::block("city", h, &vals, &vals)
 }
 
 fn now() -> Time {

@@ -11,20 +11,6 @@ use citywallet_protocol::{
 use common::*;
 use ed25519_dalek::Signer;
 
-/// Run one block of `txs` at `height` and return each result's code.
-fn block(app: &mut App, height: u64, txs: &[Vec<u8>]) -> Vec<Code> {
-    let codes = txs
-        .iter()
-        .map(|t| {
-            app.deliver_tx(t, height, T0 + height)
-                .expect("deliver")
-                .code
-        })
-        .collect();
-    app.commit(height).expect("commit");
-    codes
-}
-
 fn get<T: serde::de::DeserializeOwned>(app: &App, key: &[u8]) -> Option<T> {
     app.query(key, None)
         .expect("query")

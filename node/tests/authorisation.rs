@@ -9,20 +9,6 @@ use citywallet_node::store::Store;
 use citywallet_protocol::{Action, Code, DeviceRecord, RewardRecord, Role, Status, keys};
 use common::*;
 
-/// One block at `height` with `txs`; each result's code.
-fn block(app: &mut App, height: u64, txs: &[Vec<u8>]) -> Vec<Code> {
-    let codes = txs
-        .iter()
-        .map(|t| {
-            app.deliver_tx(t, height, T0 + height)
-                .expect("deliver")
-                .code
-        })
-        .collect();
-    app.commit(height).expect("commit");
-    codes
-}
-
 /// The application under test and a twin that is given only the transactions the first
 /// accepted: after every block both must have the same app hash, so a refusal changed
 /// nothing.

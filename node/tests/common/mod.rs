@@ -1,9 +1,9 @@
-//! Keys, genesis and transaction builders shared by the node tests.
+//! Keys, genesis, transaction builders and a block runner shared by the node tests.
 #![allow(dead_code)]
 
 use citywallet_node::app::{App, Genesis, TechnicianEntry, ValidatorUpdate};
 use citywallet_node::store::Store;
-use citywallet_protocol::{Action, IssuerRecord, OrgRecord, Status, TxBody};
+use citywallet_protocol::{Action, Code, IssuerRecord, OrgRecord, Status, TxBody};
 use ed25519_dalek::{Signer, SigningKey};
 
 pub const CHAIN: &str = "citywallet-test";
@@ -102,4 +102,18 @@ pub fn grant(id: &str, org: &str, categories: &[&str]) -> Action {
         purpose: "air quality and asthma study".into(),
         expires_at: T0 + 86_400 * 90,
     }
+}
+
+/// One block at `height` with `txs`; each result's code.
+pub fn block(app: &mut App, height: u64, txs: &[Vec<u8>]) -> Vec<Code> {
+    let codes = txs
+        .iter()
+        .map(|t| {
+            app.deliver_tx(t, height, T0 + height)
+                .expect("deliver")
+                .code
+        })
+        .collect();
+    app.commit(height).expect("commit");
+    codes
 }

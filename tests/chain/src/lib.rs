@@ -28,7 +28,7 @@ use citywallet_light_client::clock::SystemClock;
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
 use citywallet_light_client::session::{Session, Settings};
 use citywallet_node::devnet::{DemoKeys, Devnet, DevnetConfig};
-use citywallet_protocol::{Action, Role, TxBody};
+use citywallet_protocol::{Action, TxBody};
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{Value, json};
 use tendermint::block::signed_header::SignedHeader;
@@ -187,25 +187,6 @@ impl Net {
         // Its block, then the next, whose header's app hash commits to its effect.
         self.devnet.produce_block().expect("block");
         self.devnet.produce_block().expect("block");
-    }
-
-    /// Give `key` a role on the chain: a technician's in the devnet technician's department,
-    /// an officer's in none.
-    pub fn give_role(&self, role: Role, key: [u8; 32]) {
-        let department = match role {
-            Role::Technician => citywallet_node::devnet::DEVNET_TECHNICIAN_DEPARTMENT,
-            Role::Officer => "",
-        };
-        self.give_role_in(role, key, department);
-    }
-
-    /// Give `key` a role in `department`.
-    pub fn give_role_in(&self, role: Role, key: [u8; 32], department: &str) {
-        self.admin(Action::RegisterRole {
-            role,
-            key,
-            department: department.to_owned(),
-        });
     }
 
     /// A tampering proxy in front of the primary.

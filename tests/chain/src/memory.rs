@@ -127,15 +127,10 @@ impl MemoryNet {
             Role::Technician => citywallet_node::devnet::DEVNET_TECHNICIAN_DEPARTMENT,
             Role::Officer => "",
         };
-        self.give_role_in(role, key, department);
-    }
-
-    /// Give `key` a role in `department`.
-    pub fn give_role_in(&self, role: Role, key: [u8; 32], department: &str) {
         self.admin(Action::RegisterRole {
             role,
             key,
-            department: department.to_owned(),
+            department: department.into(),
         });
     }
 }
