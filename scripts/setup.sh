@@ -54,6 +54,35 @@ if [ ! -x "$fuzz_root/bin/cargo-fuzz" ]; then
   env -u CARGO_TARGET_DIR cargo install cargo-fuzz --version 0.13.2 --locked --quiet --root "$fuzz_root"
 fi
 
+# CometBFT, the city chain's consensus engine (Go): the localnet tests and `cargo xtask
+# localnet` run real validators of it, each beside a `citywallet-node abci`. Built once with
+# `go install` into a cache outside the clone (binary, module and build caches); rebuilt
+# only when missing or of another version. Its go.mod needs Go 1.22 or newer.
+comet_version=v0.38.25
+go_root="$HOME/.cache/citywallet/go"
+comet="$go_root/bin/cometbft"
+if [ ! -x "$comet" ] || [ "v$("$comet" version 2>/dev/null)" != "$comet_version" ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing Go"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends golang-go
+  fi
+  go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  if [ "${go_minor:-0}" -lt 21 ]; then
+    echo "setup: Go $(go env GOVERSION) is too old to build CometBFT $comet_version (it needs 1.22): install a newer Go and run this again." >&2
+    exit 1
+  fi
+  echo "setup: building CometBFT $comet_version"
+  started=$SECONDS
+  # Go 1.21+ fetches the toolchain go.mod asks for by itself (GOTOOLCHAIN=auto).
+  env GOBIN="$go_root/bin" GOMODCACHE="$go_root/mod" GOCACHE="$go_root/build" \
+    GOFLAGS=-modcacherw CGO_ENABLED=0 \
+    go install "github.com/cometbft/cometbft/cmd/cometbft@$comet_version"
+  echo "setup: CometBFT $("$comet" version) built in $((SECONDS - started)) s: $comet"
+fi
+
 # tauri-driver puts WebKitWebDriver behind the WebDriver protocol for the end-to-end tests.
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver"

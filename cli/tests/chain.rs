@@ -1,5 +1,6 @@
-//! The chain commands through the `citywallet` binary against a real devnet (started in
-//! this process on free loopback ports): nodes, sync, status, a report and a grant with
+//! The chain commands through the `citywallet` binary against a real chain (a devnet started
+//! in this process on free loopback ports, or the CometBFT localnet: see
+//! `citywallet_chain_tests::Backend`): nodes, sync, status, a report and a grant with
 //! receipts, an officer's online and offline checks, a revocation, and refusals with codes.
 
 use std::path::PathBuf;
@@ -66,7 +67,7 @@ impl Env {
 }
 
 #[test]
-fn citizen_and_officer_flows_against_the_devnet() {
+fn citizen_and_officer_flows_against_the_chain() {
     let net = Net::start(4);
     let env = Env {
         dir: tempfile::tempdir().expect("tmp"),
@@ -78,7 +79,10 @@ fn citizen_and_officer_flows_against_the_devnet() {
 
     let synced = env.ok("citizen.db", &["sync"]);
     assert!(synced["height"].as_u64().expect("height") >= 2);
-    assert_eq!(synced["signedPower"], synced["totalPower"]);
+    // More than two thirds signed (all of them on the devnet; on CometBFT, late votes miss
+    // the commit).
+    let signed = synced["signedPower"].as_u64().expect("signed");
+    assert!(3 * signed > 2 * synced["totalPower"].as_u64().expect("total"));
     assert_eq!(synced["snapshot"]["issuers"], 2);
     let status = env.ok("citizen.db", &["status"]);
     assert_eq!(status["trustExpired"], false);

@@ -15,7 +15,7 @@ use citywallet_protocol::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ProvenValue, Store};
+use crate::store::{ProvenValue, Staged, Store, Writes};
 use crate::{NodeError, Result};
 
 pub use citywallet_protocol::MAX_ID_CHARS;
@@ -184,6 +184,8 @@ pub struct App {
     validator_updates: Vec<ValidatorUpdate>,
     /// Nonces of transactions admitted by CheckTx since the last commit.
     check: Changes,
+    /// The block finalized and not yet committed (ABCI: FinalizeBlock, then Commit).
+    finalized: Option<Staged>,
 }
 
 fn put<T: Serialize>(changes: &mut Changes, key: Vec<u8>, value: &T) {
@@ -207,6 +209,7 @@ impl App {
             block: Changes::new(),
             validator_updates: Vec::new(),
             check: Changes::new(),
+            finalized: None,
         }
     }
 
@@ -238,20 +241,36 @@ impl App {
         self.store.latest()
     }
 
-    /// Write genesis as height 0 and return its app hash. Refused when state exists.
+    /// Write genesis as height 0 and return its app hash.
+    ///
+    /// CometBFT sends InitChain again whenever Info reports height 0 (a node stopped before
+    /// its first block): when the state holds only this same genesis, its root is the
+    /// answer. Refused when the state holds another genesis or blocks.
     pub fn init_chain(&mut self, genesis: &Genesis) -> Result<[u8; 32]> {
-        if self.store.latest()?.is_some() {
-            return Err(NodeError::Genesis("the state already has a genesis"));
+        let latest = self.store.latest()?;
+        if latest.is_some_and(|(h, _)| h > 0) {
+            return Err(NodeError::Genesis("the state already has blocks"));
         }
-        if self.chain_id.is_empty() {
-            self.chain_id = genesis.chain_id.clone();
+        if genesis.chain_id.is_empty() || genesis.admins.is_empty() {
+            return Err(NodeError::Genesis("no chain id or no admin"));
         }
-        if genesis.chain_id != self.chain_id
-            || genesis.chain_id.is_empty()
-            || genesis.admins.is_empty()
-        {
-            return Err(NodeError::Genesis("chain id mismatch or no admin"));
+        if !self.chain_id.is_empty() && genesis.chain_id != self.chain_id {
+            return Err(NodeError::Genesis("the state is another chain's"));
         }
+        let changes = Self::genesis_changes(genesis)?;
+        if let Some((_, stored)) = latest {
+            return if self.store.genesis_root(changes)? == stored {
+                Ok(stored)
+            } else {
+                Err(NodeError::Genesis("the state holds another genesis"))
+            };
+        }
+        self.chain_id = genesis.chain_id.clone();
+        self.store.commit(0, &changes)
+    }
+
+    /// The writes of `genesis`.
+    fn genesis_changes(genesis: &Genesis) -> Result<Writes> {
         let key32 = |h: &str| -> Result<[u8; 32]> {
             hex::decode(h)
                 .ok()
@@ -300,8 +319,7 @@ impl App {
         }
         put(&mut changes, VALIDATOR_COUNT.to_vec(), &powered);
         put(&mut changes, b"meta/chain_id".to_vec(), &genesis.chain_id);
-        let changes: Vec<_> = changes.into_iter().collect();
-        self.store.commit(0, &changes)
+        Ok(changes.into_iter().collect())
     }
 
     fn view<'a>(&'a self, layers: [&'a Changes; 2]) -> Result<View<'a>> {
@@ -368,11 +386,56 @@ impl App {
         height: u64,
         record: Option<&[u8]>,
     ) -> Result<([u8; 32], Vec<ValidatorUpdate>)> {
+        let updates = self.finalize(height)?;
+        let root = self.persist(record)?;
+        Ok((root, updates))
+    }
+
+    /// ABCI FinalizeBlock's end: compute the app hash of the block at `height` from the
+    /// transactions delivered, without writing it, and return that hash (by
+    /// [`App::finalized_root`]) and the block's validator updates, one per key (the last
+    /// wins: CometBFT halts on two for one key). [`App::persist`] writes it.
+    pub fn finalize(&mut self, height: u64) -> Result<Vec<ValidatorUpdate>> {
         put(&mut self.block, b"meta/height".to_vec(), &height);
         let changes: Vec<_> = std::mem::take(&mut self.block).into_iter().collect();
-        let root = self.store.commit_with_record(height, &changes, record)?;
+        let updates = std::mem::take(&mut self.validator_updates);
+        self.finalized = None;
+        self.finalized = Some(self.store.stage(height, changes)?);
+        let mut last: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, u) in updates.iter().enumerate() {
+            last.insert(u.public_key.clone(), i);
+        }
+        Ok(updates
+            .into_iter()
+            .enumerate()
+            .filter(|(i, u)| last.get(&u.public_key) == Some(i))
+            .map(|(_, u)| u)
+            .collect())
+    }
+
+    /// The app hash of the block finalized and not yet persisted.
+    pub fn finalized_root(&self) -> Option<[u8; 32]> {
+        self.finalized.as_ref().map(Staged::root)
+    }
+
+    /// ABCI Commit: write the finalized block durably (with `record`, the devnet's block,
+    /// in the same transaction) and return its app hash.
+    pub fn persist(&mut self, record: Option<&[u8]>) -> Result<[u8; 32]> {
+        let staged = self
+            .finalized
+            .take()
+            .ok_or(NodeError::OutOfOrder("Commit with no block finalized"))?;
+        let root = self.store.write(staged, record)?;
         self.check.clear();
-        Ok((root, std::mem::take(&mut self.validator_updates)))
+        Ok(root)
+    }
+
+    /// Forget a block being executed or finalized and not committed (a FinalizeBlock that
+    /// failed half-way, or one CometBFT sends again).
+    pub fn discard_block(&mut self) {
+        self.block.clear();
+        self.validator_updates.clear();
+        self.finalized = None;
     }
 
     /// Validator updates made so far by the block being executed.

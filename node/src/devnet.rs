@@ -251,7 +251,7 @@ impl Devnet {
             .iter()
             .map(|i| i.bbs_public_key.clone())
             .collect();
-        write_keys(config, &keys, &issuer_public)?;
+        write_keys(&config.data, &keys, &issuer_public)?;
         let genesis_file = serde_json::to_vec_pretty(&GenesisFile {
             genesis: genesis.clone(),
             genesis_time,
@@ -489,7 +489,12 @@ fn getrandom_fill(buf: &mut [u8]) -> Result<()> {
         .map_err(|e| NodeError::Db(format!("no randomness: {e}")))
 }
 
-fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[String]) -> Result<()> {
+/// Write the demo keys (`devnet-keys.json`) and the demo issuers' key files into `dir`.
+pub(crate) fn write_keys(
+    dir: &std::path::Path,
+    keys: &DemoKeys,
+    issuer_public_hex: &[String],
+) -> Result<()> {
     let file = DemoKeysFile {
         admin: hex::encode(keys.admin.to_bytes()),
         officer: hex::encode(keys.officer.to_bytes()),
@@ -504,7 +509,7 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[Strin
     };
     let bytes =
         Zeroizing::new(serde_json::to_vec_pretty(&file).map_err(|e| NodeError::Db(e.to_string()))?);
-    write_secret(&config.data.join(KEYS_FILE), &bytes)?;
+    write_secret(&dir.join(KEYS_FILE), &bytes)?;
     // The demo issuers as issuer key files, the format the wallet's issuer tools read
     // (`citywallet issuer issue|revoke --key`).
     for (file, id, public, secret, operator) in [
@@ -530,7 +535,7 @@ fn write_keys(config: &DevnetConfig, keys: &DemoKeys, issuer_public_hex: &[Strin
             Some(Zeroizing::new(hex::encode(operator.to_bytes()))),
         );
         let bytes = issuer.to_json().map_err(|e| NodeError::Db(e.to_string()))?;
-        write_secret(&config.data.join(file), &bytes)?;
+        write_secret(&dir.join(file), &bytes)?;
     }
     Ok(())
 }

@@ -30,6 +30,12 @@ pub enum NodeError {
     /// The genesis document is not usable.
     #[error("invalid genesis: {0}")]
     Genesis(&'static str),
+    /// A local CometBFT network could not be set up or driven.
+    #[error("localnet: {0}")]
+    Localnet(String),
+    /// CometBFT asked for something out of the ABCI order (Commit with no block finalized).
+    #[error("ABCI call out of order: {0}")]
+    OutOfOrder(&'static str),
 }
 
 macro_rules! from_db {

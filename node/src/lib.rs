@@ -9,6 +9,7 @@
 //! * [`devnet`]: a demo genesis, a mempool and the block loop around [`chain`].
 //! * [`rpc`]: CometBFT's JSON-RPC (GET and POST) over the devnet.
 //! * [`abci`]: the application behind CometBFT's ABCI 0.38 socket protocol.
+//! * [`localnet`]: real CometBFT validators on loopback, each beside its own application.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -17,6 +18,7 @@ pub mod app;
 pub mod chain;
 pub mod devnet;
 mod error;
+pub mod localnet;
 pub mod rpc;
 pub mod store;
 

@@ -7,6 +7,10 @@
 //! `citywallet-node devnet --validators 4 --rpc 127.0.0.1:26657 --block-time 1000 --data DIR`
 //! runs the same application as a local chain with a demo genesis and serves CometBFT's
 //! JSON-RPC.
+//!
+//! `citywallet-node localnet --dir DIR --cometbft PATH` starts real CometBFT validators on
+//! loopback, each beside its own `citywallet-node abci`, and leaves them running;
+//! `citywallet-node localnet --dir DIR --stop` stops them.
 
 use std::path::PathBuf;
 
@@ -67,6 +71,37 @@ enum Command {
         #[arg(long = "rpc-allowed-host")]
         rpc_allowed_hosts: Vec<String>,
     },
+    /// Start a localnet of real CometBFT validators (left running), or stop one.
+    Localnet {
+        /// Its directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Stop the localnet in `--dir`.
+        #[arg(long)]
+        stop: bool,
+        /// Number of validators.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Non-validator RPC nodes.
+        #[arg(long, default_value_t = 0)]
+        rpc_nodes: usize,
+        /// The cometbft binary (default: $CITYWALLET_COMETBFT, else the one setup builds in
+        /// ~/.cache/citywallet/go/bin, else cometbft on the PATH).
+        #[arg(long)]
+        cometbft: Option<PathBuf>,
+        /// Milliseconds CometBFT waits after each block (`timeout_commit`).
+        #[arg(long, default_value_t = 300)]
+        block_time: u64,
+        /// First port: node i serves RPC on base + 10 i, P2P on +1, ABCI on +2.
+        #[arg(long, default_value_t = citywallet_node::localnet::DEFAULT_BASE_PORT)]
+        base_port: u16,
+        /// Seed for the demo keys.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Chain id.
+        #[arg(long, default_value = "citywallet-localnet")]
+        chain_id: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,12 +109,36 @@ fn main() -> anyhow::Result<()> {
         Command::Abci { addr, data } => {
             let store = Store::open(&data.join("state.redb")).context("opening the state")?;
             let app = App::open(store)?;
-            let server = tendermint_abci::ServerBuilder::default()
-                .bind(&addr, CityAbci::new(app))
-                .with_context(|| format!("binding {addr}"))?;
-            eprintln!("citywallet-node: ABCI on {}", server.local_addr());
-            server.listen().context("serving ABCI")?;
+            let listener =
+                std::net::TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
+            eprintln!("citywallet-node: ABCI on {}", listener.local_addr()?);
+            citywallet_node::abci::serve(listener, CityAbci::new(app)).context("serving ABCI")?;
         }
+        Command::Localnet {
+            dir,
+            stop,
+            validators,
+            rpc_nodes,
+            cometbft,
+            block_time,
+            base_port,
+            seed,
+            chain_id,
+        } => localnet(
+            dir,
+            stop,
+            citywallet_node::localnet::LocalnetConfig {
+                dir: PathBuf::new(),
+                chain_id,
+                validators,
+                rpc_nodes,
+                seed,
+                cometbft: cometbft.unwrap_or_else(citywallet_node::localnet::cometbft_binary),
+                app: std::env::current_exe().context("finding this binary")?,
+                block_time: std::time::Duration::from_millis(block_time),
+                base_port: Some(base_port),
+            },
+        )?,
         Command::Devnet {
             validators,
             rpc,
@@ -169,5 +228,47 @@ fn main() -> anyhow::Result<()> {
             })?;
         }
     }
+    Ok(())
+}
+
+fn localnet(
+    dir: PathBuf,
+    stop: bool,
+    mut config: citywallet_node::localnet::LocalnetConfig,
+) -> anyhow::Result<()> {
+    use citywallet_node::localnet;
+    if stop {
+        let n = localnet::stop_dir(&dir, std::time::Duration::from_secs(10))?;
+        println!("stopped {n} processes of the localnet in {}", dir.display());
+        return Ok(());
+    }
+    config.dir = dir;
+    let mut net = localnet::Localnet::create(config)?;
+    net.start_all()?;
+    net.wait_height(2, std::time::Duration::from_secs(120))?;
+    println!(
+        "localnet: chain {} on CometBFT {}, {} nodes",
+        net.genesis().chain_id,
+        localnet::COMETBFT_VERSION,
+        net.nodes().len()
+    );
+    for n in net.nodes() {
+        let role = if n.validator { "validator" } else { "rpc node" };
+        println!(
+            "{} ({role}): RPC {}  logs {}",
+            n.name,
+            n.url(),
+            n.home.join("cometbft.log").display()
+        );
+    }
+    println!(
+        "demo keys: {}",
+        net.dir().join(citywallet_node::devnet::KEYS_FILE).display()
+    );
+    println!(
+        "stop: citywallet-node localnet --dir {} --stop",
+        net.dir().display()
+    );
+    net.detach();
     Ok(())
 }

@@ -34,6 +34,39 @@ pub struct ProvenValue {
     pub root: [u8; 32],
 }
 
+/// A version's writes: key → new value, or `None` to delete.
+pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// A version computed but not yet written ([`Store::stage`]).
+pub struct Staged {
+    height: u64,
+    root: [u8; 32],
+    batch: jmt::storage::NodeBatch,
+    changes: Writes,
+}
+
+impl Staged {
+    /// Its height.
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+
+    /// Its root: the app hash it will have.
+    pub fn root(&self) -> [u8; 32] {
+        self.root
+    }
+}
+
+impl std::fmt::Debug for Staged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Staged")
+            .field("height", &self.height)
+            .field("root", &hex::encode(self.root))
+            .field("changes", &self.changes.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The state tree.
 pub struct Store {
     db: Database,
@@ -106,7 +139,8 @@ impl Store {
     /// Write `changes` (key → new value, or `None` to delete) as version `height`, durably,
     /// and return the new root. `height` must be the next height (0 for genesis).
     pub fn commit(&self, height: u64, changes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<[u8; 32]> {
-        self.commit_with_record(height, changes, None)
+        let staged = self.stage(height, changes.to_vec())?;
+        self.write(staged, None)
     }
 
     /// [`Store::commit`], also writing `record` (the devnet's block) under `height` in the
@@ -117,6 +151,14 @@ impl Store {
         changes: &[(Vec<u8>, Option<Vec<u8>>)],
         record: Option<&[u8]>,
     ) -> Result<[u8; 32]> {
+        let staged = self.stage(height, changes.to_vec())?;
+        self.write(staged, record)
+    }
+
+    /// Compute version `height` from `changes` without writing anything: its root and the
+    /// tree nodes that [`Store::write`] will store. `height` must be the next height (0 for
+    /// genesis).
+    pub fn stage(&self, height: u64, changes: Writes) -> Result<Staged> {
         let expected = self.latest()?.map_or(0, |(h, _)| h + 1);
         if height != expected {
             return Err(NodeError::UnknownHeight {
@@ -124,23 +166,57 @@ impl Store {
                 latest: expected.saturating_sub(1),
             });
         }
+        self.compute(height, changes)
+    }
+
+    /// The root `changes` give as version `height` over the versions below it, written or not.
+    fn compute(&self, height: u64, changes: Writes) -> Result<Staged> {
         let tree = JellyfishMerkleTree::<_, Sha256>::new(self);
         let set: Vec<(KeyHash, Option<OwnedValue>)> = changes
             .iter()
             .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()))
             .collect();
         let (root, batch): (RootHash, _) = tree.put_value_set(set, height).map_err(tree_err)?;
+        Ok(Staged {
+            height,
+            root: root.0,
+            batch: batch.node_batch,
+            changes,
+        })
+    }
 
+    /// The root the genesis `changes` give, without writing, to compare with a stored
+    /// genesis (CometBFT sends InitChain again while the app reports height 0).
+    pub fn genesis_root(&self, changes: Writes) -> Result<[u8; 32]> {
+        self.compute(0, changes).map(|s| s.root)
+    }
+
+    /// Write `staged` durably, with `record` (the devnet's block) under its height in the
+    /// same transaction, and return its root. Refused unless it is still the next height.
+    pub fn write(&self, staged: Staged, record: Option<&[u8]>) -> Result<[u8; 32]> {
+        let Staged {
+            height,
+            root,
+            batch,
+            changes,
+        } = staged;
+        let expected = self.latest()?.map_or(0, |(h, _)| h + 1);
+        if height != expected {
+            return Err(NodeError::UnknownHeight {
+                height,
+                latest: expected.saturating_sub(1),
+            });
+        }
         let tx = self.db.begin_write()?;
         {
             let mut nodes = tx.open_table(NODES)?;
-            for (key, node) in batch.node_batch.nodes() {
+            for (key, node) in batch.nodes() {
                 let k = borsh::to_vec(key).map_err(tree_err)?;
                 let v = borsh::to_vec(node).map_err(tree_err)?;
                 nodes.insert(k.as_slice(), v.as_slice())?;
             }
             let mut values = tx.open_table(VALUES)?;
-            for ((version, key_hash), value) in batch.node_batch.values() {
+            for ((version, key_hash), value) in batch.values() {
                 let mut stored = Vec::with_capacity(1 + value.as_ref().map_or(0, Vec::len));
                 match value {
                     Some(v) => {
@@ -152,7 +228,7 @@ impl Store {
                 values.insert(value_key(key_hash, *version).as_slice(), stored.as_slice())?;
             }
             let mut preimages = tx.open_table(PREIMAGES)?;
-            for (k, _) in changes {
+            for (k, _) in &changes {
                 preimages.insert(KeyHash::with::<Sha256>(k).0.as_slice(), k.as_slice())?;
             }
             if let Some(record) = record {
@@ -160,10 +236,10 @@ impl Store {
             }
             let mut meta = tx.open_table(META)?;
             meta.insert("height", height.to_be_bytes().as_slice())?;
-            meta.insert("app_hash", root.0.as_slice())?;
+            meta.insert("app_hash", root.as_slice())?;
         }
         tx.commit()?;
-        Ok(root.0)
+        Ok(root)
     }
 
     /// Every block record, by height.

@@ -9,24 +9,31 @@ use citywallet_node::store::Store;
 use citywallet_protocol::{Action, Code, keys};
 use common::*;
 use prost_ics23::Message;
-use tendermint_abci::{ClientBuilder, ServerBuilder};
+use tendermint_abci::ClientBuilder;
 use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci::{
     RequestCheckTx, RequestFinalizeBlock, RequestInfo, RequestInitChain, RequestQuery,
 };
 
 fn serve(dir: &std::path::Path) -> tendermint_abci::Client {
+    connect(serve_at(dir))
+}
+
+fn connect(addr: std::net::SocketAddr) -> tendermint_abci::Client {
+    ClientBuilder::default().connect(addr).expect("connect")
+}
+
+/// A server over the state in `dir`, on a free loopback port.
+fn serve_at(dir: &std::path::Path) -> std::net::SocketAddr {
     let app = App::open(Store::open(&dir.join("state.redb")).expect("store")).expect("app");
-    let server = ServerBuilder::default()
-        .bind("127.0.0.1:0", CityAbci::new(app))
-        .expect("bind");
-    let addr = server.local_addr();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
     std::thread::spawn(move || {
-        if let Err(e) = server.listen() {
+        if let Err(e) = citywallet_node::abci::serve(listener, CityAbci::new(app)) {
             eprintln!("ABCI server stopped: {e}");
         }
     });
-    ClientBuilder::default().connect(addr).expect("connect")
+    addr
 }
 
 #[test]
@@ -195,4 +202,144 @@ fn a_restarted_server_reports_its_height_and_keeps_serving() {
         })
         .expect("finalize");
     assert_eq!(next.tx_results[0].code, 0, "{}", next.tx_results[0].log);
+}
+
+fn init(client: &mut tendermint_abci::Client, k: &Keys) -> Vec<u8> {
+    client
+        .init_chain(RequestInitChain {
+            chain_id: CHAIN.into(),
+            app_state_bytes: serde_json::to_vec(&genesis(k)).expect("json").into(),
+            ..Default::default()
+        })
+        .expect("init")
+        .app_hash
+        .to_vec()
+}
+
+fn finalize(
+    client: &mut tendermint_abci::Client,
+    height: i64,
+    txs: Vec<Vec<u8>>,
+) -> tendermint_proto::v0_38::abci::ResponseFinalizeBlock {
+    client
+        .finalize_block(RequestFinalizeBlock {
+            txs: txs.into_iter().map(Into::into).collect(),
+            height,
+            ..Default::default()
+        })
+        .expect("finalize")
+}
+
+/// The state directory copied: what a node killed at this point finds on restart.
+fn crash_copy(dir: &std::path::Path) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("tmp");
+    std::fs::copy(dir.join("state.redb"), copy.path().join("state.redb")).expect("copy");
+    copy
+}
+
+/// ABCI 2.0: FinalizeBlock writes nothing. A node killed before Commit restarts at the
+/// previous height, and the block CometBFT replays gives the same app hash.
+#[test]
+fn a_node_killed_between_finalize_and_commit_replays_the_block() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let mut client = serve(dir.path());
+    init(&mut client, &k);
+    let one = finalize(&mut client, 1, vec![tx(&k.citizen, 0, report("r-1"))]);
+    client.commit().expect("commit");
+    let two = finalize(&mut client, 2, vec![tx(&k.citizen, 1, report("r-2"))]);
+    assert_ne!(one.app_hash, two.app_hash);
+
+    let copy = crash_copy(dir.path());
+    let mut restarted = serve(copy.path());
+    let info = restarted.info(RequestInfo::default()).expect("info");
+    assert_eq!(info.last_block_height, 1, "block 2 was never committed");
+    assert_eq!(info.last_block_app_hash, one.app_hash);
+    let replayed = finalize(&mut restarted, 2, vec![tx(&k.citizen, 1, report("r-2"))]);
+    assert_eq!(replayed.app_hash, two.app_hash);
+    assert_eq!(
+        replayed.tx_results[0].code, 0,
+        "{}",
+        replayed.tx_results[0].log
+    );
+    restarted.commit().expect("commit");
+    let info = restarted.info(RequestInfo::default()).expect("info");
+    assert_eq!(info.last_block_height, 2);
+    assert_eq!(info.last_block_app_hash, two.app_hash);
+}
+
+/// CometBFT sends InitChain again while Info says height 0: the same genesis is answered
+/// with the stored root; another genesis is an exception, and nothing changes.
+#[test]
+fn init_chain_again_at_height_zero_answers_with_the_stored_root() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let first = {
+        let mut client = serve(dir.path());
+        init(&mut client, &k)
+    };
+    let copy = crash_copy(dir.path());
+    let restarted = serve_at(copy.path());
+    let mut client = connect(restarted);
+    let info = client.info(RequestInfo::default()).expect("info");
+    assert_eq!(info.last_block_height, 0);
+    assert_eq!(info.last_block_app_hash.to_vec(), first);
+    assert_eq!(
+        init(&mut client, &k),
+        first,
+        "the same genesis, the same root"
+    );
+
+    let mut other = genesis(&k);
+    other.max_reward += 1;
+    let refused = client.init_chain(RequestInitChain {
+        chain_id: CHAIN.into(),
+        app_state_bytes: serde_json::to_vec(&other).expect("json").into(),
+        ..Default::default()
+    });
+    assert!(refused.is_err(), "another genesis is an exception");
+    let mut client = connect(restarted);
+    let info = client.info(RequestInfo::default()).expect("info");
+    assert_eq!(info.last_block_app_hash.to_vec(), first, "nothing changed");
+}
+
+/// Two updates of one validator in a block reach CometBFT as one (the last); CometBFT
+/// halts on duplicates.
+#[test]
+fn validator_updates_are_one_per_key_per_block() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let mut client = serve(dir.path());
+    init(&mut client, &k);
+    let set = |nonce, power| {
+        tx(
+            &k.admin,
+            nonce,
+            Action::SetValidator {
+                public_key: pk(&key(8)),
+                power,
+            },
+        )
+    };
+    let block = finalize(&mut client, 1, vec![set(0, 3), set(1, 5)]);
+    let codes: Vec<u32> = block.tx_results.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [0, 0]);
+    assert_eq!(block.validator_updates.len(), 1);
+    assert_eq!(block.validator_updates[0].power, 5);
+}
+
+/// An application error is an ABCI exception on the connection (CometBFT then stops
+/// cleanly); the process keeps serving, and its state is unchanged.
+#[test]
+fn an_application_error_is_an_exception_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let addr = serve_at(dir.path());
+    let mut client = connect(addr);
+    let root = init(&mut client, &k);
+    assert!(client.commit().is_err(), "Commit with no block finalized");
+    let mut again = connect(addr);
+    let info = again.info(RequestInfo::default()).expect("info");
+    assert_eq!(info.last_block_height, 0);
+    assert_eq!(info.last_block_app_hash.to_vec(), root);
 }

@@ -6,6 +6,9 @@
 //! * `bench`: the criterion benchmarks.
 //! * `fuzz [seconds] [target…]`: the fuzz targets, each for `seconds` (see `fuzz.rs`).
 //! * `mobile-check`: the phone builds as far as this machine allows (see `mobile.rs`).
+//! * `localnet [--stop] [--validators N] [--rpc-nodes K] [--block-time MS] [--dir DIR]`: real
+//!   CometBFT validators on loopback, each beside its own `citywallet-node abci`, left
+//!   running until `--stop`.
 
 mod fuzz;
 mod mobile;
@@ -27,9 +30,11 @@ fn main() -> ExitCode {
         "bench-app" => bench_app(),
         "mobile-check" => mobile::check(),
         "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => {
-            Err("usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check|fuzz>".into())
-        }
+        "localnet" => localnet(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err(
+            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check|fuzz|localnet>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,6 +172,7 @@ fn ci() -> Result {
         "citywallet-wallet",
     ])?;
     test_with_summary()?;
+    localnet_suite()?;
     bindings_fresh()?;
     // Every fuzz target, briefly, from its checked-in corpus (which holds the inputs of the
     // crashes found so far): longer runs are `cargo xtask fuzz <seconds>`.
@@ -218,6 +224,84 @@ fn test_with_summary() -> Result {
     } else {
         Err(format!("cargo test failed: {status}"))
     }
+}
+
+/// The cometbft binary that `scripts/setup.sh` builds (or `$CITYWALLET_COMETBFT`).
+fn cometbft() -> PathBuf {
+    std::env::var_os("CITYWALLET_COMETBFT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".cache/citywallet/go/bin/cometbft"))
+        })
+        .unwrap_or_else(|| PathBuf::from("cometbft"))
+}
+
+/// `cargo xtask localnet`: a fresh localnet in `--dir` (default `target/localnet`), left
+/// running; `--stop` stops it. The other arguments go to `citywallet-node localnet`.
+fn localnet(args: &[String]) -> Result {
+    let mut dir = target_dir().join("localnet");
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--dir" {
+            dir = PathBuf::from(it.next().ok_or("--dir needs a directory")?);
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    cargo(&["build", "--locked", "--quiet", "-p", "citywallet-node"])?;
+    let node = target_dir().join("debug").join("citywallet-node");
+    let stop = || {
+        run(Command::new(&node)
+            .args(["localnet", "--stop", "--dir"])
+            .arg(&dir))
+    };
+    if rest.iter().any(|a| a == "--stop") {
+        return stop();
+    }
+    if dir.exists() {
+        eprintln!("xtask: replacing the localnet in {}", dir.display());
+        if dir.join("localnet.json").exists() {
+            stop()?;
+        }
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let comet = cometbft();
+    if !comet.exists() {
+        eprintln!("xtask: CometBFT is not built yet; scripts/setup.sh builds it");
+        run(Command::new("bash")
+            .arg("scripts/setup.sh")
+            .current_dir(root()))?;
+    }
+    run(Command::new(&node)
+        .args(["localnet", "--dir"])
+        .arg(&dir)
+        .arg("--cometbft")
+        .arg(&comet)
+        .args(&rest))
+}
+
+/// The chain suites again on real CometBFT: the wallet's HTTP flows, the hostile-node tests
+/// and the command line's chain flows, each binary against one localnet it starts (the
+/// fault tests ran with the workspace: they always use the localnet).
+fn localnet_suite() -> Result {
+    for (package, test) in [
+        ("citywallet-chain-tests", "flows"),
+        ("citywallet-chain-tests", "hostile"),
+        ("citywallet", "chain"),
+    ] {
+        let args = ["test", "--locked", "-p", package, "--test", test];
+        eprintln!(
+            "$ CITYWALLET_CHAIN_BACKEND=localnet cargo {}",
+            args.join(" ")
+        );
+        run(Command::new(env!("CARGO"))
+            .args(args)
+            .env("CITYWALLET_CHAIN_BACKEND", "localnet")
+            .current_dir(root()))?;
+    }
+    Ok(())
 }
 
 /// One demo step: title, arguments, extra environment.

@@ -17,7 +17,7 @@ const CHAIN: u64 = 201;
 const SYNC_BLOCKS: u64 = 10_000;
 
 fn blocks(net: &Net, n: u64) -> Vec<LightBlock> {
-    while net.devnet.produce_block().expect("block") < n + 1 {}
+    while net.devnet().produce_block().expect("block") < n + 1 {}
     let node = HttpNode::new(&net.primary, Duration::from_secs(30)).expect("node");
     (1..=n)
         .map(|h| node.light_block(Some(h)).expect("block"))
@@ -51,7 +51,7 @@ fn main() {
     println!("| validators | mode | ProdVerifier headers/s | batch headers/s | speed-up |");
     println!("|---|---|---|---|---|");
     for validators in [4usize, 21, 100] {
-        let net = Net::start(validators);
+        let net = Net::start_devnet(validators);
         let chain = blocks(&net, CHAIN);
         let now = Time::now();
         let runs = if validators == 100 { 3 } else { 7 };
@@ -82,7 +82,7 @@ fn main() {
 
     println!("\n| sync of {SYNC_BLOCKS} blocks (4 validators) | time |");
     println!("|---|---|");
-    let net = Net::start(4);
+    let net = Net::start_devnet(4);
     let t = Instant::now();
     let chain = blocks(&net, SYNC_BLOCKS + 1);
     eprintln!(

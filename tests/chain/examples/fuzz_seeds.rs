@@ -166,7 +166,7 @@ fn credentials(root: &Path) {
 }
 
 fn node(root: &Path) {
-    let net = Net::start(4);
+    let net = Net::start_devnet(4);
     let http = reqwest::Client::new();
     let call = |method: &str, params: Value| -> Vec<u8> {
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
@@ -187,7 +187,7 @@ fn node(root: &Path) {
         serde_json::from_slice::<Value>(bytes).expect("json")["result"].clone()
     };
     let tx = admin_tx(
-        &net.devnet,
+        net.devnet(),
         &net.keys,
         0,
         Action::RegisterRole {
@@ -234,7 +234,7 @@ fn node(root: &Path) {
             root,
             "tx_decode",
             &format!("{n}.bin"),
-            &admin_tx(&net.devnet, &net.keys, 1, action),
+            &admin_tx(net.devnet(), &net.keys, 1, action),
         );
     }
     write(root, "tx_decode", "register.bin", &tx);

@@ -1,18 +1,21 @@
-//! Test support: a real devnet (the node's block producer and CometBFT JSON-RPC, in this
-//! process, on free loopback ports), a tampering HTTP proxy in front of it, and wallets.
+//! Test support: a real chain (the devnet: the node's block producer and CometBFT JSON-RPC,
+//! in this process, on free loopback ports; or, with `CITYWALLET_CHAIN_BACKEND=localnet`,
+//! real CometBFT validators, see [`localnet`]), a tampering HTTP proxy in front of it, and
+//! wallets.
 //!
 //! The proxy is a hostile node as the wallet sees it: it forwards JSON-RPC to the devnet
 //! and rewrites answers. Some rewrites re-sign headers with the devnet's validator keys,
 //! the way a malicious validator majority would, so that the wallet's later checks (clock,
 //! app hash against proofs) are what refuses them.
 
+pub mod localnet;
 pub mod memory;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -37,22 +40,49 @@ use tendermint::{account, block, validator};
 /// Milliseconds between devnet blocks in tests.
 pub const BLOCK_MS: u64 = 100;
 
-/// A running devnet with a primary RPC and a witness RPC (the same chain, or a fork).
+/// The chain a [`Net`] runs: the devnet by default, real CometBFT validators with
+/// `CITYWALLET_CHAIN_BACKEND=localnet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The node's in-process block producer.
+    Devnet,
+    /// A CometBFT localnet: four validators, each beside its own application process.
+    Localnet,
+}
+
+impl Backend {
+    /// The backend `CITYWALLET_CHAIN_BACKEND` names (`devnet`, the default, or `localnet`).
+    pub fn from_env() -> Self {
+        match std::env::var("CITYWALLET_CHAIN_BACKEND").as_deref() {
+            Ok("localnet") => Self::Localnet,
+            Ok("devnet") | Ok("") | Err(_) => Self::Devnet,
+            Ok(other) => panic!("CITYWALLET_CHAIN_BACKEND={other}: use devnet or localnet"),
+        }
+    }
+}
+
+/// A running chain with a primary RPC and a witness RPC (the same chain, or a fork).
 pub struct Net {
     /// The runtime serving RPC and proxies.
     pub rt: tokio::runtime::Runtime,
-    /// The chain.
-    pub devnet: Devnet,
     /// Its demo keys (admin, validators, issuer).
     pub keys: Arc<DemoKeys>,
     /// Primary RPC URL.
     pub primary: String,
     /// Witness RPC URL.
     pub witness: String,
-    admin_nonce: AtomicU64,
-    stop: Arc<AtomicBool>,
-    producer: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    chain: Chain,
+}
+
+enum Chain {
+    Devnet {
+        devnet: Devnet,
+        stop: Arc<AtomicBool>,
+        producer: Option<std::thread::JoinHandle<()>>,
+        dir: tempfile::TempDir,
+    },
+    /// One localnet per test process, shared by its tests (each has its own vaults).
+    Localnet(&'static localnet::Shared),
 }
 
 impl std::fmt::Debug for Net {
@@ -66,9 +96,11 @@ impl std::fmt::Debug for Net {
 
 impl Drop for Net {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(p) = self.producer.take() {
-            let _ = p.join();
+        if let Chain::Devnet { stop, producer, .. } = &mut self.chain {
+            stop.store(true, Ordering::SeqCst);
+            if let Some(p) = producer.take() {
+                let _ = p.join();
+            }
         }
     }
 }
@@ -86,18 +118,44 @@ fn loopback() -> SocketAddr {
 }
 
 impl Net {
-    /// A devnet with `validators` validators; the witness serves the same chain.
+    /// A chain with `validators` validators on the configured [`Backend`]; the witness
+    /// serves the same chain. The localnet has four.
     pub fn start(validators: usize) -> Self {
+        match Backend::from_env() {
+            Backend::Devnet => Self::start_with(validators, false, Duration::ZERO),
+            Backend::Localnet => {
+                assert_eq!(validators, 4, "the test localnet has four validators");
+                Self::start_localnet()
+            }
+        }
+    }
+
+    /// The test process's localnet (started by the first test that asks).
+    pub fn start_localnet() -> Self {
+        let shared = localnet::shared();
+        let nodes = shared.nodes();
+        Self {
+            rt: runtime(),
+            keys: Arc::new(localnet::demo_keys()),
+            primary: nodes[0].url(),
+            witness: nodes[1].url(),
+            chain: Chain::Localnet(shared),
+        }
+    }
+
+    /// A devnet whatever the configured backend (tests of what only it can stage).
+    pub fn start_devnet(validators: usize) -> Self {
         Self::start_with(validators, false, Duration::ZERO)
     }
 
-    /// A devnet whose witness serves a conflicting fork signed by the same validators.
+    /// A devnet whose witness serves a conflicting fork signed by the same validators (a
+    /// real network cannot stage one: devnet only).
     pub fn start_forked() -> Self {
         Self::start_with(4, true, Duration::ZERO)
     }
 
     /// A devnet whose first two blocks were made `age` ago (later ones now): a node frozen
-    /// at block 2 serves an old chain.
+    /// at block 2 serves an old chain (devnet only).
     pub fn start_aged(validators: usize, age: Duration) -> Self {
         Self::start_with(validators, false, age)
     }
@@ -161,32 +219,73 @@ impl Net {
         }
         Self {
             rt,
-            devnet,
             keys: Arc::new(keys),
             primary: format!("http://{primary}"),
             witness: format!("http://{witness}"),
-            admin_nonce: AtomicU64::new(0),
-            stop,
-            producer: Some(producer),
-            _dir: dir,
+            chain: Chain::Devnet {
+                devnet,
+                stop,
+                producer: Some(producer),
+                dir,
+            },
         }
     }
 
-    /// The devnet's data directory (its key files: `devnet-issuer-key.json`, ...).
-    pub fn data_dir(&self) -> &Path {
-        self._dir.path()
+    /// The backend this net runs on.
+    pub fn backend(&self) -> Backend {
+        match self.chain {
+            Chain::Devnet { .. } => Backend::Devnet,
+            Chain::Localnet(_) => Backend::Localnet,
+        }
     }
 
-    /// Submit an admin transaction (the devnet's admin key) and produce the blocks that make
-    /// its effect provable.
-    pub fn admin(&self, action: Action) {
-        let nonce = self.admin_nonce.fetch_add(1, Ordering::SeqCst);
-        let tx = admin_tx(&self.devnet, &self.keys, nonce, action);
-        let r = self.devnet.broadcast(tx).expect("broadcast");
-        assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
-        // Its block, then the next, whose header's app hash commits to its effect.
-        self.devnet.produce_block().expect("block");
-        self.devnet.produce_block().expect("block");
+    /// The devnet behind this net. Panics on the localnet: for tests that drive the
+    /// devnet's block producer themselves.
+    pub fn devnet(&self) -> &Devnet {
+        match &self.chain {
+            Chain::Devnet { devnet, .. } => devnet,
+            Chain::Localnet(_) => panic!("this test drives the devnet's blocks: devnet only"),
+        }
+    }
+
+    /// The chain's data directory, with the demo key files (`devnet-issuer-key.json`,
+    /// ...), on either backend.
+    pub fn data_dir(&self) -> &Path {
+        match &self.chain {
+            Chain::Devnet { dir, .. } => dir.path(),
+            Chain::Localnet(shared) => shared.dir(),
+        }
+    }
+
+    /// The primary's latest height (its `/status`).
+    pub fn height(&self) -> u64 {
+        let url = self.primary.clone();
+        self.rt
+            .block_on(async move {
+                let v: Value = reqwest::get(format!("{url}/status"))
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                v["result"]["sync_info"]["latest_block_height"]
+                    .as_str()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Wait until the primary reports at least `height`, within `within`.
+    pub fn wait_height(&self, height: u64, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while self.height() < height {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the chain did not reach height {height} within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// A tampering proxy in front of the primary.

@@ -24,9 +24,9 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let net = Net::start(4);
+        let net = Net::start_devnet(4);
         for _ in 0..4 {
-            net.devnet.produce_block().expect("block");
+            net.devnet().produce_block().expect("block");
         }
         let node = HttpNode::new(&net.primary, Duration::from_secs(5)).expect("node");
         let block = |h| node.light_block(Some(h)).expect("block");

@@ -185,14 +185,7 @@ fn a_frozen_primary_and_witness_are_refused_as_stale() {
 #[test]
 fn a_primary_behind_its_witness_is_refused_as_lagging() {
     let net = Net::start(4);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while net.devnet.latest().map_or(0, |(h, _)| h) < 8 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the devnet makes blocks"
-        );
-        std::thread::yield_now();
-    }
+    net.wait_height(8, Duration::from_secs(30));
     refused(&net, Tamper::FreezeAt(2), false, |e| {
         matches!(
             e,
