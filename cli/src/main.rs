@@ -295,14 +295,19 @@ impl Output {
         Ok(())
     }
 
-    /// Say on stderr what the wallet did on its own (a trust anchor set on first use).
+    /// Say on stderr what the wallet did on its own (a trust anchor set on first use, a
+    /// primary that did not answer replaced by another node).
     fn notices(&self, w: &mut Wallet) {
         for n in w.take_notices() {
-            if let Some(t) = n.anchor() {
-                eprintln!(
+            match n {
+                citywallet_wallet::Notice::AnchoredAtGenesis(t) => eprintln!(
                     "no trust anchor yet: trusting the genesis of {} (block 1 {})",
                     t.chain_id, t.hash
-                );
+                ),
+                citywallet_wallet::Notice::PrimaryFailover { from, to, reason } => {
+                    eprintln!("the primary {from} did not answer ({reason}): used {to} instead")
+                }
+                _ => {}
             }
         }
     }

@@ -205,6 +205,47 @@ impl LightClient {
         self.primary.as_ref()
     }
 
+    /// Whether `e` says the primary cannot serve the chain now: it did not answer (timed
+    /// out, unreachable), refused the request or lacks the block (a node restarting and
+    /// catching up answers so), or is behind the chain. Only then may the client move to
+    /// another node: a wrong answer (a bad proof, a bad signature) is refused, not failed
+    /// over.
+    pub fn primary_down(&self, e: &Error) -> bool {
+        match e {
+            Error::Fetch {
+                node,
+                reason:
+                    FetchError::Timeout
+                    | FetchError::Unreachable
+                    | FetchError::Rpc { .. }
+                    | FetchError::Missing(_),
+            } => node == self.primary.url(),
+            Error::PrimaryLagging { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Make the first witness that answers the primary, and drop the old primary for the
+    /// rest of this client's life (asking it again as a witness would only cost timeouts).
+    /// Refused (`None`) unless another witness remains to cross-check the new primary.
+    /// Returns the new primary's URL.
+    pub fn fail_over(&mut self) -> Option<String> {
+        if self.witnesses.len() < 2 {
+            return None;
+        }
+        let i = self
+            .witnesses
+            .iter()
+            .position(|w| w.latest_height().is_ok())?;
+        self.primary = self.witnesses.remove(i);
+        Some(self.primary.url().to_owned())
+    }
+
+    /// How many witnesses it has.
+    pub fn witness_count(&self) -> usize {
+        self.witnesses.len()
+    }
+
     /// The rules.
     pub fn rules(&self) -> &Rules {
         &self.rules
@@ -321,11 +362,24 @@ impl LightClient {
 
     /// Refuse a primary whose newest height is well behind what a witness says it has: its
     /// answers describe an old state of the chain.
-    fn check_not_lagging(&self, primary_height: u64) -> Result<()> {
+    fn check_not_lagging(&self, verified_height: u64) -> Result<()> {
+        // The primary's newest height now: the cross-check may have taken a while (a
+        // witness that times out), and the chain went on meanwhile.
+        let mut primary_height = None;
         for w in &self.witnesses {
             if let Ok(h) = w.latest_height()
-                && h > primary_height.saturating_add(LAG_BLOCKS)
+                && h > verified_height.saturating_add(LAG_BLOCKS)
             {
+                let now = *primary_height.get_or_insert_with(|| {
+                    self.primary
+                        .latest_height()
+                        .unwrap_or(verified_height)
+                        .max(verified_height)
+                });
+                if h <= now.saturating_add(LAG_BLOCKS) {
+                    continue;
+                }
+                let primary_height = verified_height;
                 return Err(Error::PrimaryLagging {
                     primary_height,
                     witness: w.url().to_owned(),

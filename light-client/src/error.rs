@@ -54,6 +54,8 @@ pub enum ErrorCode {
     HeaderStale,
     /// `primary_lagging`.
     PrimaryLagging,
+    /// `chain_not_advancing`.
+    ChainNotAdvancing,
     /// `anchor_mismatch`.
     AnchorMismatch,
     /// `divergence_detected`.
@@ -362,6 +364,20 @@ pub enum Error {
         /// The limit.
         limit_secs: u64,
     },
+    /// The chain has made no block for longer than a submission allows: too few validators
+    /// are up to commit one, so a transaction sent now could not be confirmed. Nothing was
+    /// sent; the same action works again once blocks resume.
+    #[error(
+        "the chain is not advancing: its newest block (height {height}) is {since_secs} s old, more than the {limit_secs} s allowed before submitting"
+    )]
+    ChainNotAdvancing {
+        /// The newest height.
+        height: u64,
+        /// Seconds since that block.
+        since_secs: u64,
+        /// The limit.
+        limit_secs: u64,
+    },
     /// A witness is well ahead of the primary: the primary lags behind the chain.
     #[error(
         "the primary is behind: it serves height {primary_height} while witness {witness} is at {witness_height}"
@@ -486,6 +502,7 @@ impl Error {
             Self::TrustExpired { .. } => ErrorCode::TrustExpired,
             Self::NoTrustAnchor => ErrorCode::NoTrustAnchor,
             Self::HeaderStale { .. } => ErrorCode::HeaderStale,
+            Self::ChainNotAdvancing { .. } => ErrorCode::ChainNotAdvancing,
             Self::PrimaryLagging { .. } => ErrorCode::PrimaryLagging,
             Self::AnchorMismatch(_) => ErrorCode::AnchorMismatch,
             Self::Divergence { .. } => ErrorCode::DivergenceDetected,

@@ -30,6 +30,9 @@ pub struct Settings {
     pub snapshot_max_age: Duration,
     /// How old the newest verified header may be for an online action or check.
     pub max_header_age: Duration,
+    /// How long the chain may go without a block before submissions are held back (a city
+    /// chain makes a block every second or so, empty or not).
+    pub max_block_gap: Duration,
     /// How long a whole sync (or read) may spend waiting for nodes.
     pub sync_budget: Duration,
     /// How long a whole action (proofs, submission, the wait for its effect) may spend.
@@ -46,6 +49,7 @@ impl Default for Settings {
             effect_wait: Duration::from_secs(30),
             snapshot_max_age: Duration::from_secs(24 * 3600),
             max_header_age: Duration::from_secs(120),
+            max_block_gap: Duration::from_secs(30),
             sync_budget: Duration::from_secs(120),
             action_budget: Duration::from_secs(90),
         }
@@ -53,7 +57,7 @@ impl Default for Settings {
 }
 
 /// Names of the settings in the vault, with what they hold.
-pub const SETTING_NAMES: [(&str, &str); 8] = [
+pub const SETTING_NAMES: [(&str, &str); 9] = [
     ("trusting_period_secs", "trusting period, seconds"),
     ("clock_drift_secs", "allowed clock drift, seconds"),
     (
@@ -71,6 +75,10 @@ pub const SETTING_NAMES: [(&str, &str); 8] = [
     (
         "max_header_age_secs",
         "how old the newest verified header may be for an online action or check, seconds",
+    ),
+    (
+        "max_block_gap_secs",
+        "how long the chain may go without a block before submissions are held back, seconds",
     ),
     (
         "sync_budget_secs",
@@ -113,6 +121,10 @@ impl Settings {
                 "max_header_age_secs",
                 d.max_header_age.as_secs(),
             )?),
+            max_block_gap: Duration::from_secs(get(
+                "max_block_gap_secs",
+                d.max_block_gap.as_secs(),
+            )?),
             sync_budget: Duration::from_secs(get("sync_budget_secs", d.sync_budget.as_secs())?),
             action_budget: Duration::from_secs(get(
                 "action_budget_secs",
@@ -136,12 +148,28 @@ pub fn unix(t: Time) -> i64 {
     t.unix_timestamp()
 }
 
+/// A move from a primary that did not answer to another configured node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failover {
+    /// The primary that did not answer.
+    pub from: String,
+    /// The node used instead.
+    pub to: String,
+    /// What the old primary did: the error's code (`node_timeout`, `node_unreachable`,
+    /// `node_rpc_error`, `node_missing_block`, `primary_lagging`).
+    pub reason: &'static str,
+}
+
+/// Where a session records its failovers, for the caller to tell the user.
+pub type FailoverLog = Arc<std::sync::Mutex<Vec<Failover>>>;
+
 /// A light client bound to a vault and a clock.
 pub struct Session<'v> {
     pub(crate) vault: &'v mut Vault,
     pub(crate) client: LightClient,
     pub(crate) settings: Settings,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) failovers: FailoverLog,
 }
 
 impl std::fmt::Debug for Session<'_> {
@@ -173,7 +201,32 @@ impl<'v> Session<'v> {
             client,
             settings,
             clock,
+            failovers: FailoverLog::default(),
         }
+    }
+
+    /// Record failovers in `log` (shared with the caller, who tells the user).
+    pub fn with_failover_log(mut self, log: FailoverLog) -> Self {
+        self.failovers = log;
+        self
+    }
+
+    /// When `e` says the primary did not answer, move to another configured node (recorded
+    /// in the failover log) and return true; else false.
+    pub(crate) fn fail_over(&mut self, e: &Error) -> bool {
+        if !self.client.primary_down(e) {
+            return false;
+        }
+        let from = self.client.primary().url().to_owned();
+        let Some(to) = self.client.fail_over() else {
+            return false;
+        };
+        let reason = e.code();
+        self.failovers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Failover { from, to, reason });
+        true
     }
 
     /// A session over `vault` with nodes made by `connect`: `primary` and `witnesses` by
@@ -311,8 +364,20 @@ impl<'v> Session<'v> {
     }
 
     /// Bring trust to the primary's newest block, confirmed by a witness. A divergence is
-    /// recorded in the vault (with its evidence) before it is returned.
+    /// recorded in the vault (with its evidence) before it is returned. A primary that does
+    /// not answer is replaced by the next configured node that does ([`Failover`]), as long
+    /// as another witness remains to cross-check it.
     pub fn sync(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
+        let mut tries = self.client.witness_count() + 1;
+        loop {
+            match self.sync_once(on_verified) {
+                Err(e) if tries > 1 && self.fail_over(&e) => tries -= 1,
+                r => return r,
+            }
+        }
+    }
+
+    fn sync_once(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
         self.check_no_divergence()?;
         let trusted = self.trusted()?.ok_or(Error::NoTrustAnchor)?;
         match self.client.update(&trusted, self.now(), on_verified) {

@@ -144,6 +144,7 @@ impl Wallet {
             s.effect_wait.as_secs(),
             s.snapshot_max_age.as_secs(),
             s.max_header_age.as_secs(),
+            s.max_block_gap.as_secs(),
             s.sync_budget.as_secs(),
             s.action_budget.as_secs(),
         ];

@@ -36,7 +36,7 @@ use citywallet_core::vault::{KdfParams, NodeRole, Vault};
 use citywallet_light_client::client::signed_power;
 use citywallet_light_client::clock::Clock;
 use citywallet_light_client::rpc::Connect;
-use citywallet_light_client::session::Session;
+use citywallet_light_client::session::{FailoverLog, Session};
 use tendermint_light_client_verifier::types::LightBlock;
 
 pub use acts::REPORT_CATEGORIES;
@@ -76,6 +76,15 @@ impl Network {
 pub enum Notice {
     /// The wallet had no trust anchor and trusted the node's genesis (trust on first use).
     AnchoredAtGenesis(TrustedOut),
+    /// The primary did not answer, and the wallet used another configured node.
+    PrimaryFailover {
+        /// The primary that did not answer.
+        from: String,
+        /// The node used instead.
+        to: String,
+        /// The old primary's error code (`node_timeout`, `node_unreachable`, ...).
+        reason: &'static str,
+    },
 }
 
 impl Notice {
@@ -83,6 +92,7 @@ impl Notice {
     pub fn anchor(&self) -> Option<&TrustedOut> {
         match self {
             Self::AnchoredAtGenesis(t) => Some(t),
+            Self::PrimaryFailover { .. } => None,
         }
     }
 }
@@ -97,6 +107,8 @@ pub struct Wallet {
     clock: Arc<dyn Clock>,
     budget: Arc<Budget>,
     notices: Vec<Notice>,
+    /// Failovers of this wallet's sessions, made notices by [`Wallet::take_notices`].
+    failovers: FailoverLog,
     /// Tries left to give words of the phrase back, when the phrase was just created or
     /// revealed.
     confirm_tries: Option<u8>,
@@ -157,6 +169,7 @@ impl Wallet {
             clock,
             budget: Arc::new(Budget::new()),
             notices: Vec::new(),
+            failovers: FailoverLog::default(),
             confirm_tries: None,
         }
     }
@@ -196,6 +209,18 @@ impl Wallet {
 
     /// What flows did on their own since the last call (then forgotten).
     pub fn take_notices(&mut self) -> Vec<Notice> {
+        let failovers = std::mem::take(
+            &mut *self
+                .failovers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        self.notices
+            .extend(failovers.into_iter().map(|f| Notice::PrimaryFailover {
+                from: f.from,
+                to: f.to,
+                reason: f.reason,
+            }));
         std::mem::take(&mut self.notices)
     }
 
@@ -251,7 +276,8 @@ impl Wallet {
             &witnesses,
             self.clock.clone(),
             &self.budget,
-        )?)
+        )?
+        .with_failover_log(self.failovers.clone()))
     }
 
     /// A session with a trust anchor: the genesis is trusted on first use, and a notice
@@ -271,7 +297,8 @@ impl Wallet {
             &witnesses,
             self.clock.clone(),
             &self.budget,
-        )?;
+        )?
+        .with_failover_log(self.failovers.clone());
         if let Some(b) = s.ensure_anchor()? {
             self.notices
                 .push(Notice::AnchoredAtGenesis(trusted_out(&b)));

@@ -32,6 +32,12 @@ use step::Step;
 /// claim that it refused the transaction is reported.
 pub const NOT_LANDED_BLOCKS: u64 = 3;
 
+/// How many newer verified headers without the effect before the same signed transaction
+/// is sent again, through the primary of the moment: a node that took it and then crashed
+/// never passed it on (a mempool is not kept across a restart). At most one copy can land:
+/// the first spends the nonce.
+pub const RESEND_BLOCKS: u64 = 5;
+
 /// What a node said to a broadcast, when it was not a plain acceptance: a claim only.
 enum Claim {
     /// CheckTx's refusal, as the node reported it.
@@ -326,6 +332,18 @@ impl Session<'_> {
         step: &Step,
         wait: Wait,
     ) -> Result<Receipt> {
+        // A chain that makes no blocks cannot confirm a transaction: send none.
+        let since = self
+            .now()
+            .duration_since(at.signed_header.header.time)
+            .unwrap_or_default();
+        if since > self.settings.max_block_gap {
+            return Err(Error::ChainNotAdvancing {
+                height: at.height().value(),
+                since_secs: since.as_secs(),
+                limit_secs: self.settings.max_block_gap.as_secs(),
+            });
+        }
         let nonce = self.nonce(at, &signer.public)?;
         let chain_id = at.signed_header.header.chain_id.to_string();
         let body = step.body(&chain_id, signer.public, nonce, unix_secs(self.now()));
@@ -333,7 +351,13 @@ impl Session<'_> {
         // What the node answers is a claim, never a verdict: a node can say "refused" and
         // relay the transaction anyway, or time out after taking it. Only proven state at
         // later verified headers decides.
-        let claim = match self.client.broadcast(&tx) {
+        // A primary that does not take it: the same signed bytes go to the next node (at
+        // most one copy can land: the nonce is spent by the first).
+        let sent = match self.client.broadcast(&tx) {
+            Err(e) if self.fail_over(&e) => self.client.broadcast(&tx),
+            r => r,
+        };
+        let claim = match sent {
             Ok(s) if s.code == 0 => None,
             Ok(s) => Some(Claim::Refused {
                 code: Code::from_value(s.code).map_or("unknown", Code::name),
@@ -346,6 +370,7 @@ impl Session<'_> {
         let key = step.effect.key();
         let from = at.height().value();
         let mut seen = from;
+        let mut sent_at = from;
         loop {
             self.clock.sleep(wait.every);
             match self.effect_landed(&mut seen, &key, &step.effect) {
@@ -363,6 +388,11 @@ impl Session<'_> {
                 // does not end the wait, and the effect may still be seen.
                 Err(e) if e.is_transient() => {}
                 Err(e) => return Err(e),
+            }
+            if seen >= sent_at + RESEND_BLOCKS {
+                // What the node answers this time is not a claim about the first copy.
+                let _ = self.client.broadcast(&tx);
+                sent_at = seen;
             }
             let waited = self.now().duration_since(started).unwrap_or_default();
             // A claimed refusal is believed only once the chain has moved on without the

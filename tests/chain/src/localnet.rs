@@ -67,7 +67,7 @@ pub fn node_binary() -> PathBuf {
 }
 
 /// A localnet of `validators` validators and `rpc_nodes` RPC nodes in `dir`, started, with
-/// two blocks made.
+/// four blocks made (past the first blocks, which wait on the peers' first dials).
 pub fn start_in(dir: &Path, validators: usize, rpc_nodes: usize) -> Localnet {
     let app = node_binary();
     assert!(
@@ -94,7 +94,7 @@ pub fn start_in(dir: &Path, validators: usize, rpc_nodes: usize) -> Localnet {
         )
     });
     net.start_all().expect("start the localnet");
-    net.wait_height(2, START_WITHIN)
+    net.wait_height(4, START_WITHIN)
         .expect("the localnet makes blocks");
     net
 }
