@@ -176,27 +176,38 @@ impl Demo {
             .transpose()
             .map_err(|_| Error::Node("the admin's account record is not valid".into()))?
             .unwrap_or_default();
-        let tx = TxBody {
-            chain_id: latest.signed_header.header.chain_id.to_string(),
-            signer: public,
-            nonce: account.nonce,
-            expires_at: u64::try_from(now).unwrap_or(0) + 600,
-            action: Action::RegisterRole {
-                role,
-                key,
-                department: department.to_owned(),
-            },
+        // Another admin transaction may be waiting in the mempool with the committed nonce
+        // (two enrolments at once): the node then takes the next one.
+        let mut last = String::new();
+        for nonce in account.nonce..account.nonce.saturating_add(MAX_PENDING_ADMIN_TXS) {
+            let tx = TxBody {
+                chain_id: latest.signed_header.header.chain_id.to_string(),
+                signer: public,
+                nonce,
+                expires_at: u64::try_from(now).unwrap_or(0) + 600,
+                action: Action::RegisterRole {
+                    role,
+                    key,
+                    department: department.to_owned(),
+                },
+            }
+            .sign_with(|m| admin.sign(m).to_bytes())
+            .encode();
+            let r = node.broadcast_tx(&tx).map_err(node_err)?;
+            if r.code == Code::Ok.value() {
+                return Ok(());
+            }
+            if r.code != Code::BadNonce.value() {
+                return Err(Error::Refused(r.log));
+            }
+            last = r.log;
         }
-        .sign_with(|m| admin.sign(m).to_bytes())
-        .encode();
-        let r = node.broadcast_tx(&tx).map_err(node_err)?;
-        if r.code == Code::Ok.value() {
-            Ok(())
-        } else {
-            Err(Error::Refused(r.log))
-        }
+        Err(Error::Refused(last))
     }
 }
+
+/// How many admin transactions may wait ahead of an enrolment before it gives up.
+const MAX_PENDING_ADMIN_TXS: u64 = 16;
 
 /// The whole demo request, as a citizen sees it: `demo` issues a credential of `kind` to
 /// `wallet`'s identity; for an officer or technician credential the admin enrols the

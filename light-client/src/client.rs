@@ -241,6 +241,14 @@ impl LightClient {
         Some(self.primary.url().to_owned())
     }
 
+    /// Whether a witness answers with a newest height below `height`: it has not got that
+    /// block yet, and may confirm it in a moment.
+    pub fn a_witness_is_behind(&self, height: u64) -> bool {
+        self.witnesses
+            .iter()
+            .any(|w| w.latest_height().is_ok_and(|h| h < height))
+    }
+
     /// How many witnesses it has.
     pub fn witness_count(&self) -> usize {
         self.witnesses.len()
@@ -308,10 +316,13 @@ impl LightClient {
     /// Bring trust from `trusted` to the primary's latest block and have a witness confirm
     /// it. A witness serving a conflicting block that also verifies is a divergence
     /// ([`Error::Divergence`], with evidence, already submitted to both nodes).
+    ///
+    /// `now` is read after the newest block has arrived: a node slow to answer must not
+    /// make an honest header look as if it came from the future.
     pub fn update(
         &self,
         trusted: &LightBlock,
-        now: Time,
+        now: &dyn Fn() -> Time,
         on_verified: &mut dyn FnMut(u64),
     ) -> Result<Update> {
         if self.witnesses.is_empty() {
@@ -320,6 +331,7 @@ impl LightClient {
         let url = self.primary.url();
         let options = self.rules.options();
         let newest = self.primary.light_block(None).map_err(Error::fetch(url))?;
+        let now = now();
         let target = newest.height().value();
         let verified = if target > trusted.height().value() {
             sync(

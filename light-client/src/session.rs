@@ -148,6 +148,12 @@ pub fn unix(t: Time) -> i64 {
     t.unix_timestamp()
 }
 
+/// How many times a sync asks again when no witness could confirm the primary's newest
+/// header and one is behind it (it has not got that block yet), [`WITNESS_PAUSE`] apart.
+pub const WITNESS_RETRIES: u32 = 8;
+/// The pause before asking the witnesses again.
+pub const WITNESS_PAUSE: Duration = Duration::from_millis(250);
+
 /// A move from a primary that did not answer to another configured node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failover {
@@ -369,9 +375,17 @@ impl<'v> Session<'v> {
     /// as another witness remains to cross-check it.
     pub fn sync(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
         let mut tries = self.client.witness_count() + 1;
+        let mut behind = WITNESS_RETRIES;
         loop {
             match self.sync_once(on_verified) {
                 Err(e) if tries > 1 && self.fail_over(&e) => tries -= 1,
+                // The witnesses may be a block behind the primary: give them a moment.
+                Err(Error::NoWitnessAnswered { height })
+                    if behind > 0 && self.client.a_witness_is_behind(height) =>
+                {
+                    behind -= 1;
+                    self.clock.sleep(WITNESS_PAUSE);
+                }
                 r => return r,
             }
         }
@@ -380,7 +394,8 @@ impl<'v> Session<'v> {
     fn sync_once(&mut self, on_verified: &mut dyn FnMut(u64)) -> Result<LightBlock> {
         self.check_no_divergence()?;
         let trusted = self.trusted()?.ok_or(Error::NoTrustAnchor)?;
-        match self.client.update(&trusted, self.now(), on_verified) {
+        let clock = self.clock.clone();
+        match self.client.update(&trusted, &|| clock.now(), on_verified) {
             Ok(update) => {
                 for b in &update.verified {
                     self.store(b)?;

@@ -4,6 +4,8 @@
 //!   fuzz target for a few seconds.
 //! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
 //! * `bench`: the criterion benchmarks.
+//! * `bench-load`: concurrent wallets against the CometBFT localnet and the devnet, and raw
+//!   transaction throughput (a table; `LOAD_WALLETS`, `LOAD_ACTIONS`).
 //! * `fuzz [seconds] [target…]`: the fuzz targets, each for `seconds` (see `fuzz.rs`).
 //! * `mobile-check`: the phone builds as far as this machine allows (see `mobile.rs`).
 //! * `localnet [--stop] [--validators N] [--rpc-nodes K] [--block-time MS] [--dir DIR]`: real
@@ -28,11 +30,12 @@ fn main() -> ExitCode {
         "e2e" => e2e(),
         "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
         "bench-app" => bench_app(),
+        "bench-load" => bench_load(),
         "mobile-check" => mobile::check(),
         "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "localnet" => localnet(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => Err(
-            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|mobile-check|fuzz|localnet>"
+            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|bench-load|mobile-check|fuzz|localnet>"
                 .into(),
         ),
     };
@@ -120,6 +123,20 @@ fn bench_app() -> Result {
     run(Command::new("node")
         .arg("tests/e2e/bench.mjs")
         .current_dir(root()))
+}
+
+/// Wallets under load on both chains (see `tests/chain/benches/load.rs`), with the node's
+/// release build beside the bench binary.
+fn bench_load() -> Result {
+    cargo(&["build", "--locked", "--release", "-p", "citywallet-node"])?;
+    cargo(&[
+        "bench",
+        "--locked",
+        "-p",
+        "citywallet-chain-tests",
+        "--bench",
+        "load",
+    ])
 }
 
 /// The TypeScript bindings in `ui/src/lib/bindings` must be what the Rust types generate
@@ -282,14 +299,16 @@ fn localnet(args: &[String]) -> Result {
         .args(&rest))
 }
 
-/// The chain suites again on real CometBFT: the wallet's HTTP flows, the hostile-node tests
-/// and the command line's chain flows, each binary against one localnet it starts (the
+/// The chain suites again on real CometBFT: the wallet's HTTP flows, the hostile-node tests,
+/// the command line's chain flows and the app's service flows, each binary against one
+/// localnet it starts (the
 /// fault tests ran with the workspace: they always use the localnet).
 fn localnet_suite() -> Result {
     for (package, test) in [
         ("citywallet-chain-tests", "flows"),
         ("citywallet-chain-tests", "hostile"),
         ("citywallet", "chain"),
+        ("citywallet-app", "service"),
     ] {
         let args = ["test", "--locked", "-p", package, "--test", test];
         eprintln!(

@@ -106,8 +106,12 @@ impl Drop for Net {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
+    runtime_with(1)
+}
+
+fn runtime_with(workers: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .expect("runtime")
@@ -122,7 +126,7 @@ impl Net {
     /// serves the same chain. The localnet has four.
     pub fn start(validators: usize) -> Self {
         match Backend::from_env() {
-            Backend::Devnet => Self::start_with(validators, false, Duration::ZERO),
+            Backend::Devnet => Self::start_devnet(validators),
             Backend::Localnet => {
                 assert_eq!(validators, 4, "the test localnet has four validators");
                 Self::start_localnet()
@@ -145,22 +149,42 @@ impl Net {
 
     /// A devnet whatever the configured backend (tests of what only it can stage).
     pub fn start_devnet(validators: usize) -> Self {
-        Self::start_with(validators, false, Duration::ZERO)
+        Self::start_with(
+            validators,
+            false,
+            Duration::ZERO,
+            Duration::from_millis(BLOCK_MS),
+            1,
+        )
+    }
+
+    /// A devnet making a block every `block_time`, its RPC on as many threads as the
+    /// machine has cores, as `citywallet-node devnet` serves it (the load bench, at
+    /// CometBFT's pace).
+    pub fn start_devnet_with_block_time(validators: usize, block_time: Duration) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::start_with(validators, false, Duration::ZERO, block_time, cores)
     }
 
     /// A devnet whose witness serves a conflicting fork signed by the same validators (a
     /// real network cannot stage one: devnet only).
     pub fn start_forked() -> Self {
-        Self::start_with(4, true, Duration::ZERO)
+        Self::start_with(4, true, Duration::ZERO, Duration::from_millis(BLOCK_MS), 1)
     }
 
     /// A devnet whose first two blocks were made `age` ago (later ones now): a node frozen
     /// at block 2 serves an old chain (devnet only).
     pub fn start_aged(validators: usize, age: Duration) -> Self {
-        Self::start_with(validators, false, age)
+        Self::start_with(validators, false, age, Duration::from_millis(BLOCK_MS), 1)
     }
 
-    fn start_with(validators: usize, forked: bool, age: Duration) -> Self {
+    fn start_with(
+        validators: usize,
+        forked: bool,
+        age: Duration,
+        block_time: Duration,
+        workers: usize,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let config = DevnetConfig {
             chain_id: "citywallet-test".into(),
@@ -178,7 +202,7 @@ impl Net {
             f.produce_fork_block(&k).expect("fork 2");
             (f, k)
         });
-        let rt = runtime();
+        let rt = runtime_with(workers);
         let (primary, witness) = rt.block_on(async {
             let (p, _) = citywallet_node::rpc::serve(devnet.clone(), loopback())
                 .await
@@ -196,7 +220,7 @@ impl Net {
             let (devnet, stop) = (devnet.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(Duration::from_millis(BLOCK_MS));
+                    std::thread::sleep(block_time);
                     // The fork first: a wallet that has just seen the primary's newest
                     // height finds it at the forked witness too.
                     if let Some((f, k)) = &fork {
