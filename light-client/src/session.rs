@@ -255,6 +255,13 @@ impl<'v> Session<'v> {
         Ok(Self::new(vault, client, settings, clock))
     }
 
+    /// How long ago `b` was made, by the session's clock (zero for a header ahead of it).
+    pub fn age(&self, b: &LightBlock) -> Duration {
+        self.now()
+            .duration_since(b.signed_header.header.time)
+            .unwrap_or_default()
+    }
+
     /// The session's clock.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
@@ -433,10 +440,7 @@ impl<'v> Session<'v> {
     /// (frozen, or cut off) and nothing is judged on it ([`Error::HeaderStale`]).
     pub fn fresh(&mut self) -> Result<LightBlock> {
         let latest = self.sync(&mut |_| {})?;
-        let age = self
-            .now()
-            .duration_since(latest.signed_header.header.time)
-            .unwrap_or_default();
+        let age = self.age(&latest);
         if age > self.settings.max_header_age {
             return Err(Error::HeaderStale {
                 height: latest.height().value(),

@@ -299,28 +299,35 @@ fn localnet(args: &[String]) -> Result {
         .args(&rest))
 }
 
-/// The chain suites again on real CometBFT: the wallet's HTTP flows, the hostile-node tests,
-/// the command line's chain flows and the app's service flows, each binary against one
-/// localnet it starts (the
-/// fault tests ran with the workspace: they always use the localnet).
+/// The chain suites again on real CometBFT: the wallet's HTTP flows and the hostile-node
+/// tests (`tests/chain`), the command line's chain flows (`cli/tests/chain.rs`) and the
+/// app's service flows, each test binary against one localnet it starts (the fault tests ran
+/// with the workspace: they always use the localnet). Selected by name across the
+/// workspace, so the build is the workspace's (a `-p` selection resolves features anew and
+/// rebuilds); the other binaries of those names (the in-memory wallet flows, the node's
+/// chain tests) start no chain of their own and run again in a second.
 fn localnet_suite() -> Result {
-    for (package, test) in [
-        ("citywallet-chain-tests", "flows"),
-        ("citywallet-chain-tests", "hostile"),
-        ("citywallet", "chain"),
-        ("citywallet-app", "service"),
-    ] {
-        let args = ["test", "--locked", "-p", package, "--test", test];
-        eprintln!(
-            "$ CITYWALLET_CHAIN_BACKEND=localnet cargo {}",
-            args.join(" ")
-        );
-        run(Command::new(env!("CARGO"))
-            .args(args)
-            .env("CITYWALLET_CHAIN_BACKEND", "localnet")
-            .current_dir(root()))?;
-    }
-    Ok(())
+    let args = [
+        "test",
+        "--locked",
+        "--workspace",
+        "--test",
+        "flows",
+        "--test",
+        "hostile",
+        "--test",
+        "chain",
+        "--test",
+        "service",
+    ];
+    eprintln!(
+        "$ CITYWALLET_CHAIN_BACKEND=localnet cargo {}",
+        args.join(" ")
+    );
+    run(Command::new(env!("CARGO"))
+        .args(args)
+        .env("CITYWALLET_CHAIN_BACKEND", "localnet")
+        .current_dir(root()))
 }
 
 /// One demo step: title, arguments, extra environment.

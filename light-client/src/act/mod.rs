@@ -333,10 +333,7 @@ impl Session<'_> {
         wait: Wait,
     ) -> Result<Receipt> {
         // A chain that makes no blocks cannot confirm a transaction: send none.
-        let since = self
-            .now()
-            .duration_since(at.signed_header.header.time)
-            .unwrap_or_default();
+        let since = self.age(at);
         if since > self.settings.max_block_gap {
             return Err(Error::ChainNotAdvancing {
                 height: at.height().value(),
