@@ -435,6 +435,11 @@ pub mod answer {
     pub fn abci_query(result: Value) -> Result<RawRead, FetchError> {
         let r: endpoint::abci_query::Response = decode(result)?;
         let q = r.response;
+        if q.code.value() == citywallet_protocol::QUERY_HEIGHT_PRUNED {
+            // The node no longer keeps that state: another node may (the client moves on
+            // from a primary that lacks what it asks for).
+            return Err(FetchError::Missing(q.height.value()));
+        }
         if q.code.is_err() {
             return Err(FetchError::Rpc {
                 code: i64::from(q.code.value()),

@@ -219,6 +219,12 @@ impl CityAbci {
                 height: p.height as i64,
                 ..Default::default()
             },
+            Err(e @ NodeError::Pruned { height, .. }) => ResponseQuery {
+                code: citywallet_protocol::QUERY_HEIGHT_PRUNED,
+                log: e.to_string(),
+                height: height as i64,
+                ..Default::default()
+            },
             Err(e) => ResponseQuery {
                 code: Code::UnknownTarget.value(),
                 log: e.to_string(),

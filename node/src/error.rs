@@ -27,6 +27,14 @@ pub enum NodeError {
         /// Latest committed height.
         latest: u64,
     },
+    /// A query asked for a height whose state this node has pruned.
+    #[error("the state at height {height} is pruned (the oldest kept is {oldest})")]
+    Pruned {
+        /// Asked for.
+        height: u64,
+        /// The oldest height kept.
+        oldest: u64,
+    },
     /// The genesis document is not usable.
     #[error("invalid genesis: {0}")]
     Genesis(&'static str),

@@ -18,7 +18,7 @@ use anyhow::Context;
 use citywallet_node::abci::CityAbci;
 use citywallet_node::app::App;
 use citywallet_node::devnet::{Devnet, DevnetConfig};
-use citywallet_node::store::Store;
+use citywallet_node::store::{Retention, Store};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -38,6 +38,14 @@ enum Command {
         /// State directory.
         #[arg(long)]
         data: PathBuf,
+        /// State versions to keep (the newest ones; older tree nodes and values are
+        /// pruned as blocks are written). At least 2.
+        #[arg(long, default_value_t = citywallet_node::store::DEFAULT_KEEP_HEIGHTS,
+              value_parser = clap::value_parser!(u64).range(2..))]
+        keep_heights: u64,
+        /// Keep every version (a node that serves proofs at old heights).
+        #[arg(long, conflicts_with = "keep_heights")]
+        archive: bool,
     },
     /// Run a local devnet: N validator keys, blocks on a timer, CometBFT JSON-RPC.
     Devnet {
@@ -106,8 +114,19 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Abci { addr, data } => {
-            let store = Store::open(&data.join("state.redb")).context("opening the state")?;
+        Command::Abci {
+            addr,
+            data,
+            keep_heights,
+            archive,
+        } => {
+            let retention = if archive {
+                Retention::Archive
+            } else {
+                Retention::Keep(keep_heights)
+            };
+            let store = Store::open_with(&data.join("state.redb"), retention)
+                .context("opening the state")?;
             let app = App::open(store)?;
             let listener =
                 std::net::TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;

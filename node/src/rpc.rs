@@ -487,11 +487,18 @@ fn dispatch(
                 }}));
             }
             let h = height(params, latest)?;
-            let p = state
-                .producer
-                .app()
-                .query(&data, Some(h))
-                .map_err(|e| invalid(e.to_string()))?;
+            let p = match state.producer.app().query(&data, Some(h)) {
+                Ok(p) => p,
+                // As the application answers CometBFT: a code, not a JSON-RPC error.
+                Err(e @ crate::NodeError::Pruned { .. }) => {
+                    return Ok(json!({ "response": {
+                        "code": citywallet_protocol::QUERY_HEIGHT_PRUNED, "log": e.to_string(),
+                        "info": "", "index": "0", "key": null, "value": null, "proofOps": null,
+                        "height": h.to_string(), "codespace": "",
+                    }}));
+                }
+                Err(e) => return Err(invalid(e.to_string())),
+            };
             use prost_ics23::Message;
             let proof = prove.then(|| json!({ "ops": [{
                 "type": PROOF_OP_TYPE, "key": B64.encode(&data), "data": B64.encode(p.proof.encode_to_vec()),

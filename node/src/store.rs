@@ -1,15 +1,23 @@
 //! The versioned Jellyfish Merkle tree on disk, in one redb file.
 //!
 //! Tables: `nodes` (borsh `NodeKey` → borsh `Node`), `values` (key hash ‖ version u64 BE →
-//! 0x00 deleted | 0x01 ‖ value), `preimages` (key hash → key), `meta` (`height`, `app_hash`).
-//! A block's nodes, values and meta are written in one redb transaction, so a crash leaves
-//! the previous block or the new one. Old versions are kept, so proofs at past heights work.
+//! 0x00 deleted | 0x01 ‖ value), `preimages` (key hash → key), `meta` (`height`, `app_hash`,
+//! `oldest`), and the stale indexes `stale_nodes` / `stale_values` (version u64 BE ‖ the
+//! node's or value's key → nothing): what each version made stale, from jmt's stale-node index
+//! and from the value each write superseded.
+//!
+//! A block's nodes, values, stale entries, pruning and meta are written in one redb
+//! transaction, so a crash leaves the previous block or the new one. [`Retention`] says how
+//! many versions are kept: with `Keep(k)`, writing version `h` deletes every node and value
+//! that only versions older than `h + 1 - k` needed, so the disk grows with the live state,
+//! not with history; proofs at kept heights work, and a query at a pruned height is refused
+//! ([`NodeError::Pruned`]). `Archive` keeps every version.
 
 use std::path::{Path, PathBuf};
 
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sha2::Sha256;
 
 use crate::{NodeError, Result};
@@ -19,6 +27,37 @@ const VALUES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("values")
 const PREIMAGES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("preimages");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const BLOCKS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("blocks");
+const STALE_NODES: TableDefinition<'_, &[u8], ()> = TableDefinition::new("stale_nodes");
+const STALE_VALUES: TableDefinition<'_, &[u8], ()> = TableDefinition::new("stale_values");
+
+/// How many state versions a node keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// The newest `k` versions (at least 2: a light client reads the state under the newest
+    /// header, one version behind the newest state).
+    Keep(u64),
+    /// Every version (a node that serves old proofs).
+    Archive,
+}
+
+/// The versions a node keeps by default: about a quarter of an hour of one-second blocks.
+pub const DEFAULT_KEEP_HEIGHTS: u64 = 1_000;
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self::Keep(DEFAULT_KEEP_HEIGHTS)
+    }
+}
+
+impl Retention {
+    /// The oldest height still kept once `latest` is written.
+    fn oldest(self, latest: u64) -> u64 {
+        match self {
+            Self::Keep(k) => (latest + 1).saturating_sub(k.max(2)),
+            Self::Archive => 0,
+        }
+    }
+}
 
 /// A proven read: the value (or `None`) and the ICS23 proof of it against the root at
 /// `height`.
@@ -34,6 +73,17 @@ pub struct ProvenValue {
     pub root: [u8; 32],
 }
 
+/// Entries in the store's tables ([`Store::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Tree nodes.
+    pub nodes: u64,
+    /// Value versions (deletions included).
+    pub values: u64,
+    /// Stale-index entries waiting for their version to leave the window.
+    pub stale: u64,
+}
+
 /// A version's writes: key → new value, or `None` to delete.
 pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
@@ -42,6 +92,7 @@ pub struct Staged {
     height: u64,
     root: [u8; 32],
     batch: jmt::storage::NodeBatch,
+    stale: jmt::storage::StaleNodeIndexBatch,
     changes: Writes,
 }
 
@@ -71,6 +122,7 @@ impl std::fmt::Debug for Staged {
 pub struct Store {
     db: Database,
     path: PathBuf,
+    retention: Retention,
 }
 
 impl std::fmt::Debug for Store {
@@ -93,8 +145,15 @@ fn tree_err(e: impl std::fmt::Display) -> NodeError {
 }
 
 impl Store {
-    /// Open or create the state database at `path`.
+    /// Open or create the state database at `path`, keeping the default number of
+    /// versions ([`Retention::default`]).
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, Retention::default())
+    }
+
+    /// Open or create the state database at `path` with `retention`. A smaller retention
+    /// than before takes effect at the next write.
+    pub fn open_with(path: &Path, retention: Retention) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| NodeError::Db(e.to_string()))?;
         }
@@ -105,11 +164,32 @@ impl Store {
         tx.open_table(PREIMAGES)?;
         tx.open_table(META)?;
         tx.open_table(BLOCKS)?;
+        tx.open_table(STALE_NODES)?;
+        tx.open_table(STALE_VALUES)?;
         tx.commit()?;
         Ok(Self {
             db,
             path: path.to_owned(),
+            retention,
         })
+    }
+
+    /// How many versions it keeps.
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    /// The oldest height whose state is kept (0 before any pruning).
+    pub fn oldest(&self) -> Result<u64> {
+        let tx = self.db.begin_read()?;
+        let meta = tx.open_table(META)?;
+        match meta.get("oldest")? {
+            None => Ok(0),
+            Some(v) => {
+                let b: [u8; 8] = v.value().try_into().map_err(|_| self.corrupt("oldest"))?;
+                Ok(u64::from_be_bytes(b))
+            }
+        }
     }
 
     /// The latest committed height and its root, or `None` before genesis.
@@ -181,6 +261,7 @@ impl Store {
             height,
             root: root.0,
             batch: batch.node_batch,
+            stale: batch.stale_node_index_batch,
             changes,
         })
     }
@@ -198,6 +279,7 @@ impl Store {
             height,
             root,
             batch,
+            stale,
             changes,
         } = staged;
         let expected = self.latest()?.map_or(0, |(h, _)| h + 1);
@@ -215,7 +297,29 @@ impl Store {
                 let v = borsh::to_vec(node).map_err(tree_err)?;
                 nodes.insert(k.as_slice(), v.as_slice())?;
             }
+            let mut stale_nodes = tx.open_table(STALE_NODES)?;
+            for s in &stale {
+                let mut k = s.stale_since_version.to_be_bytes().to_vec();
+                k.extend(borsh::to_vec(&s.node_key).map_err(tree_err)?);
+                stale_nodes.insert(k.as_slice(), ())?;
+            }
             let mut values = tx.open_table(VALUES)?;
+            let mut stale_values = tx.open_table(STALE_VALUES)?;
+            for (k, _) in &changes {
+                // The value this write supersedes, if any, is stale from this height on.
+                let hash = KeyHash::with::<Sha256>(k);
+                let (start, end) = (value_key(&hash, 0), value_key(&hash, height));
+                let previous = values
+                    .range(start.as_slice()..end.as_slice())?
+                    .next_back()
+                    .transpose()?
+                    .map(|(k, _)| k.value().to_vec());
+                if let Some(previous) = previous {
+                    let mut s = height.to_be_bytes().to_vec();
+                    s.extend_from_slice(&previous);
+                    stale_values.insert(s.as_slice(), ())?;
+                }
+            }
             for ((version, key_hash), value) in batch.values() {
                 let mut stored = Vec::with_capacity(1 + value.as_ref().map_or(0, Vec::len));
                 match value {
@@ -234,12 +338,26 @@ impl Store {
             if let Some(record) = record {
                 tx.open_table(BLOCKS)?.insert(height, record)?;
             }
+            let oldest = self.retention.oldest(height);
+            prune(&mut stale_nodes, &mut nodes, oldest)?;
+            prune(&mut stale_values, &mut values, oldest)?;
             let mut meta = tx.open_table(META)?;
             meta.insert("height", height.to_be_bytes().as_slice())?;
             meta.insert("app_hash", root.as_slice())?;
+            meta.insert("oldest", oldest.to_be_bytes().as_slice())?;
         }
         tx.commit()?;
         Ok(root)
+    }
+
+    /// How many entries its tables hold.
+    pub fn stats(&self) -> Result<StoreStats> {
+        let tx = self.db.begin_read()?;
+        Ok(StoreStats {
+            nodes: tx.open_table(NODES)?.len()?,
+            values: tx.open_table(VALUES)?.len()?,
+            stale: tx.open_table(STALE_NODES)?.len()? + tx.open_table(STALE_VALUES)?.len()?,
+        })
     }
 
     /// Every block record, by height.
@@ -266,6 +384,10 @@ impl Store {
         if self.latest()?.is_none() || height > latest {
             return Err(NodeError::UnknownHeight { height, latest });
         }
+        let oldest = self.oldest()?;
+        if height < oldest {
+            return Err(NodeError::Pruned { height, oldest });
+        }
         let tree = JellyfishMerkleTree::<_, Sha256>::new(self);
         let (value, proof) = tree
             .get_with_ics23_proof(key.to_vec(), height)
@@ -286,6 +408,30 @@ impl Store {
             .map(|r| r.0)
             .map_err(tree_err)
     }
+}
+
+/// Delete every entry of `index` stale since a version at or below `oldest` (an
+/// 8-byte big-endian version, then the key in `table`), and those keys from `table`.
+fn prune(
+    index: &mut redb::Table<'_, &[u8], ()>,
+    table: &mut redb::Table<'_, &[u8], &[u8]>,
+    oldest: u64,
+) -> Result<()> {
+    if oldest == 0 {
+        return Ok(());
+    }
+    // Every key whose 8-byte version prefix is at most `oldest` sorts below `oldest + 1`.
+    let next = (oldest + 1).to_be_bytes();
+    let mut done = Vec::new();
+    for entry in index.range(..next.as_slice())? {
+        let (k, _) = entry?;
+        done.push(k.value().to_vec());
+    }
+    for k in &done {
+        table.remove(&k[8..])?;
+        index.remove(k.as_slice())?;
+    }
+    Ok(())
 }
 
 impl TreeReader for Store {

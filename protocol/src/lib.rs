@@ -110,3 +110,7 @@ impl Code {
 
 /// ABCI query path for a proven read of one state key: `data` is the key's bytes.
 pub const QUERY_PATH_KEY: &str = "/key";
+
+/// The query answer code for a height whose state the node has pruned (its `log` names the
+/// oldest height kept): ask a node that keeps it, or at a newer height.
+pub const QUERY_HEIGHT_PRUNED: u32 = 20;

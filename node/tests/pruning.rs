@@ -1,0 +1,162 @@
+//! Pruning: a store keeping the newest k versions has the same roots and the same proofs at
+//! kept heights as an archive, refuses queries at pruned heights with a code, and its tables
+//! grow with the live keys, not with the versions written.
+
+mod common;
+
+use citywallet_node::NodeError;
+use citywallet_node::abci::CityAbci;
+use citywallet_node::app::App;
+use citywallet_node::store::{Retention, Store};
+use common::*;
+
+const KEEP: u64 = 5;
+
+/// Version `v`'s writes: 20 of 50 hot keys rewritten, 2 new keys, one hot key deleted every
+/// fifth version.
+fn writes(v: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut w: Vec<(Vec<u8>, Option<Vec<u8>>)> = (0..20)
+        .map(|i| {
+            let k = format!("hot/{}", (v * 7 + i) % 50);
+            (k.into_bytes(), Some(format!("{v}:{i}").into_bytes()))
+        })
+        .collect();
+    for n in 0..2 {
+        w.push((format!("new/{v}/{n}").into_bytes(), Some(b"x".to_vec())));
+    }
+    if v % 5 == 4 {
+        w.push((format!("hot/{}", v % 50).into_bytes(), None));
+    }
+    w.sort();
+    w.dedup_by(|a, b| a.0 == b.0);
+    w
+}
+
+fn verify(store: &Store, key: &[u8], height: u64) {
+    let p = store.get_proven(key, height).expect("proven read");
+    let spec = jmt::ics23_spec();
+    let ok = match &p.value {
+        Some(v) => ics23::verify_membership::<ics23::HostFunctionsManager>(
+            &p.proof,
+            &spec,
+            &p.root.to_vec(),
+            key,
+            v,
+        ),
+        None => ics23::verify_non_membership::<ics23::HostFunctionsManager>(
+            &p.proof,
+            &spec,
+            &p.root.to_vec(),
+            key,
+        ),
+    };
+    assert!(ok, "proof of {} at {height}", String::from_utf8_lossy(key));
+}
+
+#[test]
+fn a_pruned_store_matches_an_archive_where_it_keeps_state_and_stays_small() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pruned =
+        Store::open_with(&dir.path().join("pruned.redb"), Retention::Keep(KEEP)).expect("store");
+    let archive =
+        Store::open_with(&dir.path().join("archive.redb"), Retention::Archive).expect("store");
+    let mut at_30 = None;
+    for v in 0..=60 {
+        let w = writes(v);
+        let a = archive.commit(v, &w).expect("archive");
+        let p = pruned.commit(v, &w).expect("pruned");
+        assert_eq!(a, p, "the same root at {v}");
+        if v == 30 {
+            at_30 = Some(pruned.stats().expect("stats"));
+        }
+    }
+    let (at_30, at_60) = (at_30.expect("30"), pruned.stats().expect("stats"));
+    let full = archive.stats().expect("stats");
+    // Live keys grow by 2 a version (the new ones); history does not count.
+    assert!(
+        at_60.nodes < full.nodes / 3,
+        "pruned {at_60:?} vs archive {full:?}"
+    );
+    assert!(
+        at_60.nodes < at_30.nodes + 30 * 2 * 3,
+        "pruned tree grows with live keys: {at_30:?} then {at_60:?}"
+    );
+    assert!(at_60.values < full.values / 3, "{at_60:?} vs {full:?}");
+    assert_eq!(pruned.oldest().expect("oldest"), 60 + 1 - KEEP);
+
+    // Every kept height proves what the archive proves, present and absent.
+    for h in (60 + 1 - KEEP)..=60 {
+        for key in ["hot/3", "hot/49", "new/58/1", "new/59/0", "never/written"] {
+            verify(&pruned, key.as_bytes(), h);
+            assert_eq!(
+                pruned.get_proven(key.as_bytes(), h).expect("pruned").value,
+                archive
+                    .get_proven(key.as_bytes(), h)
+                    .expect("archive")
+                    .value,
+            );
+        }
+    }
+    for h in [0, 10, 60 - KEEP] {
+        match pruned.get_proven(b"hot/3", h) {
+            Err(NodeError::Pruned { height, oldest }) => {
+                assert_eq!((height, oldest), (h, 60 + 1 - KEEP));
+            }
+            other => panic!("height {h}: {other:?}"),
+        }
+        verify(&archive, b"hot/3", h);
+    }
+
+    // Reopened, the window is where it was.
+    drop(pruned);
+    let pruned =
+        Store::open_with(&dir.path().join("pruned.redb"), Retention::Keep(KEEP)).expect("reopen");
+    verify(&pruned, b"hot/7", 60);
+    assert_eq!(pruned.oldest().expect("oldest"), 60 + 1 - KEEP);
+}
+
+#[test]
+fn a_query_at_a_pruned_height_is_answered_with_its_code() {
+    use tendermint_proto::v0_38::abci::{Request, RequestQuery, request, response};
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let store =
+        Store::open_with(&dir.path().join("state.redb"), Retention::Keep(3)).expect("store");
+    let mut app = App::new(store, CHAIN);
+    app.init_chain(&genesis(&k)).expect("genesis");
+    for h in 1..=8 {
+        block(
+            &mut app,
+            h,
+            &[tx(&k.citizen, h - 1, report(&format!("r-{h}")))],
+        );
+    }
+    let abci = CityAbci::new(app);
+    let ask = |height| {
+        let r = abci
+            .handle(Request {
+                value: Some(request::Value::Query(RequestQuery {
+                    data: citywallet_protocol::keys::report("r-1").into(),
+                    path: "/key".into(),
+                    height,
+                    prove: true,
+                })),
+            })
+            .expect("answer");
+        match r.value {
+            Some(response::Value::Query(q)) => q,
+            other => panic!("{other:?}"),
+        }
+    };
+    let old = ask(2);
+    assert_eq!(
+        old.code,
+        citywallet_protocol::QUERY_HEIGHT_PRUNED,
+        "{}",
+        old.log
+    );
+    assert!(old.log.contains("oldest kept is 6"), "{}", old.log);
+    let kept = ask(7);
+    assert_eq!(kept.code, 0, "{}", kept.log);
+    assert!(!kept.value.is_empty());
+}
