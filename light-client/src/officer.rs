@@ -152,9 +152,15 @@ impl Session<'_> {
         let mut revoked = 0;
         for id in &ids {
             reads.push(self.read(&at, &keys::issuer(id))?);
-            let list = self.read(&at, &keys::revocation_list(id))?;
-            revoked += list.decode::<Vec<String>>()?.map_or(0, |l| l.len());
-            reads.push(list);
+            // The whole revocation log: its count, then every page, each proven.
+            let count = self.read(&at, &keys::revocation_count(id))?;
+            let n: u64 = count.decode()?.unwrap_or(0);
+            reads.push(count);
+            for p in 0..keys::log_pages(n) {
+                let page = self.read(&at, &keys::revocation_page(id, p))?;
+                revoked += page.decode::<Vec<String>>()?.map_or(0, |l| l.len());
+                reads.push(page);
+            }
         }
         let body = SnapshotBody {
             header: at.clone(),
@@ -236,11 +242,18 @@ pub fn verify_presentation_offline(
         max_challenge_age_secs,
     )?;
     check_type(&types.unwrap_or_default(), &v)?;
-    let revoked: Vec<String> = find(keys::revocation_list(&v.issuer))?
+    // Every page of the issuer's revocation log must be in the snapshot: a missing page
+    // is refused, never read as "not revoked".
+    let count: u64 = find(keys::revocation_count(&v.issuer))?
         .decode()?
-        .unwrap_or_default();
-    if revoked.contains(&v.credential_id) {
-        return Err(Precondition::CredentialRevoked(v.credential_id).into());
+        .unwrap_or(0);
+    for p in 0..keys::log_pages(count) {
+        let page: Vec<String> = find(keys::revocation_page(&v.issuer, p))?
+            .decode()?
+            .unwrap_or_default();
+        if page.contains(&v.credential_id) {
+            return Err(Precondition::CredentialRevoked(v.credential_id).into());
+        }
     }
     Ok(OfficerVerdict {
         chain: ChainFacts {

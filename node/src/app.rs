@@ -192,11 +192,34 @@ fn put<T: Serialize>(changes: &mut Changes, key: Vec<u8>, value: &T) {
     changes.insert(key, Some(serde_json::to_vec(value).unwrap_or_default()));
 }
 
-/// Append `item` to the JSON list at `key` (the registry indexes and revocation lists).
+/// Append `item` to the JSON list at `key` (the organisation index: only the admin adds
+/// to it, so its length is the city's own doing).
 fn append_to_list(view: &View<'_>, out: &mut Changes, key: Vec<u8>, item: &str) -> Result<()> {
     let mut list: Vec<String> = view.get(&key)?.unwrap_or_default();
     list.push(item.to_owned());
     put(out, key, &list);
+    Ok(())
+}
+
+/// Append `item` to a paged log ([`keys::LOG_PAGE`]): the count at `count_key` and the last
+/// page, `page_key(n)`. Two keys and at most one page's bytes, however long the log is.
+fn append_to_log(
+    view: &View<'_>,
+    out: &mut Changes,
+    count_key: Vec<u8>,
+    page_key: impl Fn(u64) -> Vec<u8>,
+    item: &str,
+) -> Result<()> {
+    let count: u64 = view.get(&count_key)?.unwrap_or(0);
+    let page = page_key(count / keys::LOG_PAGE);
+    let mut list: Vec<String> = if count.is_multiple_of(keys::LOG_PAGE) {
+        Vec::new()
+    } else {
+        view.get(&page)?.unwrap_or_default()
+    };
+    list.push(item.to_owned());
+    put(out, page, &list);
+    put(out, count_key, &(count + 1));
     Ok(())
 }
 
@@ -750,7 +773,13 @@ impl App {
                         height,
                     },
                 );
-                append_to_list(view, out, keys::revocation_list(issuer), credential_id)?;
+                append_to_log(
+                    view,
+                    out,
+                    keys::revocation_count(issuer),
+                    |p| keys::revocation_page(issuer, p),
+                    credential_id,
+                )?;
             }
             Action::SubmitReport {
                 id,
@@ -774,7 +803,7 @@ impl App {
                         status: ReportStatus::Submitted,
                     },
                 );
-                append_to_list(view, out, keys::report_index(), id)?;
+                append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
             }
             Action::ReviewReport { id, accept, reward } => {
                 if !has_role(Role::Officer)? {

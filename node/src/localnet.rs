@@ -189,9 +189,24 @@ fn node_key(seed: u64, i: usize) -> SigningKey {
     SigningKey::from_bytes(&bytes)
 }
 
+/// A loopback port free now and never handed out before by this process: two localnets
+/// started at once must not be given one port (the OS may offer a port again once its
+/// first listener is closed, before CometBFT binds it), or their nodes, which share ids
+/// when they share a seed, would dial into each other's network.
 fn free_port() -> Result<u16> {
-    let l = TcpListener::bind(("127.0.0.1", 0)).map_err(err)?;
-    Ok(l.local_addr().map_err(err)?.port())
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for _ in 0..100 {
+        let l = TcpListener::bind(("127.0.0.1", 0)).map_err(err)?;
+        let port = l.local_addr().map_err(err)?.port();
+        if !given.contains(&port) {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    Err(err("no fresh loopback port"))
 }
 
 fn write_json(path: &Path, value: &Value) -> Result<()> {

@@ -317,9 +317,11 @@ fn a_credential_id_that_issuance_accepts_can_be_revoked() {
     let stored: citywallet_protocol::RevocationRecord =
         get(&p.app, &keys::revoked("city-credit-bureau", id)).expect("revoked");
     assert_eq!(stored.credential_id, id);
-    let list: Vec<String> =
-        get(&p.app, &keys::revocation_list("city-credit-bureau")).expect("list");
-    assert_eq!(list, [id]);
+    let page: Vec<String> =
+        get(&p.app, &keys::revocation_page("city-credit-bureau", 0)).expect("page");
+    assert_eq!(page, [id]);
+    let count: u64 = get(&p.app, &keys::revocation_count("city-credit-bureau")).expect("count");
+    assert_eq!(count, 1);
     // Outside the rule (a space, 129 characters): refused by the field rule.
     for (height, bad) in [(2, "has space".to_owned()), (3, "c".repeat(129))] {
         assert_eq!(

@@ -274,15 +274,32 @@ pub mod keys {
     pub fn org_index() -> Vec<u8> {
         key(&["index", "orgs"])
     }
-    /// `index/reports` → JSON list of every report id, in order of submission (an officer's
-    /// review queue is read from it, with proofs).
-    pub fn report_index() -> Vec<u8> {
-        key(&["index", "reports"])
+    /// Ids per page of a paged log (the reports, each issuer's revocations): a log is a
+    /// count and pages of at most this many ids, in order, so an append rewrites one
+    /// bounded page and the count however long the log is, and a reader proves the whole
+    /// log complete from the count and each page.
+    pub const LOG_PAGE: u64 = 256;
+    /// How many pages a log of `count` ids has.
+    pub fn log_pages(count: u64) -> u64 {
+        count.div_ceil(LOG_PAGE)
     }
-    /// `revocations/{issuer}` → JSON list of the issuer's revoked credential ids, in order
-    /// of revocation: lets an officer keep a proven revocation list for offline checks.
-    pub fn revocation_list(issuer: &str) -> Vec<u8> {
-        key(&["revocations", issuer])
+    /// `index/reports/count` → how many reports were ever filed (JSON number).
+    pub fn report_count() -> Vec<u8> {
+        key(&["index", "reports", "count"])
+    }
+    /// `index/reports/page/{p}` → JSON list of the report ids `p × LOG_PAGE` onwards, in
+    /// order of submission (an officer's review queue is read from the newest page back).
+    pub fn report_page(page: u64) -> Vec<u8> {
+        key(&["index", "reports", "page", &page.to_string()])
+    }
+    /// `revocations/{issuer}/count` → how many credentials the issuer has revoked.
+    pub fn revocation_count(issuer: &str) -> Vec<u8> {
+        key(&["revocations", issuer, "count"])
+    }
+    /// `revocations/{issuer}/page/{p}` → JSON list of revoked credential ids, in order of
+    /// revocation: an officer keeps every page, proven, for offline checks.
+    pub fn revocation_page(issuer: &str, page: u64) -> Vec<u8> {
+        key(&["revocations", issuer, "page", &page.to_string()])
     }
     /// `validator/{key hex}` → power
     pub fn validator(k: &[u8; 32]) -> Vec<u8> {

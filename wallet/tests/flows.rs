@@ -254,6 +254,9 @@ fn a_citizen_presents_and_an_officer_verifies_online_and_offline() {
     );
 
     // The bureau revokes it: online checks see it at once, offline after a fresh snapshot.
+    // Its revocation log already holds 300 others, so the snapshot spans two pages and
+    // the revocation lands on the second.
+    env.net.bureau_revokes(300);
     let key = std::fs::read(env.net.data_dir().join(CREDIT_BUREAU_KEY_FILE)).expect("key");
     let revoked = officer
         .revoke_credential(&key, &credential, "superseded")
@@ -268,7 +271,8 @@ fn a_citizen_presents_and_an_officer_verifies_online_and_offline() {
     officer
         .verify_text(&shown.text, &challenge.text, Check::Offline)
         .expect("the old snapshot predates the revocation");
-    officer.sync(&mut |_| {}).expect("sync");
+    let synced = officer.sync(&mut |_| {}).expect("sync");
+    assert_eq!(synced.snapshot.revoked, 301, "every page, proven");
     assert_eq!(code(&mut officer, Check::Offline), "credential_revoked");
 
     // Time passes (on the test clock): the challenge goes stale, then the snapshot.

@@ -586,23 +586,30 @@ impl Session<'_> {
         }
     }
 
-    /// The report ids on chain (proven `index/reports`) with each report's proven record,
-    /// newest first; only those waiting for review with `pending`.
+    /// Reports on chain with each one's proven record, newest first, at most `limit`; only
+    /// those waiting for review with `pending`. Read from the report log's proven count and
+    /// its pages, newest page first, one page at a time.
     pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
         let at = self.sync(&mut |_| {})?;
-        let ids: Vec<String> = self
-            .read(&at, &keys::report_index())?
+        let count: u64 = self
+            .read(&at, &keys::report_count())?
             .decode()?
-            .unwrap_or_default();
+            .unwrap_or(0);
         let mut out = Vec::new();
-        for id in ids.iter().rev() {
-            if out.len() >= limit {
-                break;
-            }
-            if let Some(r) = self.report(&at, id)?
-                && (!pending || r.status == citywallet_protocol::ReportStatus::Submitted)
-            {
-                out.push(r);
+        for p in (0..keys::log_pages(count)).rev() {
+            let ids: Vec<String> = self
+                .read(&at, &keys::report_page(p))?
+                .decode()?
+                .unwrap_or_default();
+            for id in ids.iter().rev() {
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                if let Some(r) = self.report(&at, id)?
+                    && (!pending || r.status == citywallet_protocol::ReportStatus::Submitted)
+                {
+                    out.push(r);
+                }
             }
         }
         Ok(out)

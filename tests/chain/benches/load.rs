@@ -320,7 +320,7 @@ fn localnet_target(net: &citywallet_node::localnet::Localnet) -> Target {
             .flat_map(|(name, c, a)| [(format!("{name} cometbft"), c), (format!("{name} app"), a)])
             .chain([("wallets".to_owned(), std::process::id())])
             .collect(),
-        chain_id: localnet::CHAIN_ID.into(),
+        chain_id: net.genesis().chain_id.clone(),
     }
 }
 

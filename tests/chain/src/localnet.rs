@@ -66,9 +66,10 @@ pub fn node_binary() -> PathBuf {
     debug.join("citywallet-node")
 }
 
-/// A localnet of `validators` validators and `rpc_nodes` RPC nodes in `dir`, started, with
-/// four blocks made (past the first blocks, which wait on the peers' first dials).
-pub fn start_in(dir: &Path, validators: usize, rpc_nodes: usize) -> Localnet {
+/// A localnet of `validators` validators and `rpc_nodes` RPC nodes in `dir` on chain
+/// `chain_id`, started, with four blocks made (past the first blocks, which wait on the
+/// peers' first dials).
+pub fn start_in(dir: &Path, chain_id: &str, validators: usize, rpc_nodes: usize) -> Localnet {
     let app = node_binary();
     assert!(
         app.exists(),
@@ -78,7 +79,7 @@ pub fn start_in(dir: &Path, validators: usize, rpc_nodes: usize) -> Localnet {
     let cometbft = cometbft_binary();
     let mut net = Localnet::create(LocalnetConfig {
         dir: dir.to_path_buf(),
-        chain_id: CHAIN_ID.into(),
+        chain_id: chain_id.into(),
         validators,
         rpc_nodes,
         seed: SEED,
@@ -99,10 +100,18 @@ pub fn start_in(dir: &Path, validators: usize, rpc_nodes: usize) -> Localnet {
     net
 }
 
-/// A localnet this test owns (killed when dropped), in its own temporary directory.
+/// A localnet this test owns (killed when dropped), in its own temporary directory, on a
+/// chain id of its own (`CHAIN_ID-N`): CometBFT refuses peers of another network, so two
+/// localnets of one process, with the same keys, never join.
 pub fn start(validators: usize, rpc_nodes: usize) -> (Localnet, tempfile::TempDir) {
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    start_on(&format!("{CHAIN_ID}-{n}"), validators, rpc_nodes)
+}
+
+fn start_on(chain_id: &str, validators: usize, rpc_nodes: usize) -> (Localnet, tempfile::TempDir) {
     let tmp = tempfile::tempdir().expect("dir");
-    let net = start_in(tmp.path(), validators, rpc_nodes);
+    let net = start_in(tmp.path(), chain_id, validators, rpc_nodes);
     (net, tmp)
 }
 
@@ -110,7 +119,7 @@ pub fn start(validators: usize, rpc_nodes: usize) -> (Localnet, tempfile::TempDi
 pub fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let (net, tmp) = start(4, 0);
+        let (net, tmp) = start_on(CHAIN_ID, 4, 0);
         Shared {
             nodes: net.nodes().to_vec(),
             dir: tmp.path().to_path_buf(),

@@ -120,6 +120,36 @@ impl MemoryNet {
         self.block();
     }
 
+    /// The credit bureau revokes `n` credentials (`filler-0` …), from its operator key's
+    /// first nonces, in one block; then the block that proves them. Fills its revocation
+    /// log past a page for tests of the officer's snapshot.
+    pub fn bureau_revokes(&self, n: u64) {
+        use ed25519_dalek::Signer as _;
+        let operator = &self.keys.issuer_operator;
+        for nonce in 0..n {
+            let tx = citywallet_protocol::TxBody {
+                chain_id: self.devnet.genesis().chain_id.clone(),
+                signer: operator.verifying_key().to_bytes(),
+                nonce,
+                expires_at: 0,
+                action: Action::RevokeCredential {
+                    issuer: "city-credit-bureau".into(),
+                    credential_id: format!("filler-{nonce}"),
+                    reason: "test".into(),
+                },
+            }
+            .sign_with(|m| operator.sign(m).to_bytes())
+            .encode();
+            let r = self
+                .devnet
+                .broadcast_at(tx, self.clock.now())
+                .expect("broadcast");
+            assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
+        }
+        self.block();
+        self.block();
+    }
+
     /// Give `key` a role on the chain: a technician's in the devnet technician's department,
     /// an officer's in none.
     pub fn give_role(&self, role: Role, key: [u8; 32]) {

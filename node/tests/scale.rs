@@ -1,6 +1,7 @@
-//! Pruning: a store keeping the newest k versions has the same roots and the same proofs at
+//! The node at city scale. Pruning: a store keeping the newest k versions has the same roots and the same proofs at
 //! kept heights as an archive, refuses queries at pruned heights with a code, and its tables
 //! grow with the live keys, not with the versions written.
+//! The paged logs: an append writes the count and one page, however long the log.
 
 mod common;
 
@@ -159,4 +160,45 @@ fn a_query_at_a_pruned_height_is_answered_with_its_code() {
     let kept = ask(7);
     assert_eq!(kept.code, 0, "{}", kept.log);
     assert!(!kept.value.is_empty());
+}
+
+/// The report log: a count and pages of at most `LOG_PAGE` ids. Filing report 301 writes
+/// the count and one page, however many came before.
+#[test]
+fn the_report_log_is_paged_and_an_append_writes_one_page() {
+    use citywallet_protocol::keys;
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let mut app = new_app(dir.path(), &k);
+    let per_block = 50u64;
+    for h in 1..=6 {
+        let txs: Vec<Vec<u8>> = (0..per_block)
+            .map(|i| {
+                let n = (h - 1) * per_block + i;
+                tx(&k.citizen, n, report(&format!("r-{n}")))
+            })
+            .collect();
+        assert!(
+            block(&mut app, h, &txs)
+                .iter()
+                .all(|c| *c == citywallet_protocol::Code::Ok)
+        );
+    }
+    let get = |key: Vec<u8>| -> Option<Vec<u8>> {
+        let (h, _) = app.latest().expect("latest").expect("some");
+        app.store().get(&key, h).expect("get")
+    };
+    let count: u64 =
+        serde_json::from_slice(&get(keys::report_count()).expect("count")).expect("json");
+    assert_eq!(count, 300);
+    assert_eq!(keys::log_pages(count), 2);
+    let page = |p| -> Vec<String> {
+        serde_json::from_slice(&get(keys::report_page(p)).expect("page")).expect("json")
+    };
+    let (first, second) = (page(0), page(1));
+    assert_eq!(first.len() as u64, keys::LOG_PAGE);
+    assert_eq!(second.len(), 300 - keys::LOG_PAGE as usize);
+    assert_eq!(first[0], "r-0");
+    assert_eq!(second.last().map(String::as_str), Some("r-299"));
+    assert!(get(keys::report_page(2)).is_none());
 }
