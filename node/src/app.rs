@@ -803,7 +803,24 @@ impl App {
                         status: ReportStatus::Submitted,
                     },
                 );
-                append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
+                // Anyone may file, from as many fresh keys as they like: reports from keys
+                // with standing (points from an accepted report, or a role) go to the
+                // review log; the others to a ring of the newest, which a flood only
+                // turns over.
+                let points = view
+                    .get::<RewardRecord>(&keys::reward(&signer))?
+                    .map_or(0, |r| r.points);
+                if points > 0 || has_role(Role::Officer)? || has_role(Role::Technician)? {
+                    append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
+                } else {
+                    append_to_log(
+                        view,
+                        out,
+                        keys::new_reporter_report_count(),
+                        keys::new_reporter_report_page,
+                        id,
+                    )?;
+                }
             }
             Action::ReviewReport { id, accept, reward } => {
                 if !has_role(Role::Officer)? {

@@ -162,8 +162,10 @@ fn a_query_at_a_pruned_height_is_answered_with_its_code() {
     assert!(!kept.value.is_empty());
 }
 
-/// The report log: a count and pages of at most `LOG_PAGE` ids. Filing report 301 writes
-/// the count and one page, however many came before.
+/// The report logs: a count and pages of at most `LOG_PAGE` ids. Filing report 301 writes
+/// the count and one page, however many came before. A key without standing (no points,
+/// no role) files into the ring of new reporters; once an officer accepts one of its
+/// reports with a reward, its next report goes to the review log.
 #[test]
 fn the_report_log_is_paged_and_an_append_writes_one_page() {
     use citywallet_protocol::keys;
@@ -189,16 +191,65 @@ fn the_report_log_is_paged_and_an_append_writes_one_page() {
         app.store().get(&key, h).expect("get")
     };
     let count: u64 =
-        serde_json::from_slice(&get(keys::report_count()).expect("count")).expect("json");
+        serde_json::from_slice(&get(keys::new_reporter_report_count()).expect("count"))
+            .expect("json");
     assert_eq!(count, 300);
     assert_eq!(keys::log_pages(count), 2);
+    assert!(
+        get(keys::report_count()).is_none(),
+        "no report with standing yet"
+    );
     let page = |p| -> Vec<String> {
-        serde_json::from_slice(&get(keys::report_page(p)).expect("page")).expect("json")
+        serde_json::from_slice(&get(keys::new_reporter_report_page(p)).expect("page"))
+            .expect("json")
     };
     let (first, second) = (page(0), page(1));
     assert_eq!(first.len() as u64, keys::LOG_PAGE);
     assert_eq!(second.len(), 300 - keys::LOG_PAGE as usize);
     assert_eq!(first[0], "r-0");
     assert_eq!(second.last().map(String::as_str), Some("r-299"));
-    assert!(get(keys::report_page(2)).is_none());
+    assert!(get(keys::new_reporter_report_page(2)).is_none());
+
+    // An officer accepts report r-0 with 5 points: the reporter now has standing.
+    let review = citywallet_protocol::Action::ReviewReport {
+        id: "r-0".into(),
+        accept: true,
+        reward: 5,
+    };
+    assert_eq!(
+        block(&mut app, 7, &[tx(&k.officer, 0, review)]),
+        [citywallet_protocol::Code::Ok]
+    );
+    assert_eq!(
+        block(&mut app, 8, &[tx(&k.citizen, 300, report("r-300"))]),
+        [citywallet_protocol::Code::Ok]
+    );
+    let get = |key: Vec<u8>| -> Option<Vec<u8>> {
+        let (h, _) = app.latest().expect("latest").expect("some");
+        app.store().get(&key, h).expect("get")
+    };
+    let reviewed: Vec<String> =
+        serde_json::from_slice(&get(keys::report_page(0)).expect("page")).expect("json");
+    assert_eq!(reviewed, ["r-300"]);
+}
+
+/// The ring of new reporters keeps the newest pages: its slots are reused, and a reader
+/// asks only for the pages still kept.
+#[test]
+fn the_new_reporter_ring_keeps_the_newest_pages() {
+    use citywallet_protocol::keys::{
+        LOG_PAGE, NEW_REPORTER_PAGES, new_reporter_pages_kept, new_reporter_report_page,
+    };
+    assert_eq!(new_reporter_pages_kept(0).count(), 0);
+    assert_eq!(new_reporter_pages_kept(1).collect::<Vec<_>>(), [0]);
+    let flood = (NEW_REPORTER_PAGES + 3) * LOG_PAGE;
+    let kept: Vec<u64> = new_reporter_pages_kept(flood).collect();
+    assert_eq!(kept.len() as u64, NEW_REPORTER_PAGES);
+    assert_eq!(kept[0], NEW_REPORTER_PAGES + 2, "newest first");
+    assert_eq!(*kept.last().expect("last"), 3);
+    // Page 3 and page 3 + NEW_REPORTER_PAGES share a slot: the newer overwrote the older.
+    assert_eq!(
+        new_reporter_report_page(3),
+        new_reporter_report_page(3 + NEW_REPORTER_PAGES)
+    );
 }

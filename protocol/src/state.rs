@@ -283,7 +283,8 @@ pub mod keys {
     pub fn log_pages(count: u64) -> u64 {
         count.div_ceil(LOG_PAGE)
     }
-    /// `index/reports/count` → how many reports were ever filed (JSON number).
+    /// `index/reports/count` → how many reports keys with standing (reward points from an
+    /// accepted report, or a role) have filed (JSON number).
     pub fn report_count() -> Vec<u8> {
         key(&["index", "reports", "count"])
     }
@@ -291,6 +292,31 @@ pub mod keys {
     /// order of submission (an officer's review queue is read from the newest page back).
     pub fn report_page(page: u64) -> Vec<u8> {
         key(&["index", "reports", "page", &page.to_string()])
+    }
+    /// Pages kept of the log of reports from keys without standing
+    /// ([`new_reporter_report_page`]): the newest `NEW_REPORTER_PAGES × LOG_PAGE` of them.
+    pub const NEW_REPORTER_PAGES: u64 = 40;
+    /// `index/reports-new/count` → how many reports keys without standing (no reward
+    /// points, no role) have ever filed.
+    pub fn new_reporter_report_count() -> Vec<u8> {
+        key(&["index", "reports-new", "count"])
+    }
+    /// `index/reports-new/page/{slot}` → the ids of log page `p` of reports from keys
+    /// without standing, at slot `p mod NEW_REPORTER_PAGES`: a ring, so a flood from fresh
+    /// keys overwrites its own oldest pages and never grows what an officer reads.
+    pub fn new_reporter_report_page(page: u64) -> Vec<u8> {
+        key(&[
+            "index",
+            "reports-new",
+            "page",
+            &(page % NEW_REPORTER_PAGES).to_string(),
+        ])
+    }
+    /// The log pages of reports from keys without standing that are still kept, newest
+    /// first, when `count` were ever filed.
+    pub fn new_reporter_pages_kept(count: u64) -> impl Iterator<Item = u64> {
+        let pages = log_pages(count);
+        (pages.saturating_sub(NEW_REPORTER_PAGES)..pages).rev()
     }
     /// `revocations/{issuer}/count` → how many credentials the issuer has revoked.
     pub fn revocation_count(issuer: &str) -> Vec<u8> {

@@ -587,25 +587,56 @@ impl Session<'_> {
     }
 
     /// Reports on chain with each one's proven record, newest first, at most `limit`; only
-    /// those waiting for review with `pending`. Read from the report log's proven count and
-    /// its pages, newest page first, one page at a time.
+    /// those waiting for review with `pending`. Read from the two report logs' proven counts
+    /// and pages, newest page first, one page at a time: the log of reporters with standing,
+    /// and the ring of the newest reports from keys without it.
     pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
         let at = self.sync(&mut |_| {})?;
         let count: u64 = self
             .read(&at, &keys::report_count())?
             .decode()?
             .unwrap_or(0);
+        let mut out = self.reports_from(
+            &at,
+            (0..keys::log_pages(count)).rev(),
+            keys::report_page,
+            pending,
+            limit,
+        )?;
+        let count: u64 = self
+            .read(&at, &keys::new_reporter_report_count())?
+            .decode()?
+            .unwrap_or(0);
+        out.extend(self.reports_from(
+            &at,
+            keys::new_reporter_pages_kept(count),
+            keys::new_reporter_report_page,
+            pending,
+            limit,
+        )?);
+        out.sort_by_key(|r| std::cmp::Reverse(r.time));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Up to `limit` reports from the log pages `pages` (newest first), each page's ids
+    /// newest first.
+    fn reports_from(
+        &self,
+        at: &LightBlock,
+        pages: impl Iterator<Item = u64>,
+        page_key: impl Fn(u64) -> Vec<u8>,
+        pending: bool,
+        limit: usize,
+    ) -> Result<Vec<ReportRecord>> {
         let mut out = Vec::new();
-        for p in (0..keys::log_pages(count)).rev() {
-            let ids: Vec<String> = self
-                .read(&at, &keys::report_page(p))?
-                .decode()?
-                .unwrap_or_default();
+        for p in pages {
+            let ids: Vec<String> = self.read(at, &page_key(p))?.decode()?.unwrap_or_default();
             for id in ids.iter().rev() {
                 if out.len() >= limit {
                     return Ok(out);
                 }
-                if let Some(r) = self.report(&at, id)?
+                if let Some(r) = self.report(at, id)?
                     && (!pending || r.status == citywallet_protocol::ReportStatus::Submitted)
                 {
                     out.push(r);
