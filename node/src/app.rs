@@ -15,7 +15,7 @@ use citywallet_protocol::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ProvenValue, Staged, Store, Writes};
+use crate::store::{BlockRecord, ProvenValue, Staged, Store, Writes};
 use crate::{NodeError, Result};
 
 pub use citywallet_protocol::MAX_ID_CHARS;
@@ -407,7 +407,7 @@ impl App {
     pub fn commit_with_record(
         &mut self,
         height: u64,
-        record: Option<&[u8]>,
+        record: Option<BlockRecord<'_>>,
     ) -> Result<([u8; 32], Vec<ValidatorUpdate>)> {
         let updates = self.finalize(height)?;
         let root = self.persist(record)?;
@@ -443,7 +443,7 @@ impl App {
 
     /// ABCI Commit: write the finalized block durably (with `record`, the devnet's block,
     /// in the same transaction) and return its app hash.
-    pub fn persist(&mut self, record: Option<&[u8]>) -> Result<[u8; 32]> {
+    pub fn persist(&mut self, record: Option<BlockRecord<'_>>) -> Result<[u8; 32]> {
         let staged = self
             .finalized
             .take()

@@ -76,6 +76,13 @@ impl From<&Record> for RecordJson {
     }
 }
 
+impl Record {
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let json: RecordJson = serde_json::from_slice(bytes).map_err(chain_err)?;
+        Self::try_from(json)
+    }
+}
+
 impl TryFrom<RecordJson> for Record {
     type Error = NodeError;
     fn try_from(j: RecordJson) -> Result<Self> {
@@ -105,7 +112,8 @@ pub struct Producer {
     app: App,
     chain_id: chain::Id,
     keys: BTreeMap<account::Id, SigningKey>,
-    blocks: Vec<ChainBlock>,
+    /// The newest block; older ones are read from the store's block records.
+    latest: Option<ChainBlock>,
     /// Validator powers by Ed25519 key, per height they are in force from.
     schedule: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
     genesis_time: Time,
@@ -115,7 +123,7 @@ impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Producer")
             .field("chain_id", &self.chain_id)
-            .field("height", &self.blocks.len())
+            .field("height", &self.height())
             .field("validator_keys", &self.keys.len())
             .finish_non_exhaustive()
     }
@@ -223,7 +231,7 @@ impl Producer {
             app,
             chain_id,
             keys,
-            blocks: Vec::new(),
+            latest: None,
             schedule: BTreeMap::from([(1, powers)]),
             genesis_time,
         })
@@ -244,14 +252,29 @@ impl Producer {
         &self.chain_id
     }
 
-    /// Blocks so far; block *h* is at index *h − 1*.
-    pub fn blocks(&self) -> &[ChainBlock] {
-        &self.blocks
+    /// The height of the newest block (0 before the first).
+    pub fn height(&self) -> u64 {
+        self.latest
+            .as_ref()
+            .map_or(0, |b| b.block.header.height.value())
     }
 
     /// The latest block.
     pub fn latest(&self) -> Option<&ChainBlock> {
-        self.blocks.last()
+        self.latest.as_ref()
+    }
+
+    /// Block `height`: the newest from memory, older ones from the store (nothing but the
+    /// newest block is held in memory, however long the chain).
+    pub fn block(&self, height: u64) -> Result<Option<ChainBlock>> {
+        match &self.latest {
+            Some(b) if b.block.header.height.value() == height => Ok(Some(b.clone())),
+            _ if height == 0 || height > self.height() => Ok(None),
+            _ => match self.app.store().block_record(height)? {
+                None => Ok(None),
+                Some(bytes) => Ok(Some(Record::decode(&bytes)?.block)),
+            },
+        }
     }
 
     fn powers_at(&self, height: u64) -> BTreeMap<[u8; 32], u64> {
@@ -264,10 +287,10 @@ impl Producer {
 
     /// Produce the next block with `txs` at `time` (later than the previous block's).
     pub fn produce(&mut self, txs: Vec<Vec<u8>>, time: Time) -> Result<&ChainBlock> {
-        let height = self.blocks.len() as u64 + 1;
+        let height = self.height() + 1;
         let validators = set_of(&self.powers_at(height))?;
         let next_validators = set_of(&self.powers_at(height + 1))?;
-        let (app_hash, last_results_hash, last_block_id, last_commit) = match self.blocks.last() {
+        let (app_hash, last_results_hash, last_block_id, last_commit) = match &self.latest {
             None => {
                 let root = self.app.store().root(0)?;
                 (root, None, None, None)
@@ -283,8 +306,8 @@ impl Producer {
             }
         };
         let earliest = self
-            .blocks
-            .last()
+            .latest
+            .as_ref()
             .map_or(self.genesis_time, |b| b.block.header.time);
         if time <= earliest && height > 1 {
             return Err(chain_err("block time must increase"));
@@ -345,10 +368,22 @@ impl Producer {
             pending_updates: self.app.pending_validator_updates().to_vec(),
         };
         let bytes = serde_json::to_vec(&RecordJson::from(&record)).map_err(chain_err)?;
-        let (_, updates) = self.app.commit_with_record(height, Some(&bytes))?;
+        let hashes: Vec<[u8; 32]> = chain_block
+            .block
+            .data
+            .iter()
+            .map(|t| <Sha256 as sha2::Digest>::digest(t).into())
+            .collect();
+        let (_, updates) = self.app.commit_with_record(
+            height,
+            Some(crate::store::BlockRecord {
+                bytes: &bytes,
+                txs: &hashes,
+            }),
+        )?;
         self.schedule_updates(height, &updates);
-        self.blocks.push(chain_block);
-        self.blocks.last().ok_or_else(|| chain_err("no block"))
+        self.latest = Some(chain_block);
+        self.latest.as_ref().ok_or_else(|| chain_err("no block"))
     }
 
     /// Updates returned by block `height` take effect at `height + 2`.
@@ -372,23 +407,23 @@ impl Producer {
         self.schedule.insert(height + 2, powers);
     }
 
-    /// Continue a chain whose blocks were recorded in `app`'s store (a restart).
+    /// Continue a chain whose blocks were recorded in `app`'s store (a restart): only the
+    /// newest record is read, so a restart takes the same time at any height.
     pub fn restore(
         app: App,
         keys: Vec<SigningKey>,
         genesis_validators: &[ValidatorUpdate],
         genesis_time: Time,
     ) -> Result<Self> {
-        let records = app.store().block_records()?;
+        let newest = app.store().latest_block_record()?;
         let mut producer = Self::new(app, keys, genesis_validators, genesis_time)?;
-        for (height, bytes) in records {
-            let json: RecordJson = serde_json::from_slice(&bytes).map_err(chain_err)?;
-            let record = Record::try_from(json)?;
-            if record.block.block.header.height.value() != height
-                || height != producer.blocks.len() as u64 + 1
-            {
-                return Err(chain_err("block records are not consecutive"));
+        if let Some((height, bytes)) = newest {
+            let record = Record::decode(&bytes)?;
+            if record.block.block.header.height.value() != height {
+                return Err(chain_err("the newest block record is not for its height"));
             }
+            // In force: this block's set, the next one's (updates of the block before take
+            // effect there), and this block's own updates from height + 2.
             producer
                 .schedule
                 .insert(height, powers_of(&record.block.validators));
@@ -396,10 +431,10 @@ impl Producer {
                 .schedule
                 .insert(height + 1, powers_of(&record.block.next_validators));
             producer.schedule_updates(height, &record.pending_updates);
-            producer.blocks.push(record.block);
+            producer.latest = Some(record.block);
         }
         let state_height = producer.app.latest()?.map_or(0, |(h, _)| h);
-        if state_height != producer.blocks.len() as u64 {
+        if state_height != producer.height() {
             return Err(chain_err("state and block records disagree"));
         }
         Ok(producer)

@@ -1,7 +1,6 @@
 //! The devnet: a demo genesis (reproducible from a seed), a mempool fed through CheckTx, and
 //! blocks produced on a timer by [`Producer`]. Not consensus: one process, N validator keys.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -201,8 +200,6 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
 pub(crate) struct State {
     pub(crate) producer: Producer,
     pub(crate) mempool: Vec<Vec<u8>>,
-    /// SHA-256 of a committed transaction → (height, index in block).
-    pub(crate) txs: HashMap<[u8; 32], (u64, u32)>,
 }
 
 /// A running devnet. Clones share it.
@@ -263,7 +260,6 @@ impl Devnet {
             state: Arc::new(Mutex::new(State {
                 producer,
                 mempool: Vec::new(),
-                txs: HashMap::new(),
             })),
             genesis: Arc::new(genesis),
             genesis_time,
@@ -305,20 +301,10 @@ impl Devnet {
         }
         let producer =
             Producer::restore(app, validator_keys, &g.genesis.validators, g.genesis_time)?;
-        let mut txs = HashMap::new();
-        for b in producer.blocks() {
-            for (i, t) in b.block.data.iter().enumerate() {
-                txs.insert(
-                    Sha256::digest(t).into(),
-                    (b.block.header.height.value(), i as u32),
-                );
-            }
-        }
         Ok(Self {
             state: Arc::new(Mutex::new(State {
                 producer,
                 mempool: Vec::new(),
-                txs,
             })),
             genesis: Arc::new(g.genesis),
             genesis_time: g.genesis_time,
@@ -389,6 +375,11 @@ impl Devnet {
             .map(|b| (b.block.header.height.value(), !b.block.data.is_empty()))
     }
 
+    /// Entries in the state store's tables.
+    pub fn store_stats(&self) -> Result<crate::store::StoreStats> {
+        self.lock().producer.app().store().stats()
+    }
+
     /// The signed header of block `height` (the newest when `None`) with its validator
     /// set and the next height's: what a light client asks a node for.
     pub fn light_block_parts(
@@ -400,10 +391,9 @@ impl Devnet {
         tendermint::validator::Set,
     )> {
         let state = self.lock();
-        let blocks = state.producer.blocks();
         let b = match height {
-            None => blocks.last()?,
-            Some(h) => blocks.get(usize::try_from(h).ok()?.checked_sub(1)?)?,
+            None => state.producer.latest()?.clone(),
+            Some(h) => state.producer.block(h).ok()??,
         };
         let signed = tendermint::block::signed_header::SignedHeader::new(
             b.block.header.clone(),
@@ -434,7 +424,7 @@ impl Devnet {
     /// Produce a fork block: the mempool plus a report only this chain has.
     pub fn produce_fork_block(&self, keys: &DemoKeys) -> Result<u64> {
         use ed25519_dalek::Signer;
-        let height = self.lock().producer.blocks().len() as u64 + 1;
+        let height = self.lock().producer.height() + 1;
         let signer = &keys.officer;
         let nonce = height - 1;
         let tx = citywallet_protocol::TxBody {
@@ -466,7 +456,6 @@ impl Devnet {
             time = (last + std::time::Duration::from_millis(1))
                 .map_err(|e| NodeError::Tree(e.to_string()))?;
         }
-        let hashes: Vec<[u8; 32]> = txs.iter().map(|t| Sha256::digest(t).into()).collect();
         let height = state
             .producer
             .produce(txs, time)?
@@ -474,9 +463,6 @@ impl Devnet {
             .header
             .height
             .value();
-        for (i, h) in hashes.into_iter().enumerate() {
-            state.txs.insert(h, (height, i as u32));
-        }
         Ok(height)
     }
 }

@@ -354,9 +354,10 @@ fn to_value(v: impl serde::Serialize) -> Result<Value, RpcError> {
     serde_json::to_value(v).map_err(internal)
 }
 
-fn block_at(blocks: &[ChainBlock], h: u64) -> Result<&ChainBlock, RpcError> {
-    blocks
-        .get(h.saturating_sub(1) as usize)
+fn block_at(producer: &crate::chain::Producer, h: u64) -> Result<ChainBlock, RpcError> {
+    producer
+        .block(h)
+        .map_err(|e| internal(e.to_string()))?
         .ok_or_else(|| invalid(format!("no block {h}")))
 }
 
@@ -379,11 +380,14 @@ fn dispatch(
         _ => {}
     }
     let state = devnet.lock();
-    let blocks = state.producer.blocks();
-    let latest = blocks.len() as u64;
+    let producer = &state.producer;
+    let latest = producer.height();
     match method {
         "status" => {
-            let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
+            let (Some(first), Some(last)) = (
+                producer.block(1).map_err(|e| internal(e.to_string()))?,
+                producer.latest(),
+            ) else {
                 return Err(invalid("no block yet"));
             };
             let v = last
@@ -417,7 +421,7 @@ fn dispatch(
             }))
         }
         "commit" => {
-            let b = block_at(blocks, height(params, latest)?)?;
+            let b = block_at(producer, height(params, latest)?)?;
             let signed =
                 SignedHeader::new(b.block.header.clone(), b.commit.clone()).map_err(internal)?;
             Ok(json!({ "signed_header": to_value(signed)?, "canonical": true }))
@@ -426,11 +430,12 @@ fn dispatch(
             // As CometBFT: the set for the height after the latest is known (the latest
             // block's next validators).
             let h = height_up_to(params, latest, latest + 1)?;
-            let all = if h == latest + 1 {
-                block_at(blocks, latest)?.next_validators.validators()
+            let set = if h == latest + 1 {
+                block_at(producer, latest)?.next_validators
             } else {
-                block_at(blocks, h)?.validators.validators()
+                block_at(producer, h)?.validators
             };
+            let all = set.validators();
             let number = |name: &str, default: usize| -> Result<usize, RpcError> {
                 match params.get(name) {
                     None | Some(Value::Null) => Ok(default),
@@ -465,7 +470,7 @@ fn dispatch(
             }))
         }
         "block" => {
-            let b = block_at(blocks, height(params, latest)?)?;
+            let b = block_at(producer, height(params, latest)?)?;
             Ok(json!({ "block_id": to_value(b.block_id)?, "block": to_value(&b.block)? }))
         }
         "abci_query" => {
@@ -514,11 +519,13 @@ fn dispatch(
             let key: [u8; 32] = hash
                 .try_into()
                 .map_err(|_| invalid("hash must be 32 bytes"))?;
-            let &(h, index) = state
-                .txs
-                .get(&key)
+            let (h, index) = producer
+                .app()
+                .store()
+                .tx_location(&key)
+                .map_err(|e| internal(e.to_string()))?
                 .ok_or_else(|| invalid(format!("tx {} not found", hex::encode_upper(key))))?;
-            let b = block_at(blocks, h)?;
+            let b = block_at(producer, h)?;
             let tx = &b.block.data[index as usize];
             let result = &b.results[index as usize];
             Ok(json!({

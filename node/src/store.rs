@@ -28,7 +28,25 @@ const PREIMAGES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("preim
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const BLOCKS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("blocks");
 const STALE_NODES: TableDefinition<'_, &[u8], ()> = TableDefinition::new("stale_nodes");
+/// The devnet's transaction index: SHA-256 of a transaction → height (u64 BE) ‖ index in its
+/// block (u32 BE).
+const TXS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("txs");
+
+/// A devnet block as stored beside the state it produced: its record and the hashes of its
+/// transactions, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockRecord<'a> {
+    /// The serialised block.
+    pub bytes: &'a [u8],
+    /// SHA-256 of each transaction.
+    pub txs: &'a [[u8; 32]],
+}
 const STALE_VALUES: TableDefinition<'_, &[u8], ()> = TableDefinition::new("stale_values");
+
+/// redb's page cache. Its default (1 GiB) let a long-running devnet's memory grow with its
+/// file: 307 MiB resident after 100,000 blocks. Reads past the cache go to the OS's page
+/// cache.
+pub const CACHE_BYTES: usize = 64 << 20;
 
 /// How many state versions a node keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +175,9 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| NodeError::Db(e.to_string()))?;
         }
-        let db = Database::create(path)?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
         let tx = db.begin_write()?;
         tx.open_table(NODES)?;
         tx.open_table(VALUES)?;
@@ -166,6 +186,7 @@ impl Store {
         tx.open_table(BLOCKS)?;
         tx.open_table(STALE_NODES)?;
         tx.open_table(STALE_VALUES)?;
+        tx.open_table(TXS)?;
         tx.commit()?;
         Ok(Self {
             db,
@@ -229,7 +250,7 @@ impl Store {
         &self,
         height: u64,
         changes: &[(Vec<u8>, Option<Vec<u8>>)],
-        record: Option<&[u8]>,
+        record: Option<BlockRecord<'_>>,
     ) -> Result<[u8; 32]> {
         let staged = self.stage(height, changes.to_vec())?;
         self.write(staged, record)
@@ -274,7 +295,7 @@ impl Store {
 
     /// Write `staged` durably, with `record` (the devnet's block) under its height in the
     /// same transaction, and return its root. Refused unless it is still the next height.
-    pub fn write(&self, staged: Staged, record: Option<&[u8]>) -> Result<[u8; 32]> {
+    pub fn write(&self, staged: Staged, record: Option<BlockRecord<'_>>) -> Result<[u8; 32]> {
         let Staged {
             height,
             root,
@@ -336,7 +357,13 @@ impl Store {
                 preimages.insert(KeyHash::with::<Sha256>(k).0.as_slice(), k.as_slice())?;
             }
             if let Some(record) = record {
-                tx.open_table(BLOCKS)?.insert(height, record)?;
+                tx.open_table(BLOCKS)?.insert(height, record.bytes)?;
+                let mut txs = tx.open_table(TXS)?;
+                for (i, hash) in record.txs.iter().enumerate() {
+                    let mut at = height.to_be_bytes().to_vec();
+                    at.extend_from_slice(&u32::try_from(i).unwrap_or(u32::MAX).to_be_bytes());
+                    txs.insert(hash.as_slice(), at.as_slice())?;
+                }
             }
             let oldest = self.retention.oldest(height);
             prune(&mut stale_nodes, &mut nodes, oldest)?;
@@ -360,16 +387,36 @@ impl Store {
         })
     }
 
-    /// Every block record, by height.
-    pub fn block_records(&self) -> Result<Vec<(u64, Vec<u8>)>> {
+    /// The block record at `height`.
+    pub fn block_record(&self, height: u64) -> Result<Option<Vec<u8>>> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(BLOCKS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (k, v) = entry?;
-            out.push((k.value(), v.value().to_vec()));
+        Ok(table.get(height)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The newest block record and its height.
+    pub fn latest_block_record(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(BLOCKS)?;
+        Ok(table.last()?.map(|(k, v)| (k.value(), v.value().to_vec())))
+    }
+
+    /// Where the transaction with SHA-256 `hash` is: its block's height and its index there.
+    pub fn tx_location(&self, hash: &[u8; 32]) -> Result<Option<(u64, u32)>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(TXS)?;
+        let Some(v) = table.get(hash.as_slice())? else {
+            return Ok(None);
+        };
+        let v = v.value();
+        let (h, i) = (v.get(..8), v.get(8..12));
+        match (h, i) {
+            (Some(h), Some(i)) => Ok(Some((
+                u64::from_be_bytes(h.try_into().map_err(|_| self.corrupt("tx index"))?),
+                u32::from_be_bytes(i.try_into().map_err(|_| self.corrupt("tx index"))?),
+            ))),
+            _ => Err(self.corrupt("tx index")),
         }
-        Ok(out)
     }
 
     /// The value of `key` at `height` (committed), without a proof.

@@ -4,6 +4,8 @@
 //!   fuzz target for a few seconds.
 //! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
 //! * `bench`: the criterion benchmarks.
+//! * `bench-growth`: the state at 10k to 5M keys, pruned and not (a table).
+//! * `bench-long`: a devnet over 100,000 blocks: memory, disk and restart time (a table).
 //! * `bench-load`: concurrent wallets against the CometBFT localnet and the devnet, and raw
 //!   transaction throughput (a table; `LOAD_WALLETS`, `LOAD_ACTIONS`).
 //! * `fuzz [seconds] [target…]`: the fuzz targets, each for `seconds` (see `fuzz.rs`).
@@ -31,11 +33,27 @@ fn main() -> ExitCode {
         "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
         "bench-app" => bench_app(),
         "bench-load" => bench_load(),
+        "bench-growth" => cargo(&[
+            "bench",
+            "--locked",
+            "-p",
+            "citywallet-node",
+            "--bench",
+            "growth",
+        ]),
+        "bench-long" => cargo(&[
+            "bench",
+            "--locked",
+            "-p",
+            "citywallet-node",
+            "--bench",
+            "long_run",
+        ]),
         "mobile-check" => mobile::check(),
         "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "localnet" => localnet(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => Err(
-            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|bench-load|mobile-check|fuzz|localnet>"
+            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|bench-load|bench-long|bench-growth|mobile-check|fuzz|localnet>"
                 .into(),
         ),
     };
