@@ -110,14 +110,18 @@ impl MemoryNet {
     /// make its effect provable.
     pub fn admin(&self, action: Action) {
         let nonce = self.admin_nonce.fetch_add(1, Ordering::SeqCst);
-        let tx = crate::admin_tx(&self.devnet, &self.keys, nonce, action);
+        self.accept(crate::admin_tx(&self.devnet, &self.keys, nonce, action));
+        self.block();
+        self.block();
+    }
+
+    /// Broadcast `tx` at the test clock's time; CheckTx must accept it.
+    fn accept(&self, tx: Vec<u8>) {
         let r = self
             .devnet
             .broadcast_at(tx, self.clock.now())
             .expect("broadcast");
         assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
-        self.block();
-        self.block();
     }
 
     /// The credit bureau revokes `n` credentials (`filler-0` …), from its operator key's
@@ -140,11 +144,7 @@ impl MemoryNet {
             }
             .sign_with(|m| operator.sign(m).to_bytes())
             .encode();
-            let r = self
-                .devnet
-                .broadcast_at(tx, self.clock.now())
-                .expect("broadcast");
-            assert_eq!(r.code, citywallet_protocol::Code::Ok, "{}", r.log);
+            self.accept(tx);
         }
         self.block();
         self.block();
