@@ -59,27 +59,38 @@ fi
 # `go install` into a cache outside the clone (binary, module and build caches); rebuilt
 # only when missing or of another version. Its go.mod needs Go 1.22 or newer.
 comet_version=v0.38.25
-go_root="$HOME/.cache/citywallet/go"
+go_root="${CITYWALLET_GO_CACHE:-$HOME/.cache/citywallet/go}"
 comet="$go_root/bin/cometbft"
 if [ ! -x "$comet" ] || [ "v$("$comet" version 2>/dev/null)" != "$comet_version" ]; then
-  if ! command -v go >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "setup: installing Go"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends golang-go
+  go=go
+  go_minor="$(go env GOVERSION 2>/dev/null | sed -E 's/^go1\.([0-9]+).*/\1/' || true)"
+  if [ "${go_minor:-0}" -lt 22 ]; then
+    # No Go, or one older than CometBFT needs (Debian 12's is 1.19): the Go toolchain from
+    # the Go module proxy, pinned by its SHA-256, unpacked into the cache.
+    tc=go1.22.12
+    go="$go_root/toolchain/golang.org/toolchain@v0.0.1-$tc.linux-amd64/bin/go"
+    if [ ! -x "$go" ]; then
+      [ "$(uname -m)" = x86_64 ] || { echo "setup: no Go 1.22+ found; install one for $(uname -m) and run this again" >&2; exit 1; }
+      if ! command -v unzip >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends unzip curl
+      fi
+      echo "setup: fetching the Go toolchain $tc from the Go module proxy"
+      mkdir -p "$go_root/toolchain"
+      zip="$go_root/toolchain/$tc.zip"
+      curl -fsSL -o "$zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$tc.linux-amd64.zip"
+      echo "d426bcf50497ae8665e741482aba04fc12782e8860857229d4005dcc480fd89b  $zip" | sha256sum -c --quiet -
+      unzip -q -o "$zip" -d "$go_root/toolchain"
+      rm -f "$zip"
+    fi
   fi
-  go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
-  if [ "${go_minor:-0}" -lt 21 ]; then
-    echo "setup: Go $(go env GOVERSION) is too old to build CometBFT $comet_version (it needs 1.22): install a newer Go and run this again." >&2
-    exit 1
-  fi
-  echo "setup: building CometBFT $comet_version"
+  echo "setup: building CometBFT $comet_version with $("$go" env GOVERSION)"
   started=$SECONDS
-  # Go 1.21+ fetches the toolchain go.mod asks for by itself (GOTOOLCHAIN=auto).
   env GOBIN="$go_root/bin" GOMODCACHE="$go_root/mod" GOCACHE="$go_root/build" \
-    GOFLAGS=-modcacherw CGO_ENABLED=0 \
-    go install "github.com/cometbft/cometbft/cmd/cometbft@$comet_version"
+    GOFLAGS=-modcacherw CGO_ENABLED=0 GOTOOLCHAIN=local \
+    "$go" install "github.com/cometbft/cometbft/cmd/cometbft@$comet_version"
   echo "setup: CometBFT $("$comet" version) built in $((SECONDS - started)) s: $comet"
 fi
 
