@@ -377,26 +377,24 @@ impl LightClient {
     fn check_not_lagging(&self, verified_height: u64) -> Result<()> {
         // The primary's newest height now: the cross-check may have taken a while (a
         // witness that times out), and the chain went on meanwhile.
-        let mut primary_height = None;
+        let mut primary_now = None;
         for w in &self.witnesses {
             if let Ok(h) = w.latest_height()
                 && h > verified_height.saturating_add(LAG_BLOCKS)
             {
-                let now = *primary_height.get_or_insert_with(|| {
+                let now = *primary_now.get_or_insert_with(|| {
                     self.primary
                         .latest_height()
                         .unwrap_or(verified_height)
                         .max(verified_height)
                 });
-                if h <= now.saturating_add(LAG_BLOCKS) {
-                    continue;
+                if h > now.saturating_add(LAG_BLOCKS) {
+                    return Err(Error::PrimaryLagging {
+                        primary_height: verified_height,
+                        witness: w.url().to_owned(),
+                        witness_height: h,
+                    });
                 }
-                let primary_height = verified_height;
-                return Err(Error::PrimaryLagging {
-                    primary_height,
-                    witness: w.url().to_owned(),
-                    witness_height: h,
-                });
             }
         }
         Ok(())

@@ -147,29 +147,18 @@ impl CityAbci {
             .time
             .map(|t| u64::try_from(t.seconds).unwrap_or(0))
             .unwrap_or(0);
+        // An error leaves a half-executed block behind; it is an exception, CometBFT
+        // stops, and the next FinalizeBlock (after its restart) discards it first.
         let mut tx_results = Vec::with_capacity(request.txs.len());
         for tx in &request.txs {
-            let r = app.deliver_tx(tx, height, time);
-            let r = match r {
-                Ok(r) => r,
-                Err(e) => {
-                    app.discard_block();
-                    return Err(e);
-                }
-            };
+            let r = app.deliver_tx(tx, height, time)?;
             tx_results.push(ExecTxResult {
                 code: r.code.value(),
                 log: r.log,
                 ..Default::default()
             });
         }
-        let updates = match app.finalize(height) {
-            Ok(u) => u,
-            Err(e) => {
-                app.discard_block();
-                return Err(e);
-            }
-        };
+        let updates = app.finalize(height)?;
         let root = app
             .finalized_root()
             .ok_or(NodeError::OutOfOrder("no block finalized"))?;

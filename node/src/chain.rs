@@ -114,6 +114,8 @@ pub struct Producer {
     keys: BTreeMap<account::Id, SigningKey>,
     /// The newest block; older ones are read from the store's block records.
     latest: Option<ChainBlock>,
+    /// Block 1, which every `/status` names as the earliest.
+    first: Option<ChainBlock>,
     /// Validator powers by Ed25519 key, per height they are in force from.
     schedule: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
     genesis_time: Time,
@@ -232,6 +234,7 @@ impl Producer {
             chain_id,
             keys,
             latest: None,
+            first: None,
             schedule: BTreeMap::from([(1, powers)]),
             genesis_time,
         })
@@ -264,16 +267,27 @@ impl Producer {
         self.latest.as_ref()
     }
 
-    /// Block `height`: the newest from memory, older ones from the store (nothing but the
-    /// newest block is held in memory, however long the chain).
+    /// Block 1.
+    pub fn first(&self) -> Option<&ChainBlock> {
+        self.first.as_ref()
+    }
+
+    /// Block `height`: the newest and block 1 from memory, the others from the store
+    /// (nothing else is held in memory, however long the chain).
     pub fn block(&self, height: u64) -> Result<Option<ChainBlock>> {
-        match &self.latest {
-            Some(b) if b.block.header.height.value() == height => Ok(Some(b.clone())),
-            _ if height == 0 || height > self.height() => Ok(None),
-            _ => match self.app.store().block_record(height)? {
-                None => Ok(None),
-                Some(bytes) => Ok(Some(Record::decode(&bytes)?.block)),
-            },
+        let held = [self.latest.as_ref(), self.first.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|b| b.block.header.height.value() == height);
+        if let Some(b) = held {
+            return Ok(Some(b.clone()));
+        }
+        if height == 0 || height > self.height() {
+            return Ok(None);
+        }
+        match self.app.store().block_record(height)? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(Record::decode(&bytes)?.block)),
         }
     }
 
@@ -382,6 +396,9 @@ impl Producer {
             }),
         )?;
         self.schedule_updates(height, &updates);
+        if height == 1 {
+            self.first = Some(chain_block.clone());
+        }
         self.latest = Some(chain_block);
         self.latest.as_ref().ok_or_else(|| chain_err("no block"))
     }
@@ -432,6 +449,7 @@ impl Producer {
                 .insert(height + 1, powers_of(&record.block.next_validators));
             producer.schedule_updates(height, &record.pending_updates);
             producer.latest = Some(record.block);
+            producer.first = producer.block(1)?;
         }
         let state_height = producer.app.latest()?.map_or(0, |(h, _)| h);
         if state_height != producer.height() {

@@ -167,12 +167,41 @@ fn address(key: &SigningKey) -> [u8; 20] {
     a
 }
 
-/// CometBFT's JSON of an Ed25519 private key (seed ‖ public key).
-fn priv_key_json(key: &SigningKey) -> Value {
+/// A key in CometBFT's JSON: `{"type": …, "value": base64}`.
+#[derive(Serialize)]
+struct KeyJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: &'a str,
+}
+
+/// `node_key.json`.
+#[derive(Serialize)]
+struct NodeKeyFile<'a> {
+    priv_key: KeyJson<'a>,
+}
+
+/// `priv_validator_key.json`.
+#[derive(Serialize)]
+struct ValidatorKeyFile<'a> {
+    address: String,
+    pub_key: KeyJson<'a>,
+    priv_key: KeyJson<'a>,
+}
+
+/// CometBFT's base64 of an Ed25519 private key (seed ‖ public key), wiped when dropped.
+fn priv_key_b64(key: &SigningKey) -> zeroize::Zeroizing<String> {
     let mut raw = zeroize::Zeroizing::new([0u8; 64]);
     raw[..32].copy_from_slice(&key.to_bytes());
     raw[32..].copy_from_slice(key.verifying_key().as_bytes());
-    json!({ "type": "tendermint/PrivKeyEd25519", "value": B64.encode(raw.as_slice()) })
+    zeroize::Zeroizing::new(B64.encode(raw.as_slice()))
+}
+
+fn priv_key_json(b64: &str) -> KeyJson<'_> {
+    KeyJson {
+        kind: "tendermint/PrivKeyEd25519",
+        value: b64,
+    }
 }
 
 fn pub_key_json(key: &SigningKey) -> Value {
@@ -214,9 +243,11 @@ fn write_json(path: &Path, value: &Value) -> Result<()> {
     std::fs::write(path, bytes).map_err(io(path))
 }
 
-/// Write a secret file readable by its owner only.
-fn write_secret_json(path: &Path, value: &Value) -> Result<()> {
-    let bytes = zeroize::Zeroizing::new(serde_json::to_vec_pretty(value).map_err(err)?);
+/// Write a secret file readable by its owner only; its JSON is built in a buffer that is
+/// wiped (reserved up front, so it does not move while it grows).
+fn write_secret_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(4096));
+    serde_json::to_writer_pretty(&mut *bytes, value).map_err(err)?;
     citywallet_files::replace(path, &bytes).map_err(|e| err(format!("{}: {e}", path.display())))
 }
 
@@ -277,18 +308,26 @@ impl Localnet {
         for (i, n) in nodes.iter().enumerate() {
             let cfg = n.home.join("config");
             write_json(&cfg.join("genesis.json"), &doc)?;
+            let secret = priv_key_b64(&node_key(config.seed, i));
             write_secret_json(
                 &cfg.join("node_key.json"),
-                &json!({ "priv_key": priv_key_json(&node_key(config.seed, i)) }),
+                &NodeKeyFile {
+                    priv_key: priv_key_json(&secret),
+                },
             )?;
             if let Some(k) = keys.validators.get(i) {
+                let secret = priv_key_b64(k);
+                let public = B64.encode(k.verifying_key().as_bytes());
                 write_secret_json(
                     &cfg.join("priv_validator_key.json"),
-                    &json!({
-                        "address": hex::encode_upper(address(k)),
-                        "pub_key": pub_key_json(k),
-                        "priv_key": priv_key_json(k),
-                    }),
+                    &ValidatorKeyFile {
+                        address: hex::encode_upper(address(k)),
+                        pub_key: KeyJson {
+                            kind: "tendermint/PubKeyEd25519",
+                            value: &public,
+                        },
+                        priv_key: priv_key_json(&secret),
+                    },
                 )?;
             }
             let peers: Vec<String> = nodes
@@ -465,17 +504,11 @@ impl Localnet {
     /// Leave the processes running when this handle is dropped (`cargo xtask localnet`;
     /// [`stop_dir`] stops them).
     pub fn detach(mut self) {
+        // Killed before its stdin closes, the reaper kills nothing; without it, dropping
+        // this handle leaves the processes (in their own process groups) running.
         if let Some(mut r) = self.reaper.take() {
-            // Killed before its stdin closes, it kills nothing.
             let _ = r.child.kill();
             let _ = r.child.wait();
-        }
-        for p in &mut self.procs {
-            if let Some(p) = p.take() {
-                // The children are in their own process group; dropping a `Child` neither
-                // kills nor waits.
-                drop(p);
-            }
         }
     }
 

@@ -384,10 +384,7 @@ fn dispatch(
     let latest = producer.height();
     match method {
         "status" => {
-            let (Some(first), Some(last)) = (
-                producer.block(1).map_err(|e| internal(e.to_string()))?,
-                producer.latest(),
-            ) else {
+            let (Some(first), Some(last)) = (producer.first(), producer.latest()) else {
                 return Err(invalid("no block yet"));
             };
             let v = last

@@ -240,8 +240,7 @@ impl Store {
     /// Write `changes` (key → new value, or `None` to delete) as version `height`, durably,
     /// and return the new root. `height` must be the next height (0 for genesis).
     pub fn commit(&self, height: u64, changes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<[u8; 32]> {
-        let staged = self.stage(height, changes.to_vec())?;
-        self.write(staged, None)
+        self.commit_with_record(height, changes, None)
     }
 
     /// [`Store::commit`], also writing `record` (the devnet's block) under `height` in the

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use citywallet_chain_tests::{Net, localnet};
 use citywallet_core::vault::{KdfParams, Passphrase};
+use citywallet_node::localnet::{rpc_get, status};
 use citywallet_protocol::{Action, TxBody};
 use citywallet_wallet::dto::{GrantIn, ReportIn};
 use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
@@ -69,18 +70,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// `GET path` on the node at `url` (`http://host:port`): its JSON-RPC result.
 fn get(url: &str, path: &str) -> Option<Value> {
-    let v: Value = reqwest::blocking::get(format!("{url}{path}"))
-        .ok()?
-        .json()
-        .ok()?;
-    Some(v.get("result")?.clone())
+    rpc_get(url.trim_start_matches("http://").parse().ok()?, path)
 }
 
 fn latest_height(url: &str) -> u64 {
-    get(url, "/status")
-        .and_then(|v| v["sync_info"]["latest_block_height"].as_str()?.parse().ok())
-        .unwrap_or(0)
+    url.trim_start_matches("http://")
+        .parse()
+        .ok()
+        .and_then(status)
+        .map_or(0, |s| s.height)
 }
 
 /// Transactions in blocks `from..=to` and the seconds between the first and last block

@@ -283,21 +283,12 @@ impl Net {
 
     /// The primary's latest height (its `/status`).
     pub fn height(&self) -> u64 {
-        let url = self.primary.clone();
-        self.rt
-            .block_on(async move {
-                let v: Value = reqwest::get(format!("{url}/status"))
-                    .await
-                    .ok()?
-                    .json()
-                    .await
-                    .ok()?;
-                v["result"]["sync_info"]["latest_block_height"]
-                    .as_str()?
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or(0)
+        self.primary
+            .trim_start_matches("http://")
+            .parse()
+            .ok()
+            .and_then(citywallet_node::localnet::status)
+            .map_or(0, |s| s.height)
     }
 
     /// Wait until the primary reports at least `height`, within `within`.
