@@ -69,8 +69,12 @@ pub enum ReportCmd {
         /// Report id.
         id: String,
     },
-    /// Officer: reports on the chain waiting for review.
-    Pending,
+    /// Officer: reports on the chain waiting for review, newest first, a page at a time.
+    Pending {
+        /// Go on with older reports: the cursor the previous page printed.
+        #[arg(long)]
+        older: Option<String>,
+    },
     /// Officer: accept (with reward points) or reject a report.
     Review(ReviewArgs),
 }
@@ -302,8 +306,8 @@ pub fn report(cmd: ReportCmd, vault: &Path, out: &Output) -> anyhow::Result<()> 
                 format!("receipt verifies: {}", text::receipt("", &r).trim())
             })
         }
-        ReportCmd::Pending => {
-            let list = w.pending_reports()?;
+        ReportCmd::Pending { older } => {
+            let list = w.pending_reports(older.as_deref())?;
             out.show(&list, || text::pending(&list))
         }
         ReportCmd::Review(a) => {

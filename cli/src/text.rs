@@ -7,8 +7,8 @@ use citywallet_core::credentials::Verified;
 use citywallet_core::vault::{DeviceRecord, IdentityInfo};
 use citywallet_light_client::officer::OfficerVerdict;
 use citywallet_wallet::dto::{
-    ActivityItem, ChainReportItem, ChainStatus, CredentialDetail, CredentialItem, DeviceItem,
-    NodesOut, OrgItem, ProvisionRow, ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
+    ActivityItem, ChainStatus, CredentialDetail, CredentialItem, DeviceItem, NodesOut, OrgItem,
+    PendingReportsOut, ProvisionRow, ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
 };
 
 pub fn identity(id: &IdentityInfo) -> String {
@@ -159,14 +159,21 @@ pub fn reports(r: &ReportsOut) -> String {
     text.trim_start().to_owned()
 }
 
-pub fn pending(list: &[ChainReportItem]) -> String {
-    if list.is_empty() {
+pub fn pending(page: &PendingReportsOut) -> String {
+    if page.reports.is_empty() && page.older.is_none() {
         return "no report waits for review".into();
     }
-    list.iter()
+    let mut lines: Vec<String> = page
+        .reports
+        .iter()
         .map(|r| format!("{}  {}  {}", r.id, r.category, r.location_cell))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    if let Some(c) = &page.older {
+        lines.push(format!(
+            "older reports: citywallet report pending --older {c}"
+        ));
+    }
+    lines.join("\n")
 }
 
 pub fn grants(list: &[citywallet_core::vault::GrantEntry]) -> String {

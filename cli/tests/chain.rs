@@ -327,7 +327,8 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
         assert_eq!(c["kind"], kind);
     }
     let pending = env.ok("staff.db", &["report", "pending"]);
-    assert_eq!(pending[0]["id"], report.as_str());
+    assert_eq!(pending["reports"][0]["id"], report.as_str());
+    assert_eq!(pending["older"], serde_json::Value::Null, "one page");
     env.ok(
         "staff.db",
         &["report", "review", &report, "--accept", "--reward", "3"],

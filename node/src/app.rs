@@ -223,6 +223,32 @@ fn append_to_log(
     Ok(())
 }
 
+/// Before a report from a key without standing starts a new page of the ring: when that
+/// page's slot still holds the page `NEW_REPORTER_PAGES` older, delete that page's reports
+/// no officer reviewed. No officer can reach them any more, so they would only be history;
+/// reviewed ones stay (an officer's work bounds them). At most one page of deletes, once
+/// every `LOG_PAGE` reports, so the state holds at most the ring's worth of unreviewed
+/// reports from fresh keys however long a flood goes on.
+fn expire_overwritten_reports(view: &View<'_>, out: &mut Changes) -> Result<()> {
+    let count: u64 = view.get(&keys::new_reporter_report_count())?.unwrap_or(0);
+    let page = count / keys::LOG_PAGE;
+    if !count.is_multiple_of(keys::LOG_PAGE) || page < keys::NEW_REPORTER_PAGES {
+        return Ok(());
+    }
+    let ids: Vec<String> = view
+        .get(&keys::new_reporter_report_page(page))?
+        .unwrap_or_default();
+    for id in &ids {
+        let key = keys::report(id);
+        if let Some(r) = view.get::<ReportRecord>(&key)?
+            && r.status == ReportStatus::Submitted
+        {
+            out.insert(key, None);
+        }
+    }
+    Ok(())
+}
+
 impl App {
     /// The application over `store`, for `chain_id`.
     pub fn new(store: Store, chain_id: &str) -> Self {
@@ -813,6 +839,7 @@ impl App {
                 if points > 0 || has_role(Role::Officer)? || has_role(Role::Technician)? {
                     append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
                 } else {
+                    expire_overwritten_reports(view, out)?;
                     append_to_log(
                         view,
                         out,

@@ -253,3 +253,69 @@ fn the_new_reporter_ring_keeps_the_newest_pages() {
         new_reporter_report_page(3 + NEW_REPORTER_PAGES)
     );
 }
+
+/// A flood from a fresh key turns the ring over, and what falls out of it leaves the state:
+/// once page `NEW_REPORTER_PAGES` starts in page 0's slot, page 0's unreviewed reports are
+/// deleted (proven absent), a report an officer already reviewed stays, and the reports
+/// still in the ring stay. However long the flood, the state holds at most the ring's worth.
+#[test]
+fn a_flood_from_fresh_keys_expires_what_falls_out_of_the_ring() {
+    use citywallet_protocol::{Action, Code, ReportRecord, ReportStatus, keys};
+    let dir = tempfile::tempdir().expect("tmp");
+    let k = keys_();
+    let mut app = new_app(dir.path(), &k);
+    let review = Action::ReviewReport {
+        id: "r-1".into(),
+        accept: false,
+        reward: 0,
+    };
+    assert_eq!(
+        block(
+            &mut app,
+            1,
+            &[
+                tx(&k.citizen, 0, report("r-0")),
+                tx(&k.citizen, 1, report("r-1"))
+            ]
+        ),
+        [Code::Ok, Code::Ok]
+    );
+    assert_eq!(block(&mut app, 2, &[tx(&k.officer, 0, review)]), [Code::Ok]);
+    let total = keys::NEW_REPORTER_PAGES * keys::LOG_PAGE + 1;
+    let mut next = 2u64;
+    let mut height = 3;
+    while next < total {
+        let txs: Vec<Vec<u8>> = (next..total.min(next + 1000))
+            .map(|n| tx(&k.citizen, n, report(&format!("r-{n}"))))
+            .collect();
+        next += txs.len() as u64;
+        assert!(block(&mut app, height, &txs).iter().all(|c| *c == Code::Ok));
+        height += 1;
+    }
+    let (h, _) = app.latest().expect("latest").expect("some");
+    let record = |id: &str| -> Option<ReportRecord> {
+        verify(app.store(), &keys::report(id), h);
+        let p = app
+            .store()
+            .get_proven(&keys::report(id), h)
+            .expect("proven");
+        p.value.map(|v| serde_json::from_slice(&v).expect("json"))
+    };
+    assert!(record("r-0").is_none(), "unreviewed and out of the ring");
+    assert!(record("r-255").is_none(), "the last of page 0");
+    assert_eq!(
+        record("r-1").expect("reviewed").status,
+        ReportStatus::Rejected
+    );
+    assert!(record("r-256").is_some(), "page 1 is still in the ring");
+    let last = format!("r-{}", total - 1);
+    assert!(record(&last).is_some(), "the newest");
+    let slot: Vec<String> = serde_json::from_slice(
+        &app.store()
+            .get(&keys::new_reporter_report_page(0), h)
+            .expect("get")
+            .expect("slot 0"),
+    )
+    .expect("json");
+    assert_eq!(slot, [last], "page 0's slot now holds the newest page");
+}

@@ -393,8 +393,11 @@ pub async fn import_vault(
 }
 
 #[tauri::command]
-pub async fn pending_reports(state: State<'_, AppState>) -> AppResult<Vec<ChainReportItem>> {
-    officer(&state, |w| w.pending_reports()).await
+pub async fn pending_reports(
+    state: State<'_, AppState>,
+    older: Option<String>,
+) -> AppResult<PendingReportsOut> {
+    officer(&state, move |w| w.pending_reports(older.as_deref())).await
 }
 
 #[tauri::command]

@@ -58,7 +58,14 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
             evidence_sha256: None,
         })
         .expect("report");
-    assert_eq!(a.wallet.pending_reports().expect("pending").len(), 1);
+    assert_eq!(
+        a.wallet
+            .pending_reports(None)
+            .expect("pending")
+            .reports
+            .len(),
+        1
+    );
     assert_eq!(
         a.demo_credential("passport")
             .expect_err("no such type")

@@ -12,7 +12,8 @@ use citywallet_protocol::{ActionKind, ReportStatus, Status};
 
 use crate::dto::{
     ChainReportItem, DeviceIn, DeviceItem, DeviceStatus, ErrorInfo, GrantIn, OrgItem,
-    ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn, ReportsOut,
+    PendingReportsOut, ProvisionProgress, ProvisionRow, ReceiptOut, ReportForm, ReportIn,
+    ReportsOut,
 };
 use crate::error::{Error, Result};
 use crate::{Spend, Wallet, input};
@@ -39,6 +40,9 @@ fn receipt_out(r: &Receipt) -> ReceiptOut {
         value: r.read.value.clone(),
     }
 }
+
+/// Reports on one page of the officer's review queue.
+pub const REVIEW_PAGE: usize = 50;
 
 fn report_state(s: ReportStatus) -> ReportState {
     match s {
@@ -133,11 +137,14 @@ impl Wallet {
         let at = s.sync(&mut |_| {})?;
         let mut changed = Vec::new();
         for r in &own {
-            if let Some(rec) = s.report(&at, &r.id)? {
-                let state = report_state(rec.status);
-                if state != r.status {
-                    changed.push((r.id.clone(), state));
-                }
+            // Proven absent after its receipt proved it landed: the chain let it expire.
+            let state = match s.report(&at, &r.id)? {
+                Some(rec) => report_state(rec.status),
+                None if r.status == ReportState::Submitted => ReportState::Expired,
+                None => r.status,
+            };
+            if state != r.status {
+                changed.push((r.id.clone(), state));
             }
         }
         let points = s.rewards(&at, &key)?;
@@ -430,20 +437,27 @@ impl Wallet {
         citywallet_files::write_new(dest, &bytes).map_err(Error::io(dest))
     }
 
-    /// Officer: reports on chain waiting for review (newest first, at most 50), proven.
-    pub fn pending_reports(&mut self) -> Result<Vec<ChainReportItem>> {
-        Ok(self
+    /// Officer: reports on chain waiting for review, newest first, [`REVIEW_PAGE`] at a
+    /// time, each proven; from `older` (a page's cursor) or from the newest.
+    pub fn pending_reports(&mut self, older: Option<&str>) -> Result<PendingReportsOut> {
+        let before = older.map(input::report_cursor).transpose()?;
+        let page = self
             .anchored(Spend::Sync)?
-            .chain_reports(true, 50)?
-            .into_iter()
-            .map(|r| ChainReportItem {
-                id: r.id,
-                category: r.category,
-                location_cell: r.location_cell,
-                time: r.time,
-                status: r.status,
-            })
-            .collect())
+            .chain_reports(true, REVIEW_PAGE, before)?;
+        Ok(PendingReportsOut {
+            reports: page
+                .reports
+                .into_iter()
+                .map(|r| ChainReportItem {
+                    id: r.id,
+                    category: r.category,
+                    location_cell: r.location_cell,
+                    time: r.time,
+                    status: r.status,
+                })
+                .collect(),
+            older: page.older.map(|c| format!("{}.{}", c.standing, c.fresh)),
+        })
     }
 
     /// Officer: accept (crediting `reward` points) or reject a report.

@@ -480,6 +480,17 @@ pub struct ChainReportItem {
     pub status: ReportStatus,
 }
 
+/// A page of the officer's review queue, newest first.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PendingReportsOut {
+    /// The reports waiting for review on this page.
+    pub reports: Vec<ChainReportItem>,
+    /// Give this back for the next, older page; absent when none is left.
+    pub older: Option<String>,
+}
+
 /// A device to provision.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -48,6 +48,8 @@ pub enum WalletErrorCode {
     UnknownSetting,
     /// A trust anchor is not a height and a header hash.
     InvalidAnchor,
+    /// A list's "older" cursor is not one the wallet handed out.
+    InvalidCursor,
     /// Words may be given back only right after the phrase was created or revealed.
     ConfirmClosed,
     /// Claims are not a JSON object.
@@ -215,6 +217,9 @@ pub enum Error {
         "a trust anchor is {{\"chainId\", \"height\", \"hash\"}} JSON, or a height and a 64-digit hash"
     )]
     InvalidAnchor,
+    /// A paging cursor that is not two positions (`S.F`) as the wallet hands them out.
+    #[error("that is not a cursor for older reports (it is two numbers, S.F)")]
+    InvalidCursor,
     /// Claims that are not a JSON object.
     #[error("the claims must be a JSON object")]
     InvalidClaims,
@@ -283,6 +288,7 @@ impl Error {
             Self::CsvRow { .. } => C::CsvRow,
             Self::UnknownSetting(_) => C::UnknownSetting,
             Self::InvalidAnchor => C::InvalidAnchor,
+            Self::InvalidCursor => C::InvalidCursor,
             Self::ConfirmClosed => C::ConfirmClosed,
             Self::InvalidClaims => C::InvalidClaims,
             Self::PassphraseRequired => C::PassphraseRequired,

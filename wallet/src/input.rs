@@ -95,6 +95,22 @@ struct AnchorJson {
     hash: String,
 }
 
+/// A review-queue cursor as [`crate::Wallet::pending_reports`] hands them out: `S.F`, the
+/// positions in the log of reporters with standing and in the ring of new reporters.
+pub fn report_cursor(text: &str) -> Result<citywallet_light_client::act::ReportCursor> {
+    let (s, f) = text.trim().split_once('.').ok_or(Error::InvalidCursor)?;
+    let n = |t: &str| {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidCursor);
+        }
+        t.parse::<u64>().map_err(|_| Error::InvalidCursor)
+    };
+    Ok(citywallet_light_client::act::ReportCursor {
+        standing: n(s)?,
+        fresh: n(f)?,
+    })
+}
+
 /// A trust anchor from text: the JSON a city's notice or QR code carries
 /// (`{"chainId": "…", "height": 1234, "hash": "…"}`, the height a number or a string), or a
 /// height and a hash separated by white space.

@@ -39,7 +39,7 @@ use citywallet_light_client::rpc::Connect;
 use citywallet_light_client::session::{FailoverLog, Session};
 use tendermint_light_client_verifier::types::LightBlock;
 
-pub use acts::REPORT_CATEGORIES;
+pub use acts::{REPORT_CATEGORIES, REVIEW_PAGE};
 pub use citywallet_light_client::budget::Budget;
 pub use citywallet_light_client::clock::{ManualClock, SystemClock};
 pub use citywallet_light_client::rpc::HttpConnect;

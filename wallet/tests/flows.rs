@@ -330,13 +330,20 @@ fn a_report_is_filed_reviewed_and_rewarded_and_a_refused_field_is_never_sent() {
         "missing_role"
     );
     env.net.give_role(Role::Officer, env.identity_key(&officer));
-    let pending = officer.pending_reports().expect("pending");
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].location_cell, "cell-8a2b");
+    let pending = officer.pending_reports(None).expect("pending");
+    assert_eq!(pending.reports.len(), 1);
+    assert_eq!(pending.reports[0].location_cell, "cell-8a2b");
+    assert_eq!(pending.older, None);
     officer
         .review_report(&receipt.subject, true, 5)
         .expect("accept");
-    assert!(officer.pending_reports().expect("pending").is_empty());
+    assert!(
+        officer
+            .pending_reports(None)
+            .expect("pending")
+            .reports
+            .is_empty()
+    );
     assert_eq!(
         officer
             .review_report(&receipt.subject, false, 0)
@@ -668,4 +675,80 @@ fn what_a_node_says_to_a_broadcast_is_a_claim_and_the_chain_decides() {
     assert_eq!(e.code(), "tx_refused");
     assert!(e.to_string().contains("did not land"), "{e}");
     assert!(dropped.grants().expect("grants").is_empty());
+}
+
+/// The officer's queue a page at a time: a citizen with standing (an accepted report) files
+/// one into the review log, a newcomer one and a fresh key 120 into the ring; the 122
+/// waiting come back merged newest first, 50, 50 and 22, each page's cursor going on where
+/// the last stopped, with no report twice; a cursor the wallet did not hand out is refused.
+/// Then a flood of a ring's worth from another fresh key pushes the newcomer's unread
+/// report out: the chain proves it gone and the newcomer's list says it expired, while the
+/// citizen's report in the review log still waits.
+#[test]
+fn the_review_queue_pages_and_a_flood_expires_unread_reports() {
+    use citywallet_protocol::keys::{LOG_PAGE, NEW_REPORTER_PAGES};
+    let env = Env::new();
+    let citizen = &mut env.wallet("citizen");
+    let newcomer = &mut env.wallet("newcomer");
+    let officer = &mut env.wallet("officer");
+    env.net.give_role(Role::Officer, env.identity_key(officer));
+    let first = citizen.submit_report(&report("cell-8a2b")).expect("report");
+    officer
+        .review_report(&first.subject, true, 5)
+        .expect("accept");
+    let early = newcomer
+        .submit_report(&report("cell-8a2c"))
+        .expect("report");
+    env.net.fresh_reports(7, "fresh", 120);
+    let late = citizen.submit_report(&report("cell-8a2d")).expect("report");
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut older = None;
+    loop {
+        let page = officer.pending_reports(older.as_deref()).expect("page");
+        sizes.push(page.reports.len());
+        seen.extend(page.reports.into_iter().map(|r| (r.id, r.time)));
+        match page.older {
+            Some(c) => older = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [50, 50, 22]);
+    assert_eq!(seen[0].0, late.subject, "newest first, from the review log");
+    assert_eq!(seen[1].0, "fresh-119");
+    assert_eq!(
+        seen.last().map(|r| r.0.as_str()),
+        Some(early.subject.as_str())
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].1 >= w[1].1),
+        "by time, newest first"
+    );
+    let mut ids: Vec<&str> = seen.iter().map(|r| r.0.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 122, "no report twice");
+    for bad in ["", "12", "1.x", "-1.2", "1.2.3", "99999999999999999999.1"] {
+        assert_eq!(
+            officer.pending_reports(Some(bad)).expect_err(bad).code(),
+            "invalid_cursor"
+        );
+    }
+
+    env.net
+        .fresh_reports(8, "flood", NEW_REPORTER_PAGES * LOG_PAGE);
+    let status = |list: Vec<citywallet_core::vault::ReportEntry>, id: &str| {
+        list.into_iter().find(|r| r.id == id).map(|r| r.status)
+    };
+    let theirs = newcomer.reports().expect("reports").reports;
+    assert_eq!(status(theirs, &early.subject), Some(ReportState::Expired));
+    let mine = citizen.reports().expect("reports").reports;
+    assert_eq!(status(mine, &late.subject), Some(ReportState::Submitted));
+    let page = officer.pending_reports(None).expect("page");
+    assert_eq!(page.reports[0].id, late.subject);
+    assert_eq!(
+        page.reports[1].id,
+        format!("flood-{}", NEW_REPORTER_PAGES * LOG_PAGE - 1)
+    );
+    assert!(page.reports.iter().all(|r| r.id != early.subject));
 }

@@ -22,6 +22,9 @@ pub enum ReportState {
     Accepted,
     /// Rejected.
     Rejected,
+    /// Gone from the chain unreviewed: filed from a key without standing and pushed out of
+    /// the ring of new reporters' reports by newer ones before an officer read it.
+    Expired,
 }
 
 /// Where one of the wallet's grants stands.
@@ -63,7 +66,7 @@ macro_rules! text_enum {
     };
 }
 
-text_enum!(ReportState { Submitted => "submitted", Accepted => "accepted", Rejected => "rejected" });
+text_enum!(ReportState { Submitted => "submitted", Accepted => "accepted", Rejected => "rejected", Expired => "expired" });
 text_enum!(GrantState { Active => "active", Revoked => "revoked" });
 text_enum!(DeviceKeyState { Local => "local", Registered => "registered", Revoked => "revoked" });
 

@@ -586,64 +586,57 @@ impl Session<'_> {
         }
     }
 
-    /// Reports on chain with each one's proven record, newest first, at most `limit`; only
-    /// those waiting for review with `pending`. Read from the two report logs' proven counts
-    /// and pages, newest page first, one page at a time: the log of reporters with standing,
-    /// and the ring of the newest reports from keys without it.
-    pub fn chain_reports(&mut self, pending: bool, limit: usize) -> Result<Vec<ReportRecord>> {
-        let at = self.sync(&mut |_| {})?;
-        let count: u64 = self
-            .read(&at, &keys::report_count())?
-            .decode()?
-            .unwrap_or(0);
-        let mut out = self.reports_from(
-            &at,
-            (0..keys::log_pages(count)).rev(),
-            keys::report_page,
-            pending,
-            limit,
-        )?;
-        let count: u64 = self
-            .read(&at, &keys::new_reporter_report_count())?
-            .decode()?
-            .unwrap_or(0);
-        out.extend(self.reports_from(
-            &at,
-            keys::new_reporter_pages_kept(count),
-            keys::new_reporter_report_page,
-            pending,
-            limit,
-        )?);
-        out.sort_by_key(|r| std::cmp::Reverse(r.time));
-        out.truncate(limit);
-        Ok(out)
-    }
-
-    /// Up to `limit` reports from the log pages `pages` (newest first), each page's ids
-    /// newest first.
-    fn reports_from(
-        &self,
-        at: &LightBlock,
-        pages: impl Iterator<Item = u64>,
-        page_key: impl Fn(u64) -> Vec<u8>,
+    /// Reports on chain with each one's proven record, newest first, at most `limit`, from
+    /// where `before` left off (`None`: from the newest); only those waiting for review
+    /// with `pending`. Merged from the two report logs, read from their proven counts one
+    /// page at a time: the log of reporters with standing, and the ring of the newest
+    /// reports from keys without it. The page's `older` continues the list, `None` when
+    /// nothing older is left.
+    pub fn chain_reports(
+        &mut self,
         pending: bool,
         limit: usize,
-    ) -> Result<Vec<ReportRecord>> {
-        let mut out = Vec::new();
-        for p in pages {
-            let ids: Vec<String> = self.read(at, &page_key(p))?.decode()?.unwrap_or_default();
-            for id in ids.iter().rev() {
-                if out.len() >= limit {
-                    return Ok(out);
+        before: Option<ReportCursor>,
+    ) -> Result<ReportPage> {
+        let at = self.sync(&mut |_| {})?;
+        let count: u64 = self.read_as(&at, keys::report_count())?.unwrap_or(0);
+        let mut standing = LogTail::new(count, 0, before.map(|c| c.standing), keys::report_page);
+        let count: u64 = self
+            .read_as(&at, keys::new_reporter_report_count())?
+            .unwrap_or(0);
+        let kept = keys::new_reporter_pages_kept(count).last().unwrap_or(0) * keys::LOG_PAGE;
+        let mut fresh = LogTail::new(
+            count,
+            kept,
+            before.map(|c| c.fresh),
+            keys::new_reporter_report_page,
+        );
+        let mut reports = Vec::new();
+        loop {
+            let a = standing.peek(self, &at, pending)?.map(|r| r.time);
+            let b = fresh.peek(self, &at, pending)?.map(|r| r.time);
+            let from = match (a, b) {
+                (None, None) => {
+                    return Ok(ReportPage {
+                        reports,
+                        older: None,
+                    });
                 }
-                if let Some(r) = self.report(at, id)?
-                    && (!pending || r.status == citywallet_protocol::ReportStatus::Submitted)
-                {
-                    out.push(r);
+                _ if reports.len() >= limit => {
+                    return Ok(ReportPage {
+                        reports,
+                        older: Some(ReportCursor {
+                            standing: standing.end,
+                            fresh: fresh.end,
+                        }),
+                    });
                 }
-            }
+                (Some(a), Some(b)) if b > a => &mut fresh,
+                (Some(_), _) => &mut standing,
+                (None, Some(_)) => &mut fresh,
+            };
+            reports.extend(from.take());
         }
-        Ok(out)
     }
 
     /// Every registered organisation, proven (`index/orgs`, then each record).
@@ -671,4 +664,96 @@ pub fn block_json(b: &LightBlock) -> Result<Vec<u8>> {
 /// Parse a light block kept by [`block_json`].
 pub fn block_from_json(bytes: &[u8]) -> Result<LightBlock> {
     decode_block(bytes)
+}
+
+/// Where a list of reports goes on ([`Session::chain_reports`]): in each report log, the
+/// position below which the older entries are still to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportCursor {
+    /// In the log of reporters with standing.
+    pub standing: u64,
+    /// In the ring of reports from keys without standing (positions count every report
+    /// the ring ever took; those it no longer holds are not read).
+    pub fresh: u64,
+}
+
+/// One page of reports, newest first, and where the older ones go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPage {
+    /// The reports, each proven.
+    pub reports: Vec<ReportRecord>,
+    /// The cursor for the next, older page; `None` when none is left.
+    pub older: Option<ReportCursor>,
+}
+
+/// A report log read backwards from `end` down to `floor`, a proven page at a time, with
+/// the next report to hand out held back so two logs can be merged by time.
+struct LogTail {
+    end: u64,
+    floor: u64,
+    page_key: fn(u64) -> Vec<u8>,
+    page: Option<(u64, Vec<String>)>,
+    head: Option<ReportRecord>,
+}
+
+impl LogTail {
+    /// The log of `count` entries, of which those below `floor` are gone; from `before`
+    /// (never above the count) or from the newest.
+    fn new(count: u64, floor: u64, before: Option<u64>, page_key: fn(u64) -> Vec<u8>) -> Self {
+        Self {
+            end: before.map_or(count, |b| b.min(count)),
+            floor,
+            page_key,
+            page: None,
+            head: None,
+        }
+    }
+
+    /// The newest report not yet handed out (skipping reviewed ones with `pending`, and ids
+    /// whose record is proven gone).
+    fn peek<'a>(
+        &'a mut self,
+        s: &Session<'_>,
+        at: &LightBlock,
+        pending: bool,
+    ) -> Result<Option<&'a ReportRecord>> {
+        while self.head.is_none() && self.end > self.floor {
+            let index = self.end - 1;
+            let p = index / keys::LOG_PAGE;
+            if self.page.as_ref().is_none_or(|(q, _)| *q != p) {
+                let key = (self.page_key)(p);
+                let ids: Vec<String> = s.read_as(at, key.clone())?.unwrap_or_default();
+                self.page = Some((p, ids));
+            }
+            let ids = self
+                .page
+                .as_ref()
+                .map_or(&[][..], |(_, ids)| ids.as_slice());
+            let Some(id) = usize::try_from(index % keys::LOG_PAGE)
+                .ok()
+                .and_then(|i| ids.get(i))
+            else {
+                let key = String::from_utf8_lossy(&(self.page_key)(p)).into_owned();
+                return Err(Error::BadRecord(format!(
+                    "{key} (shorter than its log's count)"
+                )));
+            };
+            match s.report(at, id)? {
+                Some(r) if !pending || r.status == citywallet_protocol::ReportStatus::Submitted => {
+                    self.head = Some(r);
+                }
+                _ => self.end -= 1,
+            }
+        }
+        Ok(self.head.as_ref())
+    }
+
+    /// Hand out the report [`Self::peek`] showed.
+    fn take(&mut self) -> Option<ReportRecord> {
+        let r = self.head.take();
+        if r.is_some() {
+            self.end -= 1;
+        }
+        r
+    }
 }

@@ -150,6 +150,36 @@ impl MemoryNet {
         self.block();
     }
 
+    /// A fresh key (its seed all `seed` bytes) files `n` reports, `{prefix}-0` …, up to
+    /// 2,000 to a block; then the block that proves the last. A flood into the ring of
+    /// reports from keys without standing.
+    pub fn fresh_reports(&self, seed: u8, prefix: &str, n: u64) {
+        use ed25519_dalek::Signer as _;
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        for nonce in 0..n {
+            let tx = citywallet_protocol::TxBody {
+                chain_id: self.devnet.genesis().chain_id.clone(),
+                signer: key.verifying_key().to_bytes(),
+                nonce,
+                expires_at: 0,
+                action: Action::SubmitReport {
+                    id: format!("{prefix}-{nonce}"),
+                    category: "pothole".into(),
+                    location_cell: "cell-flood".into(),
+                    evidence_hash: [0; 32],
+                },
+            }
+            .sign_with(|m| key.sign(m).to_bytes())
+            .encode();
+            self.accept(tx);
+            if nonce % 2_000 == 1_999 {
+                self.block();
+            }
+        }
+        self.block();
+        self.block();
+    }
+
     /// Give `key` a role on the chain: a technician's in the devnet technician's department,
     /// an officer's in none.
     pub fn give_role(&self, role: Role, key: [u8; 32]) {

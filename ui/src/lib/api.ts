@@ -22,7 +22,7 @@ import type { OrgItem } from './bindings/OrgItem';
 import type { GrantIn } from './bindings/GrantIn';
 import type { GrantEntry } from './bindings/GrantEntry';
 import type { ActivityItem } from './bindings/ActivityItem';
-import type { ChainReportItem } from './bindings/ChainReportItem';
+import type { PendingReportsOut } from './bindings/PendingReportsOut';
 import type { DeviceIn } from './bindings/DeviceIn';
 import type { DeviceItem } from './bindings/DeviceItem';
 import type { ProvisionRow } from './bindings/ProvisionRow';
@@ -103,7 +103,7 @@ export const api = {
   activity: () => call<ActivityItem[]>('activity'),
   exportVault: () => call<string>('export_vault'),
   importVault: (path: string, passphrase: string) => call<void>('import_vault', { path, passphrase }),
-  pendingReports: () => call<ChainReportItem[]>('pending_reports'),
+  pendingReports: (older: string | null = null) => call<PendingReportsOut>('pending_reports', { older }),
   reviewReport: (id: string, accept: boolean, reward: number) =>
     call<ReceiptOut>('review_report', { id, accept, reward }),
   provision: (device: DeviceIn) => call<DeviceItem>('provision_device', { device }),

@@ -3,4 +3,4 @@
 /**
  * Where one of the wallet's reports stands, as last proven on the chain.
  */
-export type ReportState = "submitted" | "accepted" | "rejected";
+export type ReportState = "submitted" | "accepted" | "rejected" | "expired";
