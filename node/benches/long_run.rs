@@ -44,6 +44,7 @@ fn main() {
         validators: 4,
         seed: Some(7),
         data: dir.path().to_path_buf(),
+        retention: citywallet_node::store::Retention::default(),
     };
     let (devnet, keys) = Devnet::create(&config).expect("devnet");
     let citizen = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);

@@ -44,14 +44,27 @@ pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 #[derive(Clone, Debug)]
 pub struct CityAbci {
     app: Arc<Mutex<App>>,
+    retain_blocks: u64,
 }
 
 impl CityAbci {
-    /// Serve `app`.
+    /// Serve `app`; CometBFT keeps every block.
     pub fn new(app: App) -> Self {
         Self {
             app: Arc::new(Mutex::new(app)),
+            retain_blocks: 0,
         }
+    }
+
+    /// Let CometBFT prune its blocks below the newest `n` (0: keep all): each Commit
+    /// answers `retain_height` = height + 1 − n, so the block store stays within a window
+    /// as the state does. A node joining later can no longer block-sync from genesis off
+    /// such nodes, and a wallet cannot anchor on block 1 there: the city's archive nodes
+    /// keep everything.
+    #[must_use]
+    pub fn retain_blocks(mut self, n: u64) -> Self {
+        self.retain_blocks = n;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, App> {
@@ -171,8 +184,16 @@ impl CityAbci {
     }
 
     fn commit(&self) -> Result<ResponseCommit> {
-        self.lock().persist(None)?;
-        Ok(ResponseCommit { retain_height: 0 })
+        let mut app = self.lock();
+        app.persist(None)?;
+        let height = app.latest()?.map_or(0, |(h, _)| h);
+        let retain = match self.retain_blocks {
+            0 => 0,
+            n => (height + 1).saturating_sub(n),
+        };
+        Ok(ResponseCommit {
+            retain_height: i64::try_from(retain).unwrap_or(0),
+        })
     }
 
     fn query(&self, request: RequestQuery) -> ResponseQuery {

@@ -20,7 +20,7 @@ use tendermint::Time;
 
 use crate::app::{App, Genesis, TechnicianEntry, TxResult, ValidatorUpdate};
 use crate::chain::Producer;
-use crate::store::Store;
+use crate::store::{Retention, Store};
 use crate::{NodeError, Result};
 
 /// The department of the devnet's own technician (and of the demo technician credential).
@@ -45,6 +45,8 @@ pub struct DevnetConfig {
     pub seed: Option<u64>,
     /// State directory (a fresh one per start).
     pub data: PathBuf,
+    /// How many heights of state and blocks it keeps.
+    pub retention: Retention,
 }
 
 /// The seed for `config`: its own, or a random one.
@@ -234,7 +236,7 @@ impl Devnet {
                 "the data directory already holds a devnet: give a new --data directory",
             ));
         }
-        let mut app = App::new(Store::open(&path)?, &config.chain_id);
+        let mut app = App::new(Store::open_with(&path, config.retention)?, &config.chain_id);
         app.init_chain(&genesis)?;
         let genesis_time = now();
         let validator_keys = keys
@@ -295,7 +297,10 @@ impl Devnet {
                     ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let app = App::open(Store::open(&config.data.join("devnet-state.redb"))?)?;
+        let app = App::open(Store::open_with(
+            &config.data.join("devnet-state.redb"),
+            config.retention,
+        )?)?;
         if app.chain_id() != g.genesis.chain_id {
             return Err(NodeError::Genesis("the state belongs to another chain"));
         }
@@ -415,6 +420,7 @@ impl Devnet {
     pub fn create_fork(config: &DevnetConfig) -> Result<(Self, DemoKeys)> {
         let fork = DevnetConfig {
             data: config.data.join("fork"),
+            retention: config.retention,
             ..config.clone()
         };
         std::fs::create_dir_all(&fork.data).map_err(|e| NodeError::Db(e.to_string()))?;

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::Genesis;
 use crate::devnet::{DemoKeys, demo_genesis};
+use crate::store::Retention;
 use crate::{NodeError, Result};
 
 /// The first RPC port of `cargo xtask localnet`; node `i` uses `base + 10 i` for RPC, `+1`
@@ -61,6 +62,10 @@ pub struct LocalnetConfig {
     pub block_time: Duration,
     /// Ports from this base ([`DEFAULT_BASE_PORT`]), or free ones when `None`.
     pub base_port: Option<u16>,
+    /// How many heights of state each node's application keeps.
+    pub retention: Retention,
+    /// Blocks each CometBFT keeps (the newest; 0: all).
+    pub retain_blocks: u64,
 }
 
 /// One node of a localnet.
@@ -430,7 +435,13 @@ impl Localnet {
                 .arg("--addr")
                 .arg(n.abci.to_string())
                 .arg("--data")
-                .arg(n.home.join("app")),
+                .arg(n.home.join("app"))
+                .args(match self.config.retention {
+                    Retention::Keep(k) => vec!["--keep-heights".to_owned(), k.to_string()],
+                    Retention::Archive => vec!["--archive".to_owned()],
+                })
+                .arg("--retain-blocks")
+                .arg(self.config.retain_blocks.to_string()),
             "app.log",
         )?;
         let comet = match spawn(

@@ -28,6 +28,30 @@ struct Cli {
     command: Command,
 }
 
+/// How much history a node keeps.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct Keep {
+    /// Heights to keep (the newest ones): older tree nodes and values are pruned as blocks
+    /// are written, and a devnet drops its older block records too (block 1 stays). At
+    /// least 2.
+    #[arg(long, default_value_t = citywallet_node::store::DEFAULT_KEEP_HEIGHTS,
+          value_parser = clap::value_parser!(u64).range(2..))]
+    keep_heights: u64,
+    /// Keep every height (a node that serves proofs and blocks at old heights).
+    #[arg(long, conflicts_with = "keep_heights")]
+    archive: bool,
+}
+
+impl Keep {
+    fn retention(self) -> Retention {
+        if self.archive {
+            Retention::Archive
+        } else {
+            Retention::Keep(self.keep_heights)
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the application over ABCI for a CometBFT 0.38 node.
@@ -38,14 +62,12 @@ enum Command {
         /// State directory.
         #[arg(long)]
         data: PathBuf,
-        /// State versions to keep (the newest ones; older tree nodes and values are
-        /// pruned as blocks are written). At least 2.
-        #[arg(long, default_value_t = citywallet_node::store::DEFAULT_KEEP_HEIGHTS,
-              value_parser = clap::value_parser!(u64).range(2..))]
-        keep_heights: u64,
-        /// Keep every version (a node that serves proofs at old heights).
-        #[arg(long, conflicts_with = "keep_heights")]
-        archive: bool,
+        #[command(flatten)]
+        keep: Keep,
+        /// Let CometBFT prune its blocks below the newest N (0: keep every block, so
+        /// nodes can block-sync from genesis and wallets anchor on block 1).
+        #[arg(long, default_value_t = 0)]
+        retain_blocks: u64,
     },
     /// Run a local devnet: N validator keys, blocks on a timer, CometBFT JSON-RPC.
     Devnet {
@@ -78,6 +100,8 @@ enum Command {
         /// loopback; other `Host` headers are refused (DNS rebinding).
         #[arg(long = "rpc-allowed-host")]
         rpc_allowed_hosts: Vec<String>,
+        #[command(flatten)]
+        keep: Keep,
     },
     /// Start a localnet of real CometBFT validators (left running), or stop one.
     Localnet {
@@ -109,6 +133,11 @@ enum Command {
         /// Chain id.
         #[arg(long, default_value = "citywallet-localnet")]
         chain_id: String,
+        #[command(flatten)]
+        keep: Keep,
+        /// Blocks each CometBFT keeps (the newest; 0: all).
+        #[arg(long, default_value_t = 0)]
+        retain_blocks: u64,
     },
 }
 
@@ -117,21 +146,17 @@ fn main() -> anyhow::Result<()> {
         Command::Abci {
             addr,
             data,
-            keep_heights,
-            archive,
+            keep,
+            retain_blocks,
         } => {
-            let retention = if archive {
-                Retention::Archive
-            } else {
-                Retention::Keep(keep_heights)
-            };
-            let store = Store::open_with(&data.join("state.redb"), retention)
+            let store = Store::open_with(&data.join("state.redb"), keep.retention())
                 .context("opening the state")?;
             let app = App::open(store)?;
             let listener =
                 std::net::TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
             eprintln!("citywallet-node: ABCI on {}", listener.local_addr()?);
-            citywallet_node::abci::serve(listener, CityAbci::new(app)).context("serving ABCI")?;
+            citywallet_node::abci::serve(listener, CityAbci::new(app).retain_blocks(retain_blocks))
+                .context("serving ABCI")?;
         }
         Command::Localnet {
             dir,
@@ -143,6 +168,8 @@ fn main() -> anyhow::Result<()> {
             base_port,
             seed,
             chain_id,
+            keep,
+            retain_blocks,
         } => localnet(
             dir,
             stop,
@@ -156,6 +183,8 @@ fn main() -> anyhow::Result<()> {
                 app: std::env::current_exe().context("finding this binary")?,
                 block_time: std::time::Duration::from_millis(block_time),
                 base_port: Some(base_port),
+                retention: keep.retention(),
+                retain_blocks,
             },
         )?,
         Command::Devnet {
@@ -168,6 +197,7 @@ fn main() -> anyhow::Result<()> {
             chain_id,
             witness_fork,
             rpc_allowed_hosts,
+            keep,
         } => {
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("creating {}", data.display()))?;
@@ -176,6 +206,7 @@ fn main() -> anyhow::Result<()> {
                 validators,
                 seed,
                 data: data.clone(),
+                retention: keep.retention(),
             };
             config.seed = Some(citywallet_node::devnet::resolve_seed(&config)?);
             let devnet = if Devnet::exists(&config) {

@@ -4,14 +4,17 @@
 //! 0x00 deleted | 0x01 ‖ value), `preimages` (key hash → key), `meta` (`height`, `app_hash`,
 //! `oldest`), and the stale indexes `stale_nodes` / `stale_values` (version u64 BE ‖ the
 //! node's or value's key → nothing): what each version made stale, from jmt's stale-node index
-//! and from the value each write superseded.
+//! and from the value each write superseded. The devnet's blocks go beside them: `blocks`
+//! (height → record), `txs` (transaction hash → height and index) and `block_txs` (height →
+//! its transactions' hashes).
 //!
 //! A block's nodes, values, stale entries, pruning and meta are written in one redb
 //! transaction, so a crash leaves the previous block or the new one. [`Retention`] says how
 //! many versions are kept: with `Keep(k)`, writing version `h` deletes every node and value
 //! that only versions older than `h + 1 - k` needed, so the disk grows with the live state,
 //! not with history; proofs at kept heights work, and a query at a pruned height is refused
-//! ([`NodeError::Pruned`]). `Archive` keeps every version.
+//! ([`NodeError::Pruned`]); the devnet's block records and transaction index keep the same
+//! window (and block 1). `Archive` keeps every version and every block.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +34,9 @@ const STALE_NODES: TableDefinition<'_, &[u8], ()> = TableDefinition::new("stale_
 /// The devnet's transaction index: SHA-256 of a transaction → height (u64 BE) ‖ index in its
 /// block (u32 BE).
 const TXS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("txs");
+/// The hashes of each block's transactions (height → 32-byte hashes, in order), so pruning
+/// a block removes its entries from [`TXS`].
+const BLOCK_TXS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("block_txs");
 
 /// A devnet block as stored beside the state it produced: its record and the hashes of its
 /// transactions, in order.
@@ -187,6 +193,7 @@ impl Store {
         tx.open_table(STALE_NODES)?;
         tx.open_table(STALE_VALUES)?;
         tx.open_table(TXS)?;
+        tx.open_table(BLOCK_TXS)?;
         tx.commit()?;
         Ok(Self {
             db,
@@ -355,16 +362,22 @@ impl Store {
             for (k, _) in &changes {
                 preimages.insert(KeyHash::with::<Sha256>(k).0.as_slice(), k.as_slice())?;
             }
+            let oldest = self.retention.oldest(height);
             if let Some(record) = record {
-                tx.open_table(BLOCKS)?.insert(height, record.bytes)?;
+                let mut blocks = tx.open_table(BLOCKS)?;
                 let mut txs = tx.open_table(TXS)?;
+                let mut block_txs = tx.open_table(BLOCK_TXS)?;
+                blocks.insert(height, record.bytes)?;
                 for (i, hash) in record.txs.iter().enumerate() {
                     let mut at = height.to_be_bytes().to_vec();
                     at.extend_from_slice(&u32::try_from(i).unwrap_or(u32::MAX).to_be_bytes());
                     txs.insert(hash.as_slice(), at.as_slice())?;
                 }
+                if !record.txs.is_empty() {
+                    block_txs.insert(height, record.txs.concat().as_slice())?;
+                }
+                prune_blocks(&mut blocks, &mut txs, &mut block_txs, oldest)?;
             }
-            let oldest = self.retention.oldest(height);
             prune(&mut stale_nodes, &mut nodes, oldest)?;
             prune(&mut stale_values, &mut values, oldest)?;
             let mut meta = tx.open_table(META)?;
@@ -454,6 +467,33 @@ impl Store {
             .map(|r| r.0)
             .map_err(tree_err)
     }
+}
+
+/// Delete the block records below `oldest`, except block 1 (every `/status` names it as the
+/// earliest, and a wallet anchors on it), and their transactions' index entries. Under
+/// [`Retention::Keep`] the devnet's block history then stays within the state's window; a
+/// write removes the one block that left it.
+fn prune_blocks(
+    blocks: &mut redb::Table<'_, u64, &[u8]>,
+    txs: &mut redb::Table<'_, &[u8], &[u8]>,
+    block_txs: &mut redb::Table<'_, u64, &[u8]>,
+    oldest: u64,
+) -> Result<()> {
+    if oldest <= 2 {
+        return Ok(());
+    }
+    let gone: Vec<u64> = blocks
+        .range(2..oldest)?
+        .map(|e| e.map(|(k, _)| k.value()))
+        .collect::<std::result::Result<_, _>>()?;
+    for h in gone {
+        blocks.remove(h)?;
+        let hashes = block_txs.remove(h)?.map(|v| v.value().to_vec());
+        for hash in hashes.iter().flat_map(|b| b.chunks_exact(32)) {
+            txs.remove(hash)?;
+        }
+    }
+    Ok(())
 }
 
 /// Delete every entry of `index` stale since a version at or below `oldest` (an

@@ -26,6 +26,7 @@ async fn start(dir: &std::path::Path, validators: usize) -> (Devnet, SocketAddr)
         validators,
         seed: Some(7),
         data: dir.to_owned(),
+        retention: citywallet_node::store::Retention::default(),
     };
     let (devnet, _keys) = Devnet::create(&config).expect("devnet");
     for _ in 0..3 {
@@ -337,6 +338,7 @@ async fn a_fork_witness_serves_conflicting_headers_signed_by_the_same_validators
         validators: 4,
         seed: Some(11),
         data: dir.path().to_owned(),
+        retention: citywallet_node::store::Retention::default(),
     };
     let (primary, _) = Devnet::create(&config).expect("primary");
     let (fork, fork_keys) = Devnet::create_fork(&config).expect("fork");
@@ -411,6 +413,7 @@ fn a_restarted_devnet_continues_its_chain() {
         validators: 4,
         seed: Some(3),
         data: dir.path().to_owned(),
+        retention: citywallet_node::store::Retention::default(),
     };
     let (devnet, keys) = Devnet::create(&config).expect("devnet");
     let admin = &keys.admin;
@@ -477,4 +480,109 @@ fn a_restarted_devnet_continues_its_chain() {
         );
         assert_eq!(verdict, Verdict::Success);
     });
+}
+
+/// A devnet keeping 4 heights drops older block records and their transactions' index
+/// entries as it goes (block 1 stays), serves what it keeps, and after a restart goes on
+/// pruning from where it was.
+#[test]
+fn a_devnet_keeps_its_window_of_blocks_and_transactions() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = DevnetConfig {
+        chain_id: CHAIN.into(),
+        validators: 1,
+        seed: Some(3),
+        data: dir.path().to_owned(),
+        retention: citywallet_node::store::Retention::Keep(4),
+    };
+    let (devnet, _keys) = Devnet::create(&config).expect("devnet");
+    let reporter = SigningKey::from_bytes(&[9; 32]);
+    let report = |nonce: u64| {
+        TxBody {
+            chain_id: CHAIN.into(),
+            signer: reporter.verifying_key().to_bytes(),
+            nonce,
+            expires_at: 0,
+            action: Action::SubmitReport {
+                id: format!("window-{nonce}"),
+                category: "pothole".into(),
+                location_cell: "cell-8a2b".into(),
+                evidence_hash: [1; 32],
+            },
+        }
+        .sign_with(|m| reporter.sign(m).to_bytes())
+        .encode()
+    };
+    let hash = |tx: &[u8]| {
+        use sha2::Digest as _;
+        tendermint::Hash::Sha256(sha2::Sha256::digest(tx).into())
+    };
+    let early = report(0);
+    devnet.produce_block().expect("1");
+    assert_eq!(
+        devnet
+            .broadcast(early.clone())
+            .expect("broadcast")
+            .code
+            .value(),
+        0
+    );
+    assert_eq!(devnet.produce_block().expect("2"), 2);
+    for h in 3..=9 {
+        assert_eq!(devnet.produce_block().expect("block"), h);
+    }
+    let late = report(1);
+    assert_eq!(
+        devnet
+            .broadcast(late.clone())
+            .expect("broadcast")
+            .code
+            .value(),
+        0
+    );
+    assert_eq!(devnet.produce_block().expect("10"), 10);
+    // Its own runtime each time: dropped, it stops the server and lets go of the devnet.
+    let check = |devnet: &Devnet, newest: u32| {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let (addr, _t) =
+                citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
+                    .await
+                    .expect("serve");
+            let c = client(addr);
+            assert_eq!(
+                c.block(1u32)
+                    .await
+                    .expect("block 1 stays")
+                    .block
+                    .header
+                    .height
+                    .value(),
+                1
+            );
+            for h in 2..=newest - 4 {
+                assert!(c.block(h).await.is_err(), "block {h} is pruned");
+                assert!(c.commit(h).await.is_err(), "commit {h} is pruned");
+            }
+            for h in newest - 3..=newest {
+                assert_eq!(
+                    c.block(h).await.expect("kept").block.header.height.value(),
+                    u64::from(h)
+                );
+            }
+            assert!(
+                c.tx(hash(&early), false).await.is_err(),
+                "its block is pruned"
+            );
+            c.tx(hash(&late), false)
+                .await
+                .expect("a kept block's transaction")
+        })
+    };
+    assert_eq!(check(&devnet, 10).height.value(), 10);
+    drop(devnet);
+    let devnet = Devnet::open(&config).expect("reopen");
+    assert_eq!(devnet.produce_block().expect("11"), 11);
+    assert_eq!(devnet.produce_block().expect("12"), 12);
+    assert_eq!(check(&devnet, 12).height.value(), 10);
 }

@@ -24,6 +24,7 @@ async fn start(
         validators,
         seed: Some(11),
         data: dir.to_owned(),
+        retention: citywallet_node::store::Retention::default(),
     };
     let (devnet, _keys) = Devnet::create(&config).expect("devnet");
     devnet.produce_block().expect("block");

@@ -46,6 +46,7 @@ fn open_or_create(dir: &Path) -> Result<Devnet, String> {
         validators: 4,
         seed: None,
         data: dir.to_owned(),
+        retention: citywallet_node::store::Retention::default(),
     };
     if Devnet::exists(&config) {
         return Devnet::open(&config).map_err(|e| e.to_string());

@@ -191,6 +191,7 @@ impl Net {
             validators,
             seed: Some(7),
             data: dir.path().to_path_buf(),
+            retention: citywallet_node::store::Retention::default(),
         };
         let (devnet, keys) = Devnet::create(&config).expect("devnet");
         let early = (tendermint::Time::now() - age).expect("time");

@@ -70,25 +70,36 @@ pub fn node_binary() -> PathBuf {
 /// `chain_id`, started, with four blocks made (past the first blocks, which wait on the
 /// peers' first dials).
 pub fn start_in(dir: &Path, chain_id: &str, validators: usize, rpc_nodes: usize) -> Localnet {
+    launch(config(dir, chain_id, validators, rpc_nodes))
+}
+
+/// The configuration [`start_in`] starts, for a test that changes it first.
+pub fn config(dir: &Path, chain_id: &str, validators: usize, rpc_nodes: usize) -> LocalnetConfig {
     let app = node_binary();
     assert!(
         app.exists(),
         "{} is missing: build it with `cargo build -p citywallet-node`",
         app.display()
     );
-    let cometbft = cometbft_binary();
-    let mut net = Localnet::create(LocalnetConfig {
+    LocalnetConfig {
         dir: dir.to_path_buf(),
         chain_id: chain_id.into(),
         validators,
         rpc_nodes,
         seed: SEED,
-        cometbft: cometbft.clone(),
+        cometbft: cometbft_binary(),
         app,
         block_time: BLOCK_TIME,
         base_port: None,
-    })
-    .unwrap_or_else(|e| {
+        retention: citywallet_node::store::Retention::default(),
+        retain_blocks: 0,
+    }
+}
+
+/// Start the localnet of `config`, with four blocks made.
+pub fn launch(config: LocalnetConfig) -> Localnet {
+    let cometbft = config.cometbft.clone();
+    let mut net = Localnet::create(config).unwrap_or_else(|e| {
         panic!(
             "{e} (is CometBFT built? `bash scripts/setup.sh` builds it; tried {})",
             cometbft.display()

@@ -62,6 +62,7 @@ impl MemoryNet {
             validators,
             seed: Some(7),
             data: dir.path().to_path_buf(),
+            retention: citywallet_node::store::Retention::default(),
         };
         let (devnet, keys) = Devnet::create(&config).expect("devnet");
         let start = (devnet.genesis_time() + Duration::from_secs(1)).expect("time");

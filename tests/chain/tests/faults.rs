@@ -1,7 +1,8 @@
 //! Faults on a real CometBFT localnet (four validators, each beside its own application
 //! process): a validator killed and restarted, one paused, two of four stopped, a node
 //! restarted in the middle of an action. The wallet is the product's (`citywallet-wallet`
-//! over HTTP), configured with every validator: a primary and three witnesses.
+//! over HTTP), configured with every validator: a primary and three witnesses. And one
+//! node whose application lets CometBFT prune its blocks (`--retain-blocks`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -352,4 +353,46 @@ fn a_node_restarted_mid_action_does_not_lose_the_action() {
         },
     );
     same_app_hash_everywhere(&net.lock().expect("net"));
+}
+
+/// With `citywallet-node abci --retain-blocks 6` each Commit answers a retain height, and
+/// CometBFT itself prunes: its earliest block rises past 1, block 1 is gone, and the
+/// newest blocks, commits and state proofs are still served.
+#[test]
+fn cometbft_prunes_its_blocks_to_the_window_the_application_answers() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let mut config = localnet::config(tmp.path(), "citywallet-localnet-retain", 1, 0);
+    config.retain_blocks = 6;
+    let net = localnet::launch(config);
+    let rpc = net.nodes()[0].rpc;
+    let earliest = || {
+        rpc_get(rpc, "/status")
+            .and_then(|v| {
+                v["sync_info"]["earliest_block_height"]
+                    .as_str()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0u64)
+    };
+    eventually(
+        "CometBFT prunes below its window",
+        Duration::from_secs(60),
+        || earliest() > 3,
+    );
+    assert!(
+        rpc_get(rpc, "/block?height=1").is_none(),
+        "block 1 is pruned"
+    );
+    let (low, high) = (earliest(), height(&net, 0));
+    assert!(high + 1 - low <= 6 + 2, "kept {low}..={high}");
+    assert!(rpc_get(rpc, &format!("/block?height={high}")).is_some());
+    assert!(app_hash_at(rpc, high).is_some(), "the newest commit");
+    let key = hex::encode(citywallet_protocol::keys::issuer("city-credit-bureau"));
+    let proof = rpc_get(
+        rpc,
+        &format!("/abci_query?path=%22/key%22&data=0x{key}&prove=true"),
+    )
+    .expect("a proven query");
+    assert_eq!(proof["response"]["code"], 0, "{proof}");
 }
