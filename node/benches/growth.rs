@@ -56,6 +56,7 @@ struct Row {
     retention: &'static str,
     fill_secs: f64,
     bytes_per_key: f64,
+    live_per_key: f64,
     read_present_us: f64,
     read_absent_us: f64,
     proof_bytes: usize,
@@ -68,6 +69,7 @@ fn measure(n: u64, retention: Retention, label: &'static str) -> Row {
     let path = dir.path().join("state.redb");
     let started = Instant::now();
     let mut version = 0u64;
+    let live;
     {
         let store = Store::open_with(&path, retention).expect("store");
         // Genesis at version 0 holds the chain's own keys, then the fill.
@@ -112,9 +114,11 @@ fn measure(n: u64, retention: Retention, label: &'static str) -> Row {
             version += 1;
             store.commit(version, &batch).expect("rewrite");
         }
+        live = store.stats().expect("stats").live_bytes;
     }
     let fill_secs = started.elapsed().as_secs_f64();
     let bytes_per_key = file_bytes(&path) as f64 / n as f64;
+    let live_per_key = live as f64 / n as f64;
 
     let t = Instant::now();
     let store = Store::open_with(&path, retention).expect("reopen");
@@ -181,6 +185,7 @@ fn measure(n: u64, retention: Retention, label: &'static str) -> Row {
         retention: label,
         fill_secs,
         bytes_per_key,
+        live_per_key,
         read_present_us,
         read_absent_us,
         proof_bytes,
@@ -196,9 +201,9 @@ fn main() {
         "growth: state of N report keys, filled {FILL_BATCH} a version, then ten versions rewriting 1% each"
     );
     println!(
-        "\n| keys | versions kept | fill + rewrites | disk per key | proven read, present | proven read, absent | largest proof | block of 1,000 reports | reopen |"
+        "\n| keys | versions kept | fill + rewrites | disk per key | live bytes per key | proven read, present | proven read, absent | largest proof | block of 1,000 reports | reopen |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let runs = sizes
         .iter()
         .map(|&n| (n, Retention::Keep(2), "newest 2"))
@@ -210,11 +215,12 @@ fn main() {
     for (n, retention, label) in runs {
         let r = measure(n, retention, label);
         println!(
-            "| {} | {} | {:.1} s | {:.0} B | {:.0} µs | {:.0} µs | {} B | {:.0} ms | {:.1} ms |",
+            "| {} | {} | {:.1} s | {:.0} B | {:.0} B | {:.0} µs | {:.0} µs | {} B | {:.0} ms | {:.1} ms |",
             r.keys,
             r.retention,
             r.fill_secs,
             r.bytes_per_key,
+            r.live_per_key,
             r.read_present_us,
             r.read_absent_us,
             r.proof_bytes,

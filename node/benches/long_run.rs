@@ -56,9 +56,9 @@ fn main() {
         .collect();
     println!("long run: {blocks} blocks, 4 validators, a report every tenth block");
     println!(
-        "\n| blocks | RSS | redb file (state, block records, tx index) | tree nodes | value versions | blocks/s since the last row |"
+        "\n| blocks | RSS | redb file (state, block records, tx index) | pages in use | live keys and values | block records kept | tree nodes | value versions | blocks/s since the last row |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let started = Instant::now();
     let mut last = (0u64, Instant::now());
     for h in 1..=blocks {
@@ -86,9 +86,12 @@ fn main() {
             let rate = (h - last.0) as f64 / last.1.elapsed().as_secs_f64();
             let stats = devnet.store_stats().expect("stats");
             println!(
-                "| {h} | {:.1} MiB | {:.1} MiB | {} | {} | {rate:.0} |",
+                "| {h} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} | {} | {} | {rate:.0} |",
                 rss_mib(),
                 disk_mib(dir.path()),
+                stats.allocated_bytes as f64 / (1 << 20) as f64,
+                stats.live_bytes as f64 / (1 << 20) as f64,
+                stats.blocks,
                 stats.nodes,
                 stats.values
             );

@@ -106,6 +106,14 @@ pub struct StoreStats {
     pub values: u64,
     /// Stale-index entries waiting for their version to leave the window.
     pub stale: u64,
+    /// Block records kept (the devnet's).
+    pub blocks: u64,
+    /// Bytes of keys and values live in the file (redb's `stored_bytes`): what the state
+    /// and the kept blocks hold. The file itself keeps its high-water mark and reuses the
+    /// pages pruning frees.
+    pub live_bytes: u64,
+    /// Bytes of the file's pages in use (allocated pages × page size).
+    pub allocated_bytes: u64,
 }
 
 /// A version's writes: key → new value, or `None` to delete.
@@ -391,11 +399,18 @@ impl Store {
 
     /// How many entries its tables hold.
     pub fn stats(&self) -> Result<StoreStats> {
+        // redb counts pages in a write transaction only; this one writes nothing.
+        let write = self.db.begin_write()?;
+        let pages = write.stats()?;
+        write.abort()?;
         let tx = self.db.begin_read()?;
         Ok(StoreStats {
             nodes: tx.open_table(NODES)?.len()?,
             values: tx.open_table(VALUES)?.len()?,
             stale: tx.open_table(STALE_NODES)?.len()? + tx.open_table(STALE_VALUES)?.len()?,
+            blocks: tx.open_table(BLOCKS)?.len()?,
+            live_bytes: pages.stored_bytes(),
+            allocated_bytes: pages.allocated_pages() * pages.page_size() as u64,
         })
     }
 
