@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use citywallet_node::devnet::{Devnet, DevnetConfig};
+use citywallet_node::store::Retention;
 use citywallet_protocol::{Action, TxBody, keys};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::Value;
@@ -20,14 +21,24 @@ use tendermint_rpc::{Client, HttpClient, Paging};
 
 const CHAIN: &str = "citywallet-devnet";
 
-async fn start(dir: &std::path::Path, validators: usize) -> (Devnet, SocketAddr) {
-    let config = DevnetConfig {
+/// A devnet on [`CHAIN`] in `dir` with `validators` keys from `seed`, keeping `retention`.
+fn devnet_config(
+    dir: &std::path::Path,
+    validators: usize,
+    seed: u64,
+    retention: Retention,
+) -> DevnetConfig {
+    DevnetConfig {
         chain_id: CHAIN.into(),
         validators,
-        seed: Some(7),
+        seed: Some(seed),
         data: dir.to_owned(),
-        retention: citywallet_node::store::Retention::default(),
-    };
+        retention,
+    }
+}
+
+async fn start(dir: &std::path::Path, validators: usize) -> (Devnet, SocketAddr) {
+    let config = devnet_config(dir, validators, 7, Retention::default());
     let (devnet, _keys) = Devnet::create(&config).expect("devnet");
     for _ in 0..3 {
         devnet.produce_block().expect("block");
@@ -333,13 +344,7 @@ async fn responses_have_cometbft_shapes_and_bad_requests_get_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_witness_serves_conflicting_headers_signed_by_the_same_validators() {
     let dir = tempfile::tempdir().expect("tmp");
-    let config = DevnetConfig {
-        chain_id: CHAIN.into(),
-        validators: 4,
-        seed: Some(11),
-        data: dir.path().to_owned(),
-        retention: citywallet_node::store::Retention::default(),
-    };
+    let config = devnet_config(dir.path(), 4, 11, Retention::default());
     let (primary, _) = Devnet::create(&config).expect("primary");
     let (fork, fork_keys) = Devnet::create_fork(&config).expect("fork");
     for _ in 0..3 {
@@ -408,13 +413,7 @@ async fn a_fork_witness_serves_conflicting_headers_signed_by_the_same_validators
 #[test]
 fn a_restarted_devnet_continues_its_chain() {
     let dir = tempfile::tempdir().expect("tmp");
-    let config = DevnetConfig {
-        chain_id: CHAIN.into(),
-        validators: 4,
-        seed: Some(3),
-        data: dir.path().to_owned(),
-        retention: citywallet_node::store::Retention::default(),
-    };
+    let config = devnet_config(dir.path(), 4, 3, Retention::default());
     let (devnet, keys) = Devnet::create(&config).expect("devnet");
     let admin = &keys.admin;
     let add = TxBody {
@@ -488,13 +487,7 @@ fn a_restarted_devnet_continues_its_chain() {
 #[test]
 fn a_devnet_keeps_its_window_of_blocks_and_transactions() {
     let dir = tempfile::tempdir().expect("tmp");
-    let config = DevnetConfig {
-        chain_id: CHAIN.into(),
-        validators: 1,
-        seed: Some(3),
-        data: dir.path().to_owned(),
-        retention: citywallet_node::store::Retention::Keep(4),
-    };
+    let config = devnet_config(dir.path(), 1, 3, Retention::Keep(4));
     let (devnet, _keys) = Devnet::create(&config).expect("devnet");
     let reporter = SigningKey::from_bytes(&[9; 32]);
     let report = |nonce: u64| {
