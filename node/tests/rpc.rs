@@ -510,29 +510,19 @@ fn a_devnet_keeps_its_window_of_blocks_and_transactions() {
         use sha2::Digest as _;
         tendermint::Hash::Sha256(sha2::Sha256::digest(tx).into())
     };
+    let send = |tx: &[u8]| {
+        let r = devnet.broadcast(tx.to_vec()).expect("broadcast");
+        assert_eq!(r.code.value(), 0, "{}", r.log);
+    };
     let early = report(0);
     devnet.produce_block().expect("1");
-    assert_eq!(
-        devnet
-            .broadcast(early.clone())
-            .expect("broadcast")
-            .code
-            .value(),
-        0
-    );
+    send(&early);
     assert_eq!(devnet.produce_block().expect("2"), 2);
     for h in 3..=9 {
         assert_eq!(devnet.produce_block().expect("block"), h);
     }
     let late = report(1);
-    assert_eq!(
-        devnet
-            .broadcast(late.clone())
-            .expect("broadcast")
-            .code
-            .value(),
-        0
-    );
+    send(&late);
     assert_eq!(devnet.produce_block().expect("10"), 10);
     // Its own runtime each time: dropped, it stops the server and lets go of the devnet.
     let check = |devnet: &Devnet, newest: u32| {
