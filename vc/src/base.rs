@@ -1,0 +1,156 @@
+//! The `bbs-2023` base proof an issuer makes: the hashes that form the BBS header, the
+//! signature over the non-mandatory statements, and the serialised proof value
+//! (`serializeBaseProofValue`, baseline feature: header bytes `d9 5d 02` and a CBOR array of
+//! the signature, the BBS header, the public key, the HMAC key and the mandatory pointers,
+//! multibase base64url).
+
+use std::fmt;
+
+use base64::Engine as _;
+use ciborium::Value;
+use citywallet_core::credentials::{IssuerPublicKey, IssuerSecretKey};
+use sha2::{Digest, Sha256};
+
+use crate::{Result, VcError, canon};
+
+/// The first bytes of a baseline base proof value.
+pub const BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x02];
+/// The longest base proof value read (characters): a credential's mandatory pointers are few.
+pub const MAX_PROOF_VALUE_CHARS: usize = 16 * 1024;
+
+/// SHA-256 of the canonical proof configuration (the proof's options with the document's
+/// `@context`, without `proofValue`).
+pub fn proof_hash(proof_config: &[u8]) -> Result<[u8; 32]> {
+    Ok(Sha256::digest(canon::canonical_nquads(proof_config)?.concat()).into())
+}
+
+/// SHA-256 of the mandatory statements, in order, joined.
+pub fn mandatory_hash(mandatory: &[String]) -> [u8; 32] {
+    Sha256::digest(mandatory.concat()).into()
+}
+
+/// The BBS header: the proof hash, then the mandatory hash.
+pub fn bbs_header(proof_hash: &[u8; 32], mandatory_hash: &[u8; 32]) -> [u8; 64] {
+    let mut header = [0u8; 64];
+    header[..32].copy_from_slice(proof_hash);
+    header[32..].copy_from_slice(mandatory_hash);
+    header
+}
+
+/// BBS Sign over the non-mandatory statements (each line's UTF-8 bytes, in order) with
+/// `header`.
+pub fn sign(
+    secret: &IssuerSecretKey,
+    public: &IssuerPublicKey,
+    header: &[u8; 64],
+    non_mandatory: &[String],
+) -> Result<[u8; 80]> {
+    let messages: Vec<Vec<u8>> = non_mandatory
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    Ok(secret.sign(public, header, &messages)?)
+}
+
+/// The parts of a baseline base proof value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseProof {
+    /// The BBS signature.
+    pub signature: [u8; 80],
+    /// The BBS header ([`bbs_header`]).
+    pub header: [u8; 64],
+    /// The issuer's BBS public key.
+    pub public_key: [u8; 96],
+    /// The HMAC key of the blank-node labels: the holder needs it to derive, and never
+    /// reveals it.
+    pub hmac_key: [u8; 32],
+    /// JSON pointers to what every derived proof must disclose.
+    pub mandatory_pointers: Vec<String>,
+}
+
+impl fmt::Debug for BaseProof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BaseProof")
+            .field("public_key", &hex(&self.public_key))
+            .field("hmac_key", &"[redacted]")
+            .field("mandatory_pointers", &self.mandatory_pointers)
+            .finish_non_exhaustive()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl BaseProof {
+    /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` ‖ CBOR components).
+    pub fn to_proof_value(&self) -> Result<String> {
+        let components = Value::Array(vec![
+            Value::Bytes(self.signature.to_vec()),
+            Value::Bytes(self.header.to_vec()),
+            Value::Bytes(self.public_key.to_vec()),
+            Value::Bytes(self.hmac_key.to_vec()),
+            Value::Array(
+                self.mandatory_pointers
+                    .iter()
+                    .cloned()
+                    .map(Value::Text)
+                    .collect(),
+            ),
+        ]);
+        let mut bytes = BASE_PROOF_HEADER.to_vec();
+        ciborium::into_writer(&components, &mut bytes)
+            .map_err(|_| VcError::ProofValue("cannot be encoded"))?;
+        Ok(format!(
+            "u{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        ))
+    }
+
+    /// `parseBaseProofValue` for the baseline feature; anything else is refused.
+    pub fn from_proof_value(value: &str) -> Result<Self> {
+        if value.len() > MAX_PROOF_VALUE_CHARS {
+            return Err(VcError::ProofValue("too long"));
+        }
+        let encoded = value
+            .strip_prefix('u')
+            .ok_or(VcError::ProofValue("not multibase base64url"))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| VcError::ProofValue("not base64url"))?;
+        let cbor = bytes
+            .strip_prefix(&BASE_PROOF_HEADER[..])
+            .ok_or(VcError::ProofValue("not a baseline base proof"))?;
+        let value: Value =
+            ciborium::from_reader(cbor).map_err(|_| VcError::ProofValue("not CBOR"))?;
+        let Value::Array(parts) = value else {
+            return Err(VcError::ProofValue("not an array"));
+        };
+        let [signature, header, public_key, hmac_key, pointers] = <[Value; 5]>::try_from(parts)
+            .map_err(|_| VcError::ProofValue("not five components"))?;
+        let pointers = match pointers {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|p| match p {
+                    Value::Text(t) => Ok(t),
+                    _ => Err(VcError::ProofValue("a mandatory pointer is not text")),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            _ => return Err(VcError::ProofValue("mandatory pointers are not an array")),
+        };
+        Ok(Self {
+            signature: fixed(signature, "signature")?,
+            header: fixed(header, "header")?,
+            public_key: fixed(public_key, "public key")?,
+            hmac_key: fixed(hmac_key, "HMAC key")?,
+            mandatory_pointers: pointers,
+        })
+    }
+}
+
+fn fixed<const N: usize>(value: Value, what: &'static str) -> Result<[u8; N]> {
+    match value {
+        Value::Bytes(b) => b.try_into().map_err(|_| VcError::ProofValue(what)),
+        _ => Err(VcError::ProofValue(what)),
+    }
+}

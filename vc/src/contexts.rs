@@ -1,0 +1,17 @@
+//! The JSON-LD contexts this crate expands documents with, shipped inside it (see
+//! `contexts/README.md` for their sources and hashes). A document naming any other context
+//! is refused; nothing is fetched at run time.
+
+/// The W3C VC Data Model 2.0 context.
+pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// Every context shipped: URL and document.
+pub const SHIPPED: &[(&str, &str)] = &[(
+    CREDENTIALS_V2,
+    include_str!("../contexts/credentials-v2.jsonld"),
+)];
+
+/// The shipped document for `url`, if any.
+pub fn document(url: &str) -> Option<&'static str> {
+    SHIPPED.iter().find(|(u, _)| *u == url).map(|(_, d)| *d)
+}

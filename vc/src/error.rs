@@ -1,0 +1,61 @@
+//! The crate's one error type.
+
+/// What went wrong with a credential document or a proof.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VcError {
+    /// A document larger than [`crate::canon::MAX_DOCUMENT_BYTES`].
+    #[error("the document is {bytes} bytes; at most {limit} are accepted")]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A document whose RDF form has more statements or blank nodes than accepted.
+    #[error("the document has too many {what} (more than {limit})")]
+    TooComplex {
+        /// `statements` or `blank nodes`.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// A context this wallet does not ship (nothing is fetched from the network).
+    #[error("unknown JSON-LD context {0}")]
+    UnknownContext(String),
+    /// Not valid JSON-LD (or not JSON).
+    #[error("not a valid JSON-LD document: {0}")]
+    JsonLd(String),
+    /// A key that is not what it should be.
+    #[error("invalid {0}")]
+    InvalidKey(&'static str),
+    /// The BBS operation failed (a bad key or input; failures are opaque).
+    #[error("the BBS {0} failed")]
+    Bbs(&'static str),
+    /// A proof value that cannot be written or read.
+    #[error("malformed proof value: {0}")]
+    ProofValue(&'static str),
+}
+
+impl VcError {
+    /// A stable code for the interface (`snake_case`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "credential_too_large",
+            Self::TooComplex { .. } => "credential_too_complex",
+            Self::UnknownContext(_) => "credential_unknown_context",
+            Self::JsonLd(_) => "credential_not_json_ld",
+            Self::InvalidKey(_) => "credential_invalid_key",
+            Self::Bbs(_) => "credential_bbs_failed",
+            Self::ProofValue(_) => "credential_proof_value_malformed",
+        }
+    }
+}
+
+impl From<citywallet_core::Error> for VcError {
+    fn from(_: citywallet_core::Error) -> Self {
+        Self::Bbs("signature")
+    }
+}
+
+/// `Result` with [`VcError`].
+pub type Result<T> = std::result::Result<T, VcError>;
