@@ -52,6 +52,66 @@ pub fn sign(
     Ok(secret.sign(public, header, &messages)?)
 }
 
+/// The group name of the mandatory pointers in [`canon::canonicalize_and_group`].
+const MANDATORY: &str = "mandatory";
+
+/// What the issuer's base transformation gives: the mandatory statements and the others,
+/// each by its position in the HMAC-shuffled canonical N-Quads.
+pub fn transform(
+    document: &serde_json::Value,
+    mandatory_pointers: &[String],
+    hmac_key: &[u8; 32],
+) -> Result<canon::Group> {
+    let (_, mut groups) =
+        canon::canonicalize_and_group(document, hmac_key, &[(MANDATORY, mandatory_pointers)])?;
+    groups
+        .remove(MANDATORY)
+        .ok_or(VcError::ProofValue("no mandatory group"))
+}
+
+/// Sign `document` (a credential without `proof`) with a `bbs-2023` base proof: `options`
+/// are the proof's fields but `proofValue` (type, cryptosuite, created, verificationMethod,
+/// proofPurpose); the result is the document with its `proof`.
+pub fn sign_document(
+    document: &serde_json::Value,
+    options: &serde_json::Value,
+    mandatory_pointers: &[String],
+    secret: &IssuerSecretKey,
+    public: &IssuerPublicKey,
+    hmac_key: &[u8; 32],
+) -> Result<serde_json::Value> {
+    use serde_json::Value;
+    let (Value::Object(doc), Value::Object(opts)) = (document, options) else {
+        return Err(VcError::JsonLd(
+            "a credential and its proof options are objects".into(),
+        ));
+    };
+    if doc.contains_key("proof") || opts.contains_key("proofValue") {
+        return Err(VcError::JsonLd("the document is already signed".into()));
+    }
+    let mut config = opts.clone();
+    if let Some(context) = doc.get("@context") {
+        config.insert("@context".into(), context.clone());
+    }
+    let config = serde_json::to_vec(&config).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    let group = transform(document, mandatory_pointers, hmac_key)?;
+    let mandatory: Vec<String> = group.matching.into_values().collect();
+    let non_mandatory: Vec<String> = group.non_matching.into_values().collect();
+    let header = bbs_header(&proof_hash(&config)?, &mandatory_hash(&mandatory));
+    let proof = BaseProof {
+        signature: sign(secret, public, &header, &non_mandatory)?,
+        header,
+        public_key: public.to_bytes(),
+        hmac_key: *hmac_key,
+        mandatory_pointers: mandatory_pointers.to_vec(),
+    };
+    let mut proof_object = opts.clone();
+    proof_object.insert("proofValue".into(), Value::String(proof.to_proof_value()?));
+    let mut signed = doc.clone();
+    signed.insert("proof".into(), Value::Object(proof_object));
+    Ok(Value::Object(signed))
+}
+
 /// The parts of a baseline base proof value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BaseProof {

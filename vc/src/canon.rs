@@ -21,6 +21,7 @@ use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxrdf::{BlankNode, Dataset, GraphName, NamedOrBlankNode, Quad, QuadRef, Term};
 
+use crate::select::{self, SKOLEM_PREFIX};
 use crate::{Result, VcError, contexts};
 
 /// The largest document accepted (bytes of JSON).
@@ -30,7 +31,8 @@ pub const MAX_STATEMENTS: usize = 1_024;
 /// The most blank nodes a document may have (canonicalisation's cost grows with them).
 pub const MAX_BLANK_NODES: usize = 64;
 
-/// A document's RDF statements, expanded with the shipped contexts only.
+/// A document's RDF statements, expanded with the shipped contexts only; IRIs of skolemized
+/// nodes ([`select::SKOLEM_PREFIX`]) are blank nodes again.
 pub fn to_rdf(document: &[u8]) -> Result<Dataset> {
     if document.len() > MAX_DOCUMENT_BYTES {
         return Err(VcError::TooLarge {
@@ -60,7 +62,7 @@ pub fn to_rdf(document: &[u8]) -> Result<Dataset> {
             Some(url) => VcError::UnknownContext(url),
             None => VcError::JsonLd(e.to_string()),
         })?;
-        dataset.insert(&quad);
+        dataset.insert(&deskolemize(quad)?);
         if dataset.len() > MAX_STATEMENTS {
             return Err(VcError::TooComplex {
                 what: "statements",
@@ -77,29 +79,124 @@ pub fn to_rdf(document: &[u8]) -> Result<Dataset> {
     Ok(dataset)
 }
 
-/// The document canonicalised (RDFC-1.0, SHA-256): its blank nodes are `c14n0` ….
-pub fn canonical(document: &[u8]) -> Result<Dataset> {
-    let mut dataset = to_rdf(document)?;
-    dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
-        hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
-    });
-    Ok(dataset)
+/// The canonical label of each of `dataset`'s blank nodes (RDFC-1.0, SHA-256: `c14n0` …),
+/// or with `hmac_key` the shuffled label (`b0` …), keyed by the dataset's own label.
+pub fn label_map(dataset: &Dataset, hmac_key: Option<&[u8; 32]>) -> BTreeMap<String, String> {
+    let canonical: BTreeMap<String, String> = dataset
+        .canonicalize_blank_nodes(CanonicalizationAlgorithm::Rdfc10 {
+            hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+        })
+        .into_iter()
+        .map(|(from, to)| (from.as_str().to_owned(), to.as_str().to_owned()))
+        .collect();
+    let Some(key) = hmac_key else {
+        return canonical;
+    };
+    let shuffled = shuffled_labels(canonical.values().map(String::as_str), key);
+    canonical
+        .into_iter()
+        .map(|(from, c14n)| {
+            let to = shuffled.get(&c14n).cloned().unwrap_or(c14n);
+            (from, to)
+        })
+        .collect()
 }
 
 /// The document's canonical N-Quads, sorted, each line ending in `\n`.
 pub fn canonical_nquads(document: &[u8]) -> Result<Vec<String>> {
-    Ok(nquads(&canonical(document)?, &BTreeMap::new()))
+    let dataset = to_rdf(document)?;
+    Ok(nquads(&dataset, &label_map(&dataset, None)))
 }
 
-/// The document's canonical N-Quads with `bbs-2023`'s HMAC-shuffled labels, sorted, and the
-/// label map used (canonical label → new label, both without `_:`).
-pub fn hmac_nquads(
-    document: &[u8],
+/// The document's canonical N-Quads with `bbs-2023`'s HMAC-shuffled labels, sorted
+/// (`labelReplacementCanonicalizeNQuads` with `createShuffledIdLabelMapFunction`).
+pub fn hmac_nquads(document: &[u8], hmac_key: &[u8; 32]) -> Result<Vec<String>> {
+    let dataset = to_rdf(document)?;
+    Ok(nquads(&dataset, &label_map(&dataset, Some(hmac_key))))
+}
+
+/// Statements of one group: by their position in the canonical N-Quads, those a group's
+/// pointers select and the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    /// Selected statements.
+    pub matching: BTreeMap<usize, String>,
+    /// The rest.
+    pub non_matching: BTreeMap<usize, String>,
+}
+
+/// `canonicalizeAndGroup` (DI-ECDSA §3.4.x, as `bbs-2023` uses it): the document's
+/// HMAC-shuffled canonical N-Quads, and for each named list of JSON pointers the statements
+/// it selects and the rest.
+pub fn canonicalize_and_group(
+    document: &serde_json::Value,
     hmac_key: &[u8; 32],
-) -> Result<(Vec<String>, BTreeMap<String, String>)> {
-    let dataset = canonical(document)?;
-    let labels = shuffled_labels(blank_nodes(&dataset).iter().map(String::as_str), hmac_key);
-    Ok((nquads(&dataset, &labels), labels))
+    groups: &[(&str, &[String])],
+) -> Result<(Vec<String>, BTreeMap<String, Group>)> {
+    let skolemized = select::skolemize(document, &nonce()?);
+    let dataset = to_rdf(&json_bytes(&skolemized)?)?;
+    let labels = label_map(&dataset, Some(hmac_key));
+    let all = nquads(&dataset, &labels);
+    let mut out = BTreeMap::new();
+    for (name, pointers) in groups {
+        let selected: BTreeSet<String> = match select::select_json_ld(&skolemized, pointers)? {
+            Some(selection) => nquads(&to_rdf(&json_bytes(&selection)?)?, &labels)
+                .into_iter()
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        let mut group = Group::default();
+        for (i, q) in all.iter().enumerate() {
+            let side = if selected.contains(q) {
+                &mut group.matching
+            } else {
+                &mut group.non_matching
+            };
+            side.insert(i, q.clone());
+        }
+        out.insert((*name).to_owned(), group);
+    }
+    Ok((all, out))
+}
+
+fn json_bytes(value: &serde_json::Value) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| VcError::JsonLd(e.to_string()))
+}
+
+/// 16 random bytes as hex: skolem identifiers no document can guess.
+fn nonce() -> Result<String> {
+    let mut b = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
+        .map_err(|_| VcError::Rng)?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// A skolem IRI back to its blank node.
+fn deskolemize(mut quad: Quad) -> Result<Quad> {
+    let node = |iri: &str| -> Result<Option<BlankNode>> {
+        iri.strip_prefix(SKOLEM_PREFIX)
+            .map(|label| {
+                BlankNode::new(label)
+                    .map_err(|_| VcError::JsonLd(format!("bad blank node {label:?}")))
+            })
+            .transpose()
+    };
+    if let NamedOrBlankNode::NamedNode(n) = &quad.subject
+        && let Some(b) = node(n.as_str())?
+    {
+        quad.subject = NamedOrBlankNode::BlankNode(b);
+    }
+    if let Term::NamedNode(n) = &quad.object
+        && let Some(b) = node(n.as_str())?
+    {
+        quad.object = Term::BlankNode(b);
+    }
+    if let GraphName::NamedNode(n) = &quad.graph_name
+        && let Some(b) = node(n.as_str())?
+    {
+        quad.graph_name = GraphName::BlankNode(b);
+    }
+    Ok(quad)
 }
 
 /// `createShuffledIdLabelMapFunction`: for each canonical label, `u` + base64url of its

@@ -25,6 +25,12 @@ pub enum VcError {
     /// Not valid JSON-LD (or not JSON).
     #[error("not a valid JSON-LD document: {0}")]
     JsonLd(String),
+    /// A JSON pointer that is not one or does not match the document.
+    #[error("the JSON pointer {0:?} does not match the document")]
+    BadPointer(String),
+    /// The randomness source failed.
+    #[error("no randomness available")]
+    Rng,
     /// A key that is not what it should be.
     #[error("invalid {0}")]
     InvalidKey(&'static str),
@@ -44,6 +50,8 @@ impl VcError {
             Self::TooComplex { .. } => "credential_too_complex",
             Self::UnknownContext(_) => "credential_unknown_context",
             Self::JsonLd(_) => "credential_not_json_ld",
+            Self::BadPointer(_) => "credential_bad_pointer",
+            Self::Rng => "credential_rng_failed",
             Self::InvalidKey(_) => "credential_invalid_key",
             Self::Bbs(_) => "credential_bbs_failed",
             Self::ProofValue(_) => "credential_proof_value_malformed",

@@ -3,9 +3,9 @@
 //! This crate grows step by step along the W3C test vectors (`vc-di-bbs`, each step its own
 //! test in `tests/vc_di_bbs.rs`). What is here: JSON-LD to RDF with a static document
 //! loader ([`contexts`]), RDF Dataset Canonicalization 1.0 and the HMAC-shuffled blank-node
-//! labels of `bbs-2023` ([`canon`]), and the base proof's hashes, signature and serialised
-//! proof value ([`base`]). Selecting mandatory statements by JSON pointer, derived proofs and
-//! their verification come next.
+//! labels of `bbs-2023` with the grouping of statements by JSON pointer ([`canon`],
+//! [`select`]), and the issuer's base proof ([`base`]). Derived proofs and their
+//! verification come next.
 //!
 //! Why this stack: JSON-LD expansion and toRdf come from `oxjsonld` and RDFC-1.0 from
 //! `oxrdf` (feature `rdfc-10`), one small ecosystem (about 65 crates with zkryptium) with a
@@ -24,5 +24,6 @@ pub mod base;
 pub mod canon;
 pub mod contexts;
 mod error;
+pub mod select;
 
 pub use error::{Result, VcError};
