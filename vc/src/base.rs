@@ -62,9 +62,8 @@ pub fn transform(
     mandatory_pointers: &[String],
     hmac_key: &[u8; 32],
 ) -> Result<canon::Group> {
-    let (_, mut groups) =
-        canon::canonicalize_and_group(document, hmac_key, &[(MANDATORY, mandatory_pointers)])?;
-    groups
+    canon::canonicalize_and_group(document, hmac_key, &[(MANDATORY, mandatory_pointers)])?
+        .groups
         .remove(MANDATORY)
         .ok_or(VcError::ProofValue("no mandatory group"))
 }

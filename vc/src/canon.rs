@@ -123,6 +123,20 @@ pub struct Group {
     pub matching: BTreeMap<usize, String>,
     /// The rest.
     pub non_matching: BTreeMap<usize, String>,
+    /// The selection's statements with the skolemized document's blank-node labels (the
+    /// spec's `deskolemizedNQuads`).
+    pub selection: Dataset,
+}
+
+/// What [`canonicalize_and_group`] gives.
+#[derive(Debug, Clone)]
+pub struct Grouped {
+    /// The document's HMAC-shuffled canonical N-Quads, sorted.
+    pub nquads: Vec<String>,
+    /// Each group by name.
+    pub groups: BTreeMap<String, Group>,
+    /// The skolemized document's blank-node labels → the shuffled labels (`b0` …).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `canonicalizeAndGroup` (DI-ECDSA §3.4.x, as `bbs-2023` uses it): the document's
@@ -132,20 +146,22 @@ pub fn canonicalize_and_group(
     document: &serde_json::Value,
     hmac_key: &[u8; 32],
     groups: &[(&str, &[String])],
-) -> Result<(Vec<String>, BTreeMap<String, Group>)> {
+) -> Result<Grouped> {
     let skolemized = select::skolemize(document, &nonce()?);
     let dataset = to_rdf(&json_bytes(&skolemized)?)?;
     let labels = label_map(&dataset, Some(hmac_key));
     let all = nquads(&dataset, &labels);
     let mut out = BTreeMap::new();
     for (name, pointers) in groups {
-        let selected: BTreeSet<String> = match select::select_json_ld(&skolemized, pointers)? {
-            Some(selection) => nquads(&to_rdf(&json_bytes(&selection)?)?, &labels)
-                .into_iter()
-                .collect(),
-            None => BTreeSet::new(),
+        let selection = match select::select_json_ld(&skolemized, pointers)? {
+            Some(selection) => to_rdf(&json_bytes(&selection)?)?,
+            None => Dataset::new(),
         };
-        let mut group = Group::default();
+        let selected: BTreeSet<String> = nquads(&selection, &labels).into_iter().collect();
+        let mut group = Group {
+            selection,
+            ..Group::default()
+        };
         for (i, q) in all.iter().enumerate() {
             let side = if selected.contains(q) {
                 &mut group.matching
@@ -156,7 +172,11 @@ pub fn canonicalize_and_group(
         }
         out.insert((*name).to_owned(), group);
     }
-    Ok((all, out))
+    Ok(Grouped {
+        nquads: all,
+        groups: out,
+        labels,
+    })
 }
 
 fn json_bytes(value: &serde_json::Value) -> Result<Vec<u8>> {
@@ -243,7 +263,7 @@ fn blank_nodes(dataset: &Dataset) -> BTreeSet<String> {
 }
 
 /// `dataset` as sorted N-Quads lines, blank nodes renamed by `labels` (unchanged when absent).
-fn nquads(dataset: &Dataset, labels: &BTreeMap<String, String>) -> Vec<String> {
+pub fn nquads(dataset: &Dataset, labels: &BTreeMap<String, String>) -> Vec<String> {
     let mut lines: Vec<String> = dataset
         .iter()
         .map(|q| format!("{} .\n", relabel(q, labels)))

@@ -37,6 +37,9 @@ pub enum VcError {
     /// The BBS operation failed (a bad key or input; failures are opaque).
     #[error("the BBS {0} failed")]
     Bbs(&'static str),
+    /// A proof that does not verify.
+    #[error("the proof does not verify: {0}")]
+    ProofInvalid(&'static str),
     /// A proof value that cannot be written or read.
     #[error("malformed proof value: {0}")]
     ProofValue(&'static str),
@@ -55,6 +58,7 @@ impl VcError {
             Self::InvalidKey(_) => "credential_invalid_key",
             Self::Bbs(_) => "credential_bbs_failed",
             Self::ProofValue(_) => "credential_proof_value_malformed",
+            Self::ProofInvalid(_) => "credential_proof_invalid",
         }
     }
 }

@@ -4,8 +4,9 @@
 //! test in `tests/vc_di_bbs.rs`). What is here: JSON-LD to RDF with a static document
 //! loader ([`contexts`]), RDF Dataset Canonicalization 1.0 and the HMAC-shuffled blank-node
 //! labels of `bbs-2023` with the grouping of statements by JSON pointer ([`canon`],
-//! [`select`]), and the issuer's base proof ([`base`]). Derived proofs and their
-//! verification come next.
+//! [`select`]), the issuer's base proof ([`base`]), and the holder's derived proof with the
+//! verifier's check ([`derived`]), for the baseline feature (no holder binding or
+//! pseudonyms yet).
 //!
 //! Why this stack: JSON-LD expansion and toRdf come from `oxjsonld` and RDFC-1.0 from
 //! `oxrdf` (feature `rdfc-10`), one small ecosystem (about 65 crates with zkryptium) with a
@@ -23,6 +24,7 @@
 pub mod base;
 pub mod canon;
 pub mod contexts;
+pub mod derived;
 mod error;
 pub mod select;
 

@@ -80,7 +80,22 @@ pub fn select_json_ld(document: &Value, pointers: &[String]) -> Result<Option<Va
     for pointer in pointers {
         select_path(document, pointer, &mut selection)?;
     }
+    make_dense(&mut selection);
     Ok(Some(selection))
+}
+
+/// Drop the holes a selection left in arrays (the specification's "sparse arrays made
+/// dense"). Holes are `null`s; a `null` the document itself had in an array goes too, which
+/// changes nothing JSON-LD reads (it drops `null`s in arrays).
+fn make_dense(value: &mut Value) {
+    match value {
+        Value::Array(items) => {
+            items.retain(|v| !v.is_null());
+            items.iter_mut().for_each(make_dense);
+        }
+        Value::Object(map) => map.values_mut().for_each(make_dense),
+        _ => {}
+    }
 }
 
 /// What a selection starts from for `source`: its identifier unless a blank node's, and its
@@ -122,8 +137,7 @@ fn child<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
 }
 
 /// The selection's slot for `segment` under `parent`, made from `fresh` when missing (an
-/// array grows with `null` holes, which JSON-LD drops, as the specification's sparse
-/// arrays are made dense).
+/// array grows with `null` holes, dropped at the end by [`make_dense`]).
 fn slot<'a>(
     parent: &'a mut Value,
     segment: &str,

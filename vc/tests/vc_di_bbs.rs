@@ -1,6 +1,9 @@
 //! The W3C `vc-di-bbs` test vectors (`../shared/vectors/vc-di-bbs`, the baseline wind-surf
-//! credential), one test per step of the base proof, each fed by the vector files of the
-//! steps before it. Then what a hostile document or proof value gets.
+//! credential), one test per step: the issuer's base proof (each step fed by the vector
+//! files of the steps before it, then the whole of it from the document), the holder's
+//! disclosure data and derived proof value, the verifier's check of the vector's reveal
+//! document. BBS proofs are fresh randomness, so derived proofs are checked by verifying
+//! them. Then what hostile documents and proof values get.
 
 use std::collections::BTreeMap;
 
@@ -270,6 +273,245 @@ fn hostile_proof_values_get_typed_errors() {
     bytes[2] = 0x03;
     assert_eq!(
         bad(&format!("u{}", b64.encode(&bytes))),
+        "credential_proof_value_malformed"
+    );
+}
+
+fn signed_base() -> Value {
+    json("addSignedSDBase.json")
+}
+
+fn presentation_header() -> Vec<u8> {
+    hex::decode(
+        json("BBSDeriveMaterial.json")["presentationHeaderHex"]
+            .as_str()
+            .expect("hex"),
+    )
+    .expect("hex")
+}
+
+fn issuer_public() -> citywallet_core::credentials::IssuerPublicKey {
+    let pk: [u8; 96] = unhex(&json("BBSKeyMaterial.json")["publicKeyHex"]);
+    citywallet_core::credentials::IssuerPublicKey::from_bytes(&pk).expect("public key")
+}
+
+/// The holder's grouping: mandatory, selective and combined pointers over the credential
+/// select the vector's statements.
+#[test]
+fn derived_group_indexes() {
+    let (mandatory, selective) = (
+        lines(&json("windMandatory.json")),
+        lines(&json("windSelective.json")),
+    );
+    let combined = [mandatory.clone(), selective.clone()].concat();
+    let g = canon::canonicalize_and_group(
+        &json("windDoc.json"),
+        &hmac_key(),
+        &[
+            ("mandatory", &mandatory),
+            ("selective", &selective),
+            ("combined", &combined),
+        ],
+    )
+    .expect("group");
+    let keys = |name: &str, matching: bool| -> Vec<usize> {
+        let group = &g.groups[name];
+        let side = if matching {
+            &group.matching
+        } else {
+            &group.non_matching
+        };
+        side.keys().copied().collect()
+    };
+    let want = json("derivedGroupIndexes.json");
+    let list = |k: &str| -> Vec<usize> { serde_json::from_value(want[k].clone()).expect("list") };
+    assert_eq!(keys("combined", true), list("combinedIndexes"));
+    assert_eq!(keys("mandatory", true), list("mandatoryIndexes"));
+    assert_eq!(keys("mandatory", false), list("nonMandatoryIndexes"));
+    assert_eq!(keys("selective", true), list("selectiveIndexes"));
+}
+
+/// The disclosure data from the signed base and `windSelective.json`: the adjusted indexes,
+/// the verifier's label map, the presentation header and the reveal document are the
+/// vector's (the BBS proof itself is fresh randomness, so it is checked by verifying).
+#[test]
+fn derived_adj_indexes_disclosure_data_and_unsigned_reveal() {
+    let (derived, reveal) = citywallet_vc::derived::disclosure_data(
+        &signed_base(),
+        &lines(&json("windSelective.json")),
+        &presentation_header(),
+    )
+    .expect("disclose");
+    let adj = json("derivedAdjIndexes.json");
+    let list = |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).expect("list") };
+    assert_eq!(derived.mandatory_indexes, list(&adj["adjMandatoryIndexes"]));
+    assert_eq!(derived.selective_indexes, list(&adj["adjSelectiveIndexes"]));
+    let data = json("derivedDisclosureData.json");
+    let pairs: Vec<(String, String)> =
+        serde_json::from_value(data["labelMap"]["value"].clone()).expect("map");
+    assert_eq!(
+        derived.label_map,
+        pairs.into_iter().collect::<BTreeMap<_, _>>()
+    );
+    assert_eq!(derived.mandatory_indexes, list(&data["mandatoryIndexes"]));
+    assert_eq!(derived.presentation_header, presentation_header());
+    assert_eq!(reveal, json("derivedUnsignedReveal.json"));
+}
+
+/// `serializeDerivedProofValue` of the vector's disclosure data is the reveal document's
+/// proof value, byte for byte; parsing it gives the data back.
+#[test]
+fn derived_reveal_document_proof_value() {
+    use citywallet_vc::derived::DerivedProof;
+    let data = json("derivedDisclosureData.json");
+    let pairs: Vec<(String, String)> =
+        serde_json::from_value(data["labelMap"]["value"].clone()).expect("map");
+    let list = |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).expect("list") };
+    let proof = DerivedProof {
+        bbs_proof: hex::decode(data["bbsProof"].as_str().expect("hex")).expect("hex"),
+        label_map: pairs.into_iter().collect(),
+        mandatory_indexes: list(&data["mandatoryIndexes"]),
+        selective_indexes: list(&data["adjSelectiveIndexes"]),
+        presentation_header: presentation_header(),
+    };
+    let value = proof.to_proof_value().expect("serialise");
+    assert_eq!(
+        value,
+        json("derivedRevealDocument.json")["proof"]["proofValue"]
+    );
+    assert_eq!(
+        DerivedProof::from_proof_value(&value).expect("parse"),
+        proof
+    );
+}
+
+/// The vector's reveal document verifies against the issuer's key; changed in any way, it
+/// does not.
+#[test]
+fn derived_reveal_document_verifies() {
+    use citywallet_vc::derived::verify;
+    let doc = json("derivedRevealDocument.json");
+    let public = issuer_public();
+    assert_eq!(
+        verify(&doc, &public).expect("verifies"),
+        presentation_header()
+    );
+    let mut changed = doc.clone();
+    changed["credentialSubject"]["sailNumber"] = "Earth102".into();
+    assert_eq!(
+        verify(&changed, &public).expect_err("changed").code(),
+        "credential_proof_invalid"
+    );
+    let mut added = doc.clone();
+    added["credentialSubject"]["sails"][0]["year"] = 2024.into();
+    assert_eq!(
+        verify(&added, &public).expect_err("changed").code(),
+        "credential_proof_invalid"
+    );
+    let mut later = doc.clone();
+    later["proof"]["created"] = "2024-01-01T00:00:00Z".into();
+    assert_eq!(
+        verify(&later, &public).expect_err("options").code(),
+        "credential_proof_invalid"
+    );
+    let (other, _) = IssuerSecretKey::from_key_material(&[7u8; 32], None, None)
+        .map(|(_, p)| (p, ()))
+        .expect("key");
+    assert_eq!(
+        verify(&doc, &other).expect_err("other key").code(),
+        "credential_proof_invalid"
+    );
+}
+
+/// Our own derivation: a fresh proof over the same choice verifies, carries the
+/// presentation header it was made for, and reveals what the vector's reveal document does.
+#[test]
+fn our_derived_proof_verifies() {
+    use citywallet_vc::derived::{derive, verify};
+    let ours = derive(
+        &signed_base(),
+        &lines(&json("windSelective.json")),
+        b"a verifier's challenge",
+    )
+    .expect("derive");
+    assert_eq!(
+        verify(&ours, &issuer_public()).expect("verifies"),
+        b"a verifier's challenge"
+    );
+    let strip = |mut v: Value| {
+        v["proof"]
+            .as_object_mut()
+            .expect("proof")
+            .remove("proofValue");
+        v
+    };
+    assert_eq!(
+        strip(ours.clone()),
+        strip(json("derivedRevealDocument.json"))
+    );
+    // Disclosing nothing optional: only the mandatory statements (of the boards, the
+    // first one's year).
+    let bare = derive(&signed_base(), &[], b"ph").expect("derive");
+    assert_eq!(
+        bare["credentialSubject"]["boards"],
+        serde_json::json!([{"year": 2022}])
+    );
+    verify(&bare, &issuer_public()).expect("verifies");
+}
+
+/// Derived proof values that are not what `serializeDerivedProofValue` writes, and a label
+/// map that leaves a blank node out, are refused with typed errors.
+#[test]
+fn hostile_derived_proofs_get_typed_errors() {
+    use base64::Engine as _;
+    use citywallet_vc::derived::{DerivedProof, verify};
+    let doc = json("derivedRevealDocument.json");
+    let good = doc["proof"]["proofValue"].as_str().expect("str").to_owned();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut base_header = b64.decode(&good[1..]).expect("b64");
+    base_header[2] = 0x02;
+    for v in [
+        String::new(),
+        "u".into(),
+        good[..good.len() - 40].to_owned(),
+        format!("u{}", b64.encode(&base_header)),
+        "u".repeat(citywallet_vc::derived::MAX_PROOF_VALUE_CHARS + 1),
+    ] {
+        assert_eq!(
+            DerivedProof::from_proof_value(&v).expect_err("bad").code(),
+            "credential_proof_value_malformed",
+            "{v:.20}"
+        );
+    }
+    let public = issuer_public();
+    let mut proof = DerivedProof::from_proof_value(&good).expect("parse");
+    proof.label_map.remove("c14n0");
+    let mut short = doc.clone();
+    short["proof"]["proofValue"] = proof.to_proof_value().expect("serialise").into();
+    assert_eq!(
+        verify(&short, &public).expect_err("label").code(),
+        "credential_proof_invalid"
+    );
+    let mut proof = DerivedProof::from_proof_value(&good).expect("parse");
+    proof.mandatory_indexes.push(999);
+    let mut far = doc.clone();
+    far["proof"]["proofValue"] = proof.to_proof_value().expect("serialise").into();
+    assert_eq!(
+        verify(&far, &public).expect_err("index").code(),
+        "credential_proof_invalid"
+    );
+    let mut proof = DerivedProof::from_proof_value(&good).expect("parse");
+    proof.presentation_header = b"another challenge".to_vec();
+    let mut other = doc.clone();
+    other["proof"]["proofValue"] = proof.to_proof_value().expect("serialise").into();
+    assert_eq!(
+        verify(&other, &public).expect_err("ph").code(),
+        "credential_proof_invalid"
+    );
+    let mut suite = doc.clone();
+    suite["proof"]["cryptosuite"] = "ecdsa-sd-2023".into();
+    assert_eq!(
+        verify(&suite, &public).expect_err("suite").code(),
         "credential_proof_value_malformed"
     );
 }

@@ -1,0 +1,317 @@
+//! The holder's derived proof and the verifier's check (`bbs-2023`, baseline feature).
+//!
+//! [`disclosure_data`] (`createDisclosureData`): from a credential with its base proof and
+//! the pointers the holder chooses to reveal, the BBS proof over the non-mandatory
+//! statements disclosing the chosen ones, the indexes, and the reveal document (what the
+//! mandatory and the chosen pointers select). [`derive`] puts the reveal document and the
+//! derived proof value together. [`verify`] (`createVerifyData` and ProofVerify): the
+//! verifier canonicalises the reveal document, relabels its blank nodes with the proof's
+//! label map, splits mandatory from disclosed statements by the proof's indexes, rebuilds
+//! the BBS header and checks the proof against the issuer's key.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use ciborium::Value as Cbor;
+use citywallet_core::credentials::IssuerPublicKey;
+use serde_json::{Map, Value};
+
+use crate::base::{self, BaseProof};
+use crate::{Result, VcError, canon, select};
+
+/// The first bytes of a baseline derived proof value.
+pub const DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x03];
+/// The longest derived proof value read (characters).
+pub const MAX_PROOF_VALUE_CHARS: usize = 64 * 1024;
+
+/// What a derived proof carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedProof {
+    /// The BBS proof.
+    pub bbs_proof: Vec<u8>,
+    /// The verifier's canonical labels (`c14nN`) → the labels signed in the base proof (`bM`).
+    pub label_map: BTreeMap<String, String>,
+    /// Positions of the mandatory statements among all revealed statements.
+    pub mandatory_indexes: Vec<usize>,
+    /// Positions of the disclosed statements among the non-mandatory ones (what BBS signed).
+    pub selective_indexes: Vec<usize>,
+    /// The BBS presentation header (a verifier's challenge goes here).
+    pub presentation_header: Vec<u8>,
+}
+
+/// `createDisclosureData`: the derived proof's parts and the reveal document (without
+/// `proof`).
+pub fn disclosure_data(
+    signed: &Value,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+) -> Result<(DerivedProof, Value)> {
+    let (document, proof) = split(signed)?;
+    let value = proof_value(&proof)?;
+    let base = BaseProof::from_proof_value(value)?;
+    let combined: Vec<String> = [base.mandatory_pointers.as_slice(), selective_pointers].concat();
+    let grouped = canon::canonicalize_and_group(
+        &document,
+        &base.hmac_key,
+        &[
+            ("mandatory", &base.mandatory_pointers),
+            ("selective", selective_pointers),
+            ("combined", &combined),
+        ],
+    )?;
+    let group = |name: &str| {
+        grouped
+            .groups
+            .get(name)
+            .ok_or(VcError::ProofValue("a group is missing"))
+    };
+    let (mandatory, selective, all) =
+        (group("mandatory")?, group("selective")?, group("combined")?);
+    let positions = |of: &BTreeMap<usize, String>, within: &BTreeMap<usize, String>| {
+        let keys: Vec<usize> = within.keys().copied().collect();
+        of.keys()
+            .filter_map(|k| keys.binary_search(k).ok())
+            .collect::<Vec<usize>>()
+    };
+    let mandatory_indexes = positions(&mandatory.matching, &all.matching);
+    let selective_indexes = positions(&selective.matching, &mandatory.non_matching);
+    let messages: Vec<Vec<u8>> = mandatory
+        .non_matching
+        .values()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    let public = IssuerPublicKey::from_bytes(&base.public_key)
+        .ok_or(VcError::InvalidKey("issuer public key"))?;
+    let bbs_proof = public
+        .proof_gen(
+            &base.signature,
+            &base.header,
+            presentation_header,
+            &messages,
+            &selective_indexes,
+        )
+        .map_err(|_| VcError::Bbs("proof generation"))?;
+    let reveal =
+        select::select_json_ld(&document, &combined)?.ok_or(VcError::BadPointer(String::new()))?;
+    let label_map = canon::label_map(&all.selection, None)
+        .into_iter()
+        .filter_map(|(input, c14n)| grouped.labels.get(&input).map(|b| (c14n, b.clone())))
+        .collect();
+    Ok((
+        DerivedProof {
+            bbs_proof,
+            label_map,
+            mandatory_indexes,
+            selective_indexes,
+            presentation_header: presentation_header.to_vec(),
+        },
+        reveal,
+    ))
+}
+
+/// The reveal document with its derived proof: what a holder hands a verifier.
+pub fn derive(
+    signed: &Value,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+) -> Result<Value> {
+    let (_, proof) = split(signed)?;
+    let (derived, reveal) = disclosure_data(signed, selective_pointers, presentation_header)?;
+    let mut proof = proof;
+    proof.insert(
+        "proofValue".into(),
+        Value::String(derived.to_proof_value()?),
+    );
+    let Value::Object(mut out) = reveal else {
+        return Err(VcError::JsonLd(
+            "the reveal document is not an object".into(),
+        ));
+    };
+    out.insert("proof".into(), Value::Object(proof));
+    Ok(Value::Object(out))
+}
+
+/// Check a derived document's proof against the issuer's `public` key; `Ok` only when the
+/// disclosed statements, the mandatory ones and the proof options are what the issuer
+/// signed, bound to the proof's presentation header (returned, for the caller to compare
+/// with its challenge).
+pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
+    let (document, proof) = split(derived)?;
+    if proof.get("type").and_then(Value::as_str) != Some("DataIntegrityProof")
+        || proof.get("cryptosuite").and_then(Value::as_str) != Some("bbs-2023")
+    {
+        return Err(VcError::ProofValue("not a bbs-2023 DataIntegrityProof"));
+    }
+    let parsed = DerivedProof::from_proof_value(proof_value(&proof)?)?;
+    let mut options = proof.clone();
+    options.remove("proofValue");
+    if let Some(context) = document.get("@context") {
+        options.insert("@context".into(), context.clone());
+    }
+    let config = serde_json::to_vec(&options).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    let proof_hash = base::proof_hash(&config)?;
+    let bytes = serde_json::to_vec(&document).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    let dataset = canon::to_rdf(&bytes)?;
+    let mut labels = BTreeMap::new();
+    for (input, c14n) in canon::label_map(&dataset, None) {
+        let signed = parsed.label_map.get(&c14n).ok_or(VcError::ProofInvalid(
+            "a blank node is not in the label map",
+        ))?;
+        labels.insert(input, signed.clone());
+    }
+    let nquads = canon::nquads(&dataset, &labels);
+    if !ascending_within(&parsed.mandatory_indexes, nquads.len()) {
+        return Err(VcError::ProofInvalid(
+            "mandatory indexes out of order or range",
+        ));
+    }
+    let (mut mandatory, mut disclosed) = (Vec::new(), Vec::new());
+    for (i, q) in nquads.into_iter().enumerate() {
+        if parsed.mandatory_indexes.binary_search(&i).is_ok() {
+            mandatory.push(q);
+        } else {
+            disclosed.push(q.into_bytes());
+        }
+    }
+    let header = base::bbs_header(&proof_hash, &base::mandatory_hash(&mandatory));
+    if !public.proof_verify(
+        &parsed.bbs_proof,
+        &header,
+        &parsed.presentation_header,
+        &disclosed,
+        &parsed.selective_indexes,
+    ) {
+        return Err(VcError::ProofInvalid("the BBS proof does not verify"));
+    }
+    Ok(parsed.presentation_header)
+}
+
+fn ascending_within(indexes: &[usize], len: usize) -> bool {
+    indexes.windows(2).all(|w| w[0] < w[1]) && indexes.last().is_none_or(|&i| i < len)
+}
+
+/// The document without `proof`, and `proof`.
+fn split(signed: &Value) -> Result<(Value, Map<String, Value>)> {
+    let Value::Object(doc) = signed else {
+        return Err(VcError::JsonLd("a credential is an object".into()));
+    };
+    let mut document = doc.clone();
+    match document.remove("proof") {
+        Some(Value::Object(proof)) => Ok((Value::Object(document), proof)),
+        _ => Err(VcError::ProofValue("no proof object")),
+    }
+}
+
+fn proof_value(proof: &Map<String, Value>) -> Result<&str> {
+    proof
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .ok_or(VcError::ProofValue("no proofValue"))
+}
+
+/// `c14nN` → N, `bM` → M.
+fn number(label: &str, prefix: &str) -> Result<u64> {
+    label
+        .strip_prefix(prefix)
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+        .ok_or(VcError::ProofValue("a label is not c14nN or bN"))
+}
+
+fn uint(v: &Cbor) -> Result<u64> {
+    match v {
+        Cbor::Integer(i) => u64::try_from(*i).map_err(|_| VcError::ProofValue("a negative index")),
+        _ => Err(VcError::ProofValue("an index is not an integer")),
+    }
+}
+
+fn indexes(v: Cbor) -> Result<Vec<usize>> {
+    let Cbor::Array(items) = v else {
+        return Err(VcError::ProofValue("indexes are not an array"));
+    };
+    items
+        .iter()
+        .map(|i| uint(i).and_then(|n| usize::try_from(n).map_err(|_| VcError::ProofValue("index"))))
+        .collect()
+}
+
+impl DerivedProof {
+    /// `serializeDerivedProofValue`: `u` + base64url(`d9 5d 03` ‖ CBOR of the BBS proof,
+    /// the compressed label map, the two index lists and the presentation header).
+    pub fn to_proof_value(&self) -> Result<String> {
+        let mut map = Vec::with_capacity(self.label_map.len());
+        for (c14n, b) in &self.label_map {
+            map.push((number(c14n, "c14n")?, number(b, "b")?));
+        }
+        map.sort_unstable();
+        let list = |v: &[usize]| Cbor::Array(v.iter().map(|&i| Cbor::Integer(i.into())).collect());
+        let components = Cbor::Array(vec![
+            Cbor::Bytes(self.bbs_proof.clone()),
+            Cbor::Map(
+                map.into_iter()
+                    .map(|(k, v)| (Cbor::Integer(k.into()), Cbor::Integer(v.into())))
+                    .collect(),
+            ),
+            list(&self.mandatory_indexes),
+            list(&self.selective_indexes),
+            Cbor::Bytes(self.presentation_header.clone()),
+        ]);
+        let mut bytes = DERIVED_PROOF_HEADER.to_vec();
+        ciborium::into_writer(&components, &mut bytes)
+            .map_err(|_| VcError::ProofValue("cannot be encoded"))?;
+        Ok(format!(
+            "u{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        ))
+    }
+
+    /// `parseDerivedProofValue` for the baseline feature; anything else is refused.
+    pub fn from_proof_value(value: &str) -> Result<Self> {
+        if value.len() > MAX_PROOF_VALUE_CHARS {
+            return Err(VcError::ProofValue("too long"));
+        }
+        let encoded = value
+            .strip_prefix('u')
+            .ok_or(VcError::ProofValue("not multibase base64url"))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| VcError::ProofValue("not base64url"))?;
+        let cbor = bytes
+            .strip_prefix(&DERIVED_PROOF_HEADER[..])
+            .ok_or(VcError::ProofValue("not a baseline derived proof"))?;
+        let value: Cbor =
+            ciborium::from_reader(cbor).map_err(|_| VcError::ProofValue("not CBOR"))?;
+        let Cbor::Array(parts) = value else {
+            return Err(VcError::ProofValue("not an array"));
+        };
+        let [proof, map, mandatory, selective, ph] =
+            <[Cbor; 5]>::try_from(parts).map_err(|_| VcError::ProofValue("not five components"))?;
+        let (Cbor::Bytes(bbs_proof), Cbor::Map(map), Cbor::Bytes(presentation_header)) =
+            (proof, map, ph)
+        else {
+            return Err(VcError::ProofValue("a component has the wrong type"));
+        };
+        let mut label_map = BTreeMap::new();
+        for (k, v) in &map {
+            let (k, v) = (uint(k)?, uint(v)?);
+            if label_map
+                .insert(format!("c14n{k}"), format!("b{v}"))
+                .is_some()
+            {
+                return Err(VcError::ProofValue("a label appears twice"));
+            }
+        }
+        let mut targets: Vec<&String> = label_map.values().collect();
+        targets.sort();
+        if targets.windows(2).any(|w| w[0] == w[1]) {
+            return Err(VcError::ProofValue("two labels map to one"));
+        }
+        Ok(Self {
+            bbs_proof,
+            label_map,
+            mandatory_indexes: indexes(mandatory)?,
+            selective_indexes: indexes(selective)?,
+            presentation_header,
+        })
+    }
+}
