@@ -5,11 +5,20 @@
 /// The W3C VC Data Model 2.0 context.
 pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 
+/// The W3C CCG citizenship vocabulary (the W3C `bbs-2023` vectors' permanent resident card).
+pub const CITIZENSHIP_V4RC1: &str = "https://w3id.org/citizenship/v4rc1";
+
 /// Every context shipped: URL and document.
-pub const SHIPPED: &[(&str, &str)] = &[(
-    CREDENTIALS_V2,
-    include_str!("../contexts/credentials-v2.jsonld"),
-)];
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        CREDENTIALS_V2,
+        include_str!("../contexts/credentials-v2.jsonld"),
+    ),
+    (
+        CITIZENSHIP_V4RC1,
+        include_str!("../contexts/citizenship-v4rc1.jsonld"),
+    ),
+];
 
 /// The shipped document for `url`, if any.
 pub fn document(url: &str) -> Option<&'static str> {

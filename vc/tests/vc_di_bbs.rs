@@ -25,6 +25,138 @@ fn json(name: &str) -> Value {
     serde_json::from_slice(&read(name)).expect("json")
 }
 
+/// One set of vectors: the wind-surf credential (top level) or the permanent resident card
+/// (`prc/`), with its input document and pointers. Key material and the presentation header
+/// are the top level's for both.
+struct Set {
+    dir: &'static str,
+    /// The input document; `None`: the set's signed base without its proof (the
+    /// permanent resident card's vectors were made from a later version of
+    /// `prCredUnsigned.json`).
+    doc: Option<&'static str>,
+    mandatory: &'static str,
+    selective: &'static str,
+}
+
+const WIND: Set = Set {
+    dir: "",
+    doc: Some("windDoc.json"),
+    mandatory: "windMandatory.json",
+    selective: "windSelective.json",
+};
+
+const PRC: Set = Set {
+    dir: "prc/",
+    doc: None,
+    mandatory: "../prCredMandatory.json",
+    selective: "../prCredSelective.json",
+};
+
+impl Set {
+    fn read(&self, name: &str) -> Vec<u8> {
+        read(&format!("{}{name}", self.dir))
+    }
+    fn json(&self, name: &str) -> Value {
+        serde_json::from_slice(&self.read(name)).expect("json")
+    }
+    fn document(&self) -> Value {
+        match self.doc {
+            Some(name) => self.json(name),
+            None => {
+                let mut signed = self.json("addSignedSDBase.json");
+                signed.as_object_mut().expect("doc").remove("proof");
+                signed
+            }
+        }
+    }
+    fn document_bytes(&self) -> Vec<u8> {
+        match self.doc {
+            Some(name) => self.read(name),
+            None => serde_json::to_vec(&self.document()).expect("json"),
+        }
+    }
+}
+
+/// Each step is a test for each set: `step::wind`, `step::prc`.
+macro_rules! for_each_set {
+    ($($step:ident),* $(,)?) => {$(
+        mod $step {
+            #[test]
+            fn wind() {
+                super::$step(&super::WIND);
+            }
+            #[test]
+            fn prc() {
+                super::$step(&super::PRC);
+            }
+        }
+    )*};
+}
+
+/// The steps whose permanent-resident-card case needs the credential subject expanded with
+/// both of its types' scoped contexts (`PermanentResident` and `Person`): `oxjsonld` 0.2.7
+/// applies only the last (JSON-LD 1.1 expansion, step 11.2, accumulates them), so it drops
+/// `residentSince`, `commuterClassification`, `permanentResidentCard` and the card's terms.
+/// Those cases are ignored, with this reason, until the JSON-LD processor is replaced;
+/// `two_type_scoped_contexts_both_apply` shows the fault on its own.
+macro_rules! for_each_set_prc_blocked {
+    ($($step:ident),* $(,)?) => {$(
+        mod $step {
+            #[test]
+            fn wind() {
+                super::$step(&super::WIND);
+            }
+            #[test]
+            #[ignore = "oxjsonld 0.2.7 applies only the last of a node's type-scoped contexts"]
+            fn prc() {
+                super::$step(&super::PRC);
+            }
+        }
+    )*};
+}
+
+for_each_set!(
+    add_proof_config_canon,
+    add_hash_data_proof_hash,
+    add_raw_base_signature_info,
+    add_signed_sd_base,
+    derived_recovered_base_data,
+    derived_reveal_document_proof_value,
+);
+
+for_each_set_prc_blocked!(
+    add_base_doc_canon,
+    add_base_doc_hmac_canon,
+    add_base_transform,
+    add_signed_sd_base_from_the_document,
+    add_hash_data_mandatory_hash,
+    derived_group_indexes,
+    derived_adj_indexes_disclosure_data_and_unsigned_reveal,
+    derived_reveal_document_verifies,
+    our_derived_proof_verifies,
+);
+
+/// The JSON-LD fault behind the ignored cases, on its own: a node with two types, each with
+/// a scoped context defining one term, must keep both terms (JSON-LD 1.1 §4.1.1 type-scoped
+/// contexts; expansion step 11.2 applies them in turn). Ignored while it fails.
+#[test]
+#[ignore = "oxjsonld 0.2.7 applies only the last of a node's type-scoped contexts"]
+fn two_type_scoped_contexts_both_apply() {
+    let doc = br#"{"@context": {
+        "A": {"@id": "http://x.example/A", "@context": {"a": "http://x.example/a"}},
+        "B": {"@id": "http://x.example/B", "@context": {"b": "http://x.example/b"}}},
+      "@id": "http://x.example/s", "@type": ["A", "B"], "a": "1", "b": "2"}"#;
+    let quads = canon::canonical_nquads(doc).expect("canon");
+    assert!(
+        quads.iter().any(|q| q.contains("<http://x.example/a>")),
+        "{quads:?}"
+    );
+    assert!(
+        quads.iter().any(|q| q.contains("<http://x.example/b>")),
+        "{quads:?}"
+    );
+}
+
 fn unhex<const N: usize>(v: &Value) -> [u8; N] {
     hex::decode(v.as_str().expect("hex string"))
         .expect("hex")
@@ -38,8 +170,8 @@ fn lines(v: &Value) -> Vec<String> {
 
 /// `addBaseTransform.json`'s `mandatory` or `nonMandatory` (a `Map` of index → N-Quad), in
 /// index order.
-fn group(name: &str) -> Vec<String> {
-    let t = json("addBaseTransform.json");
+fn group(s: &Set, name: &str) -> Vec<String> {
+    let t = s.json("addBaseTransform.json");
     let pairs: Vec<(u64, String)> = serde_json::from_value(t[name]["value"].clone()).expect("map");
     let map: BTreeMap<u64, String> = pairs.into_iter().collect();
     map.into_values().collect()
@@ -57,45 +189,36 @@ fn bbs_key_material() {
     assert_eq!(hex::encode(public.to_bytes()), keys["publicKeyHex"]);
 }
 
-#[test]
-fn add_proof_config_canon() {
-    let got = canon::canonical_nquads(&read("addProofConfig.json")).expect("canon");
-    let want = String::from_utf8(read("addProofConfigCanon.txt")).expect("utf-8");
+fn add_proof_config_canon(s: &Set) {
+    let got = canon::canonical_nquads(&s.read("addProofConfig.json")).expect("canon");
+    let want = String::from_utf8(s.read("addProofConfigCanon.txt")).expect("utf-8");
     assert_eq!(got.concat().trim_end(), want.trim_end());
 }
 
-#[test]
-fn add_hash_data_proof_hash() {
-    let hash = base::proof_hash(&read("addProofConfig.json")).expect("hash");
-    assert_eq!(hex::encode(hash), json("addHashData.json")["proofHash"]);
+fn add_hash_data_proof_hash(s: &Set) {
+    let hash = base::proof_hash(&s.read("addProofConfig.json")).expect("hash");
+    assert_eq!(hex::encode(hash), s.json("addHashData.json")["proofHash"]);
 }
 
-#[test]
-fn add_base_doc_canon() {
-    let got = canon::canonical_nquads(&read("windDoc.json")).expect("canon");
-    assert_eq!(got, lines(&json("addBaseDocCanon.json")));
+fn add_base_doc_canon(s: &Set) {
+    let got = canon::canonical_nquads(&s.document_bytes()).expect("canon");
+    assert_eq!(got, lines(&s.json("addBaseDocCanon.json")));
 }
 
-#[test]
-fn add_base_doc_hmac_canon() {
-    let got = canon::hmac_nquads(&read("windDoc.json"), &hmac_key()).expect("canon");
-    assert_eq!(got, lines(&json("addBaseDocHMACCanon.json")));
+fn add_base_doc_hmac_canon(s: &Set) {
+    let got = canon::hmac_nquads(&s.document_bytes(), &hmac_key()).expect("canon");
+    assert_eq!(got, lines(&s.json("addBaseDocHMACCanon.json")));
 }
 
 /// The transform's mandatory statements (from `addBaseTransform.json`) hash to the vector's
 /// `mandatoryHash`; the two groups are all the HMAC-canonical statements.
 /// The base transformation: `windMandatory.json`'s pointers select the vector's mandatory
 /// statements from `windDoc.json`, at the same positions, and leave the others.
-#[test]
-fn add_base_transform() {
-    let t = json("addBaseTransform.json");
-    assert_eq!(t["mandatoryPointers"], json("windMandatory.json"));
-    let group = base::transform(
-        &json("windDoc.json"),
-        &lines(&json("windMandatory.json")),
-        &hmac_key(),
-    )
-    .expect("transform");
+fn add_base_transform(s: &Set) {
+    let t = s.json("addBaseTransform.json");
+    assert_eq!(t["mandatoryPointers"], s.json(s.mandatory));
+    let group = base::transform(&s.document(), &lines(&s.json(s.mandatory)), &hmac_key())
+        .expect("transform");
     let map = |name: &str| -> BTreeMap<usize, String> {
         let pairs: Vec<(usize, String)> =
             serde_json::from_value(t[name]["value"].clone()).expect("map");
@@ -107,18 +230,17 @@ fn add_base_transform() {
 
 /// The whole issuer side at once: `windDoc.json` signed with the proof options and
 /// mandatory pointers of the vector is `addSignedSDBase.json`.
-#[test]
-fn add_signed_sd_base_from_the_document() {
+fn add_signed_sd_base_from_the_document(s: &Set) {
     let keys = json("BBSKeyMaterial.json");
     let (secret, public) =
         IssuerSecretKey::from_bytes(&unhex::<32>(&keys["privateKeyHex"])).expect("key");
-    let want = json("addSignedSDBase.json");
+    let want = s.json("addSignedSDBase.json");
     let mut options = want["proof"].clone();
     options.as_object_mut().expect("proof").remove("proofValue");
     let signed = base::sign_document(
-        &json("windDoc.json"),
+        &s.document(),
         &options,
-        &lines(&json("windMandatory.json")),
+        &lines(&s.json(s.mandatory)),
         &secret,
         &public,
         &hmac_key(),
@@ -129,10 +251,10 @@ fn add_signed_sd_base_from_the_document() {
     assert_eq!(signed["proof"], want["proof"]);
     let mut unsigned = signed.clone();
     unsigned.as_object_mut().expect("doc").remove("proof");
-    assert_eq!(unsigned, json("windDoc.json"));
+    assert_eq!(unsigned, s.document());
     // A pointer to nothing is refused, and a signed document is not signed again.
     let e = base::sign_document(
-        &json("windDoc.json"),
+        &s.document(),
         &options,
         &["/credentialSubject/nothing".to_owned()],
         &secret,
@@ -146,47 +268,47 @@ fn add_signed_sd_base_from_the_document() {
     assert_eq!(e.code(), "credential_not_json_ld");
 }
 
-#[test]
-fn add_hash_data_mandatory_hash() {
-    let mandatory = group("mandatory");
+fn add_hash_data_mandatory_hash(s: &Set) {
+    let mandatory = group(s, "mandatory");
     let hash = base::mandatory_hash(&mandatory);
-    assert_eq!(hex::encode(hash), json("addHashData.json")["mandatoryHash"]);
-    let all = canon::hmac_nquads(&read("windDoc.json"), &hmac_key()).expect("canon");
-    let mut both = [mandatory, group("nonMandatory")].concat();
+    assert_eq!(
+        hex::encode(hash),
+        s.json("addHashData.json")["mandatoryHash"]
+    );
+    let all = canon::hmac_nquads(&s.document_bytes(), &hmac_key()).expect("canon");
+    let mut both = [mandatory, group(s, "nonMandatory")].concat();
     both.sort();
     assert_eq!(both, all);
 }
 
-#[test]
-fn add_raw_base_signature_info() {
+fn add_raw_base_signature_info(s: &Set) {
     let keys = json("BBSKeyMaterial.json");
     let (secret, public) =
         IssuerSecretKey::from_bytes(&unhex::<32>(&keys["privateKeyHex"])).expect("key");
-    let hashes = json("addHashData.json");
+    let hashes = s.json("addHashData.json");
     let header = base::bbs_header(
         &unhex(&hashes["proofHash"]),
         &unhex(&hashes["mandatoryHash"]),
     );
-    let signature = base::sign(&secret, &public, &header, &group("nonMandatory")).expect("sign");
-    let info = json("addRawBaseSignatureInfo.json");
+    let signature = base::sign(&secret, &public, &header, &group(s, "nonMandatory")).expect("sign");
+    let info = s.json("addRawBaseSignatureInfo.json");
     assert_eq!(hex::encode(signature), info["bbsSignature"]);
 }
 
-#[test]
-fn add_signed_sd_base() {
+fn add_signed_sd_base(s: &Set) {
     let keys = json("BBSKeyMaterial.json");
-    let hashes = json("addHashData.json");
+    let hashes = s.json("addHashData.json");
     let proof = BaseProof {
-        signature: unhex(&json("addRawBaseSignatureInfo.json")["bbsSignature"]),
+        signature: unhex(&s.json("addRawBaseSignatureInfo.json")["bbsSignature"]),
         header: base::bbs_header(
             &unhex(&hashes["proofHash"]),
             &unhex(&hashes["mandatoryHash"]),
         ),
         public_key: unhex(&keys["publicKeyHex"]),
         hmac_key: hmac_key(),
-        mandatory_pointers: lines(&json("windMandatory.json")),
+        mandatory_pointers: lines(&s.json(s.mandatory)),
     };
-    let signed = json("addSignedSDBase.json");
+    let signed = s.json("addSignedSDBase.json");
     let value = proof.to_proof_value().expect("serialise");
     assert_eq!(value, signed["proof"]["proofValue"]);
     assert_eq!(BaseProof::from_proof_value(&value).expect("parse"), proof);
@@ -198,16 +320,15 @@ fn add_signed_sd_base() {
 
 /// The vector's recovered base data is what parsing its signed base gives (the holder's
 /// first step).
-#[test]
-fn derived_recovered_base_data() {
-    let signed = json("addSignedSDBase.json");
+fn derived_recovered_base_data(s: &Set) {
+    let signed = s.json("addSignedSDBase.json");
     let proof = BaseProof::from_proof_value(signed["proof"]["proofValue"].as_str().expect("str"))
         .expect("parse");
-    let r = json("derivedRecoveredBaseData.json");
+    let r = s.json("derivedRecoveredBaseData.json");
     assert_eq!(hex::encode(proof.signature), r["bbsSignature"]);
     assert_eq!(hex::encode(proof.hmac_key), r["hmacKey"]);
     // The file holds these three; the header and key are the signing inputs.
-    let hashes = json("addHashData.json");
+    let hashes = s.json("addHashData.json");
     let header = base::bbs_header(
         &unhex(&hashes["proofHash"]),
         &unhex(&hashes["mandatoryHash"]),
@@ -277,8 +398,8 @@ fn hostile_proof_values_get_typed_errors() {
     );
 }
 
-fn signed_base() -> Value {
-    json("addSignedSDBase.json")
+fn signed_base(s: &Set) -> Value {
+    s.json("addSignedSDBase.json")
 }
 
 fn presentation_header() -> Vec<u8> {
@@ -297,15 +418,11 @@ fn issuer_public() -> citywallet_core::credentials::IssuerPublicKey {
 
 /// The holder's grouping: mandatory, selective and combined pointers over the credential
 /// select the vector's statements.
-#[test]
-fn derived_group_indexes() {
-    let (mandatory, selective) = (
-        lines(&json("windMandatory.json")),
-        lines(&json("windSelective.json")),
-    );
+fn derived_group_indexes(s: &Set) {
+    let (mandatory, selective) = (lines(&s.json(s.mandatory)), lines(&s.json(s.selective)));
     let combined = [mandatory.clone(), selective.clone()].concat();
     let g = canon::canonicalize_and_group(
-        &json("windDoc.json"),
+        &s.document(),
         &hmac_key(),
         &[
             ("mandatory", &mandatory),
@@ -323,7 +440,7 @@ fn derived_group_indexes() {
         };
         side.keys().copied().collect()
     };
-    let want = json("derivedGroupIndexes.json");
+    let want = s.json("derivedGroupIndexes.json");
     let list = |k: &str| -> Vec<usize> { serde_json::from_value(want[k].clone()).expect("list") };
     assert_eq!(keys("combined", true), list("combinedIndexes"));
     assert_eq!(keys("mandatory", true), list("mandatoryIndexes"));
@@ -334,19 +451,18 @@ fn derived_group_indexes() {
 /// The disclosure data from the signed base and `windSelective.json`: the adjusted indexes,
 /// the verifier's label map, the presentation header and the reveal document are the
 /// vector's (the BBS proof itself is fresh randomness, so it is checked by verifying).
-#[test]
-fn derived_adj_indexes_disclosure_data_and_unsigned_reveal() {
+fn derived_adj_indexes_disclosure_data_and_unsigned_reveal(s: &Set) {
     let (derived, reveal) = citywallet_vc::derived::disclosure_data(
-        &signed_base(),
-        &lines(&json("windSelective.json")),
+        &signed_base(s),
+        &lines(&s.json(s.selective)),
         &presentation_header(),
     )
     .expect("disclose");
-    let adj = json("derivedAdjIndexes.json");
+    let adj = s.json("derivedAdjIndexes.json");
     let list = |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).expect("list") };
     assert_eq!(derived.mandatory_indexes, list(&adj["adjMandatoryIndexes"]));
     assert_eq!(derived.selective_indexes, list(&adj["adjSelectiveIndexes"]));
-    let data = json("derivedDisclosureData.json");
+    let data = s.json("derivedDisclosureData.json");
     let pairs: Vec<(String, String)> =
         serde_json::from_value(data["labelMap"]["value"].clone()).expect("map");
     assert_eq!(
@@ -355,15 +471,14 @@ fn derived_adj_indexes_disclosure_data_and_unsigned_reveal() {
     );
     assert_eq!(derived.mandatory_indexes, list(&data["mandatoryIndexes"]));
     assert_eq!(derived.presentation_header, presentation_header());
-    assert_eq!(reveal, json("derivedUnsignedReveal.json"));
+    assert_eq!(reveal, s.json("derivedUnsignedReveal.json"));
 }
 
 /// `serializeDerivedProofValue` of the vector's disclosure data is the reveal document's
 /// proof value, byte for byte; parsing it gives the data back.
-#[test]
-fn derived_reveal_document_proof_value() {
+fn derived_reveal_document_proof_value(s: &Set) {
     use citywallet_vc::derived::DerivedProof;
-    let data = json("derivedDisclosureData.json");
+    let data = s.json("derivedDisclosureData.json");
     let pairs: Vec<(String, String)> =
         serde_json::from_value(data["labelMap"]["value"].clone()).expect("map");
     let list = |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).expect("list") };
@@ -377,7 +492,7 @@ fn derived_reveal_document_proof_value() {
     let value = proof.to_proof_value().expect("serialise");
     assert_eq!(
         value,
-        json("derivedRevealDocument.json")["proof"]["proofValue"]
+        s.json("derivedRevealDocument.json")["proof"]["proofValue"]
     );
     assert_eq!(
         DerivedProof::from_proof_value(&value).expect("parse"),
@@ -387,10 +502,9 @@ fn derived_reveal_document_proof_value() {
 
 /// The vector's reveal document verifies against the issuer's key; changed in any way, it
 /// does not.
-#[test]
-fn derived_reveal_document_verifies() {
+fn derived_reveal_document_verifies(s: &Set) {
     use citywallet_vc::derived::verify;
-    let doc = json("derivedRevealDocument.json");
+    let doc = s.json("derivedRevealDocument.json");
     let public = issuer_public();
     assert_eq!(
         verify(&doc, &public).expect("verifies"),
@@ -425,12 +539,11 @@ fn derived_reveal_document_verifies() {
 
 /// Our own derivation: a fresh proof over the same choice verifies, carries the
 /// presentation header it was made for, and reveals what the vector's reveal document does.
-#[test]
-fn our_derived_proof_verifies() {
+fn our_derived_proof_verifies(s: &Set) {
     use citywallet_vc::derived::{derive, verify};
     let ours = derive(
-        &signed_base(),
-        &lines(&json("windSelective.json")),
+        &signed_base(s),
+        &lines(&s.json(s.selective)),
         b"a verifier's challenge",
     )
     .expect("derive");
@@ -447,11 +560,11 @@ fn our_derived_proof_verifies() {
     };
     assert_eq!(
         strip(ours.clone()),
-        strip(json("derivedRevealDocument.json"))
+        strip(s.json("derivedRevealDocument.json"))
     );
     // Disclosing nothing optional: only the mandatory statements (of the boards, the
     // first one's year).
-    let bare = derive(&signed_base(), &[], b"ph").expect("derive");
+    let bare = derive(&signed_base(s), &[], b"ph").expect("derive");
     assert_eq!(
         bare["credentialSubject"]["boards"],
         serde_json::json!([{"year": 2022}])
