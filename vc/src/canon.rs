@@ -14,15 +14,13 @@
 //! neither library bounds its input: documents are capped here first.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxrdf::{BlankNode, Dataset, GraphName, NamedOrBlankNode, Quad, QuadRef, Term};
 
 use crate::select::{self, SKOLEM_PREFIX};
-use crate::{Result, VcError, contexts};
+use crate::{Result, VcError, jsonld};
 
 /// The largest document accepted (bytes of JSON).
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -40,28 +38,8 @@ pub fn to_rdf(document: &[u8]) -> Result<Dataset> {
             limit: MAX_DOCUMENT_BYTES,
         });
     }
-    let refused: Arc<Mutex<Option<String>>> = Arc::default();
-    let asked = Arc::clone(&refused);
-    let parser = JsonLdParser::new()
-        .for_slice(document)
-        .with_load_document_callback(move |url, _| match contexts::document(url) {
-            Some(d) => Ok(JsonLdRemoteDocument {
-                document: d.as_bytes().to_vec(),
-                document_url: url.to_owned(),
-            }),
-            None => {
-                if let Ok(mut a) = asked.lock() {
-                    *a = Some(url.to_owned());
-                }
-                Err(format!("{url} is not shipped").into())
-            }
-        });
     let mut dataset = Dataset::new();
-    for quad in parser {
-        let quad = quad.map_err(|e| match refused.lock().ok().and_then(|mut r| r.take()) {
-            Some(url) => VcError::UnknownContext(url),
-            None => VcError::JsonLd(e.to_string()),
-        })?;
+    for quad in jsonld::quads(document)? {
         dataset.insert(&deskolemize(quad)?);
         if dataset.len() > MAX_STATEMENTS {
             return Err(VcError::TooComplex {

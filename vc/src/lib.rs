@@ -8,31 +8,28 @@
 //! verifier's check ([`derived`]), for the baseline feature (no holder binding or
 //! pseudonyms yet).
 //!
-//! Why this stack: JSON-LD expansion and toRdf come from `oxjsonld` and RDFC-1.0 from
-//! `oxrdf` (feature `rdfc-10`), one small ecosystem (about 65 crates with zkryptium) with a
-//! synchronous API and a document-loader callback, so no context is fetched at run time.
+//! Why this stack: JSON-LD expansion and toRdf come from `json-ld` 0.21 (a complete
+//! JSON-LD 1.1 processor; its 0.22 needs a newer Rust and fetches over HTTP by default)
+//! behind our own loader of the shipped contexts, and RDFC-1.0 from `oxrdf` (feature
+//! `rdfc-10`), which hands back the canonical blank-node map the label shuffling needs.
 //! Their canonical N-Quads match the W3C vectors byte for byte. BBS itself stays in
 //! `citywallet-core` over `zkryptium`, the one BBS implementation of the project, already
 //! checked against the IETF fixtures and Digital Bazaar's library. Not chosen:
 //! `affinidi-data-integrity` (a second, unaudited BBS implementation and a closed list of
 //! bundled contexts: our city's own context could not be loaded by URL); spruceid `ssi`
 //! (its BBS follows draft -05, and its signed base document is the older vector, so it
-//! does not interoperate; 443 crates); `json-ld` 0.21 (complete, but async, generic-heavy
-//! and far heavier to build). Neither `oxrdf` nor `oxjsonld` bounds hostile input, so
-//! [`canon`] caps document size, statements and blank nodes before canonicalising.
-//!
-//! Known fault: `oxjsonld` 0.2.7 applies only the last of a node's type-scoped contexts
-//! (JSON-LD 1.1 applies each in turn), so a node with two types that each bring terms
-//! loses the first type's terms. The W3C permanent resident card's subject is such a node:
-//! its vectors that expand the subject are ignored tests, with the reason, until the
-//! processor is replaced (the wind-surf set has no type-scoped contexts and passes
-//! throughout).
+//! does not interoperate; 443 crates); `oxjsonld` 0.2.7, tried first (light and
+//! synchronous), which applies only the last of a node's type-scoped contexts, so the
+//! permanent resident card lost half its subject (`two_type_scoped_contexts_both_apply`
+//! is the test). Neither `json-ld` nor `oxrdf` bounds hostile input, so [`canon`] caps
+//! document size, statements and blank nodes before canonicalising.
 
 pub mod base;
 pub mod canon;
 pub mod contexts;
 pub mod derived;
 mod error;
+mod jsonld;
 pub mod select;
 
 pub use error::{Result, VcError};
