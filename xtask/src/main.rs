@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         "app" => app(),
         "ui" => ui(),
         "e2e" => e2e(),
-        "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core"]),
+        "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core", "-p", "citywallet-vc"]),
         "bench-app" => bench_app(),
         "bench-load" => bench_load(),
         "bench-growth" => cargo(&[
