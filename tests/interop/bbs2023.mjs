@@ -29,6 +29,9 @@ key.id = vm;
 key.controller = controller;
 const method = await key.export({publicKey: true, includeContext: true});
 const loader = securityLoader();
+// The city's own context, as the wallet ships it.
+loader.addStatic('https://w3id.org/citywallet/v1', JSON.parse(readFileSync(
+  new URL('../../vc/contexts/citywallet-v1.jsonld', import.meta.url), 'utf8')));
 loader.addStatic(vm, method);
 loader.addStatic(controller, {
   '@context': 'https://www.w3.org/ns/did/v1',

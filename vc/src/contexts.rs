@@ -8,8 +8,15 @@ pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
 /// The W3C CCG citizenship vocabulary (the W3C `bbs-2023` vectors' permanent resident card).
 pub const CITIZENSHIP_V4RC1: &str = "https://w3id.org/citizenship/v4rc1";
 
+/// The city's own context (its credential types and claims).
+pub const CITYWALLET_V1: &str = "https://w3id.org/citywallet/v1";
+
 /// Every context shipped: URL and document.
 pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        CITYWALLET_V1,
+        include_str!("../contexts/citywallet-v1.jsonld"),
+    ),
     (
         CREDENTIALS_V2,
         include_str!("../contexts/credentials-v2.jsonld"),

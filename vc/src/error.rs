@@ -31,6 +31,10 @@ pub enum VcError {
     /// The randomness source failed.
     #[error("no randomness available")]
     Rng,
+    /// A claim the credential type does not have, a missing or repeated one, or a value
+    /// its rules refuse.
+    #[error("the claim {0:?} is missing, unknown, repeated or not valid for this credential type")]
+    InvalidClaim(String),
     /// A key that is not what it should be.
     #[error("invalid {0}")]
     InvalidKey(&'static str),
@@ -56,6 +60,7 @@ impl VcError {
             Self::BadPointer(_) => "credential_bad_pointer",
             Self::Rng => "credential_rng_failed",
             Self::InvalidKey(_) => "credential_invalid_key",
+            Self::InvalidClaim(_) => "credential_invalid_claim",
             Self::Bbs(_) => "credential_bbs_failed",
             Self::ProofValue(_) => "credential_proof_value_malformed",
             Self::ProofInvalid(_) => "credential_proof_invalid",

@@ -6,7 +6,7 @@
 //! labels of `bbs-2023` with the grouping of statements by JSON pointer ([`canon`],
 //! [`select`]), the issuer's base proof ([`base`]), and the holder's derived proof with the
 //! verifier's check ([`derived`]), for the baseline feature (no holder binding or
-//! pseudonyms yet).
+//! pseudonyms yet); the city's credential types as VC 2.0 documents ([`city`]).
 //!
 //! Why this stack: JSON-LD expansion and toRdf come from `json-ld` 0.21 (a complete
 //! JSON-LD 1.1 processor; its 0.22 needs a newer Rust and fetches over HTTP by default)
@@ -26,6 +26,7 @@
 
 pub mod base;
 pub mod canon;
+pub mod city;
 pub mod contexts;
 pub mod derived;
 mod error;

@@ -145,3 +145,37 @@ fn a_base_proof_digital_bazaar_signs_derives_here_and_verifies_in_both() {
     derived::verify(&shown, &pk).expect("verifies here");
     assert_eq!(node(&shown, &["verify", &pk_hex]), ("valid".into(), true));
 }
+
+/// A city credit credential (the city's context, shipped to the script as the wallet ships
+/// it): our presentation of its tier verifies there.
+#[test]
+fn a_city_credit_credential_verifies_with_digital_bazaar() {
+    use citywallet_core::credentials::CredentialType;
+    use citywallet_vc::city::{self, Draft};
+    let (sk, pk, pk_hex) = keys();
+    let claims = [
+        ("score", "742"),
+        ("tier", "A"),
+        ("bureau", "City Credit Bureau"),
+        ("date", "2026-11-30"),
+    ];
+    let doc = city::document(&Draft {
+        kind: CredentialType::Credit,
+        id: "urn:uuid:7d1e4b7c-0d3a-4e5b-9c8d-1a2b3c4d5e6f",
+        issuer: "https://city.example/issuers/bureau",
+        holder: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        claims: &claims,
+        valid_from: "2026-12-01T00:00:00Z",
+        valid_until: "2027-12-01T00:00:00Z",
+    })
+    .expect("document");
+    let mandatory: Vec<String> = city::MANDATORY_POINTERS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    let signed =
+        base::sign_document(&doc, &options(), &mandatory, &sk, &pk, &[3u8; 32]).expect("sign");
+    let shown =
+        derived::derive(&signed, &[city::claim_pointer("tier")], b"nonce-3").expect("derive");
+    assert_eq!(node(&shown, &["verify", &pk_hex]), ("valid".into(), true));
+}
