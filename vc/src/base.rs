@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use ciborium::Value;
 use citywallet_core::credentials::{IssuerPublicKey, IssuerSecretKey};
 use sha2::{Digest, Sha256};
@@ -144,49 +143,32 @@ fn hex(bytes: &[u8]) -> String {
 impl BaseProof {
     /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` ‖ CBOR components).
     pub fn to_proof_value(&self) -> Result<String> {
-        let components = Value::Array(vec![
-            Value::Bytes(self.signature.to_vec()),
-            Value::Bytes(self.header.to_vec()),
-            Value::Bytes(self.public_key.to_vec()),
-            Value::Bytes(self.hmac_key.to_vec()),
-            Value::Array(
-                self.mandatory_pointers
-                    .iter()
-                    .cloned()
-                    .map(Value::Text)
-                    .collect(),
-            ),
-        ]);
-        let mut bytes = BASE_PROOF_HEADER.to_vec();
-        ciborium::into_writer(&components, &mut bytes)
-            .map_err(|_| VcError::ProofValue("cannot be encoded"))?;
-        Ok(format!(
-            "u{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-        ))
+        crate::envelope::encode(
+            BASE_PROOF_HEADER,
+            vec![
+                Value::Bytes(self.signature.to_vec()),
+                Value::Bytes(self.header.to_vec()),
+                Value::Bytes(self.public_key.to_vec()),
+                Value::Bytes(self.hmac_key.to_vec()),
+                Value::Array(
+                    self.mandatory_pointers
+                        .iter()
+                        .cloned()
+                        .map(Value::Text)
+                        .collect(),
+                ),
+            ],
+        )
     }
 
     /// `parseBaseProofValue` for the baseline feature; anything else is refused.
     pub fn from_proof_value(value: &str) -> Result<Self> {
-        if value.len() > MAX_PROOF_VALUE_CHARS {
-            return Err(VcError::ProofValue("too long"));
-        }
-        let encoded = value
-            .strip_prefix('u')
-            .ok_or(VcError::ProofValue("not multibase base64url"))?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(encoded)
-            .map_err(|_| VcError::ProofValue("not base64url"))?;
-        let cbor = bytes
-            .strip_prefix(&BASE_PROOF_HEADER[..])
-            .ok_or(VcError::ProofValue("not a baseline base proof"))?;
-        let value: Value =
-            ciborium::from_reader(cbor).map_err(|_| VcError::ProofValue("not CBOR"))?;
-        let Value::Array(parts) = value else {
-            return Err(VcError::ProofValue("not an array"));
-        };
-        let [signature, header, public_key, hmac_key, pointers] = <[Value; 5]>::try_from(parts)
-            .map_err(|_| VcError::ProofValue("not five components"))?;
+        let [signature, header, public_key, hmac_key, pointers] = crate::envelope::decode(
+            value,
+            BASE_PROOF_HEADER,
+            MAX_PROOF_VALUE_CHARS,
+            "not a baseline base proof",
+        )?;
         let pointers = match pointers {
             Value::Array(items) => items
                 .into_iter()

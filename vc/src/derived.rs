@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use ciborium::Value as Cbor;
 use citywallet_core::credentials::IssuerPublicKey;
 use serde_json::{Map, Value};
@@ -245,47 +244,30 @@ impl DerivedProof {
         }
         map.sort_unstable();
         let list = |v: &[usize]| Cbor::Array(v.iter().map(|&i| Cbor::Integer(i.into())).collect());
-        let components = Cbor::Array(vec![
-            Cbor::Bytes(self.bbs_proof.clone()),
-            Cbor::Map(
-                map.into_iter()
-                    .map(|(k, v)| (Cbor::Integer(k.into()), Cbor::Integer(v.into())))
-                    .collect(),
-            ),
-            list(&self.mandatory_indexes),
-            list(&self.selective_indexes),
-            Cbor::Bytes(self.presentation_header.clone()),
-        ]);
-        let mut bytes = DERIVED_PROOF_HEADER.to_vec();
-        ciborium::into_writer(&components, &mut bytes)
-            .map_err(|_| VcError::ProofValue("cannot be encoded"))?;
-        Ok(format!(
-            "u{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-        ))
+        crate::envelope::encode(
+            DERIVED_PROOF_HEADER,
+            vec![
+                Cbor::Bytes(self.bbs_proof.clone()),
+                Cbor::Map(
+                    map.into_iter()
+                        .map(|(k, v)| (Cbor::Integer(k.into()), Cbor::Integer(v.into())))
+                        .collect(),
+                ),
+                list(&self.mandatory_indexes),
+                list(&self.selective_indexes),
+                Cbor::Bytes(self.presentation_header.clone()),
+            ],
+        )
     }
 
     /// `parseDerivedProofValue` for the baseline feature; anything else is refused.
     pub fn from_proof_value(value: &str) -> Result<Self> {
-        if value.len() > MAX_PROOF_VALUE_CHARS {
-            return Err(VcError::ProofValue("too long"));
-        }
-        let encoded = value
-            .strip_prefix('u')
-            .ok_or(VcError::ProofValue("not multibase base64url"))?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(encoded)
-            .map_err(|_| VcError::ProofValue("not base64url"))?;
-        let cbor = bytes
-            .strip_prefix(&DERIVED_PROOF_HEADER[..])
-            .ok_or(VcError::ProofValue("not a baseline derived proof"))?;
-        let value: Cbor =
-            ciborium::from_reader(cbor).map_err(|_| VcError::ProofValue("not CBOR"))?;
-        let Cbor::Array(parts) = value else {
-            return Err(VcError::ProofValue("not an array"));
-        };
-        let [proof, map, mandatory, selective, ph] =
-            <[Cbor; 5]>::try_from(parts).map_err(|_| VcError::ProofValue("not five components"))?;
+        let [proof, map, mandatory, selective, ph] = crate::envelope::decode(
+            value,
+            DERIVED_PROOF_HEADER,
+            MAX_PROOF_VALUE_CHARS,
+            "not a baseline derived proof",
+        )?;
         let (Cbor::Bytes(bbs_proof), Cbor::Map(map), Cbor::Bytes(presentation_header)) =
             (proof, map, ph)
         else {

@@ -29,6 +29,7 @@ pub mod canon;
 pub mod city;
 pub mod contexts;
 pub mod derived;
+mod envelope;
 mod error;
 mod jsonld;
 pub mod select;
