@@ -37,16 +37,22 @@ fn devnet_config(
     }
 }
 
+/// Serve `devnet`'s RPC on a free loopback port of the current runtime.
+async fn serve(devnet: &Devnet) -> SocketAddr {
+    let (addr, _task) =
+        citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("serve");
+    addr
+}
+
 async fn start(dir: &std::path::Path, validators: usize) -> (Devnet, SocketAddr) {
     let config = devnet_config(dir, validators, 7, Retention::default());
     let (devnet, _keys) = Devnet::create(&config).expect("devnet");
     for _ in 0..3 {
         devnet.produce_block().expect("block");
     }
-    let (addr, _task) =
-        citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("serve");
+    let addr = serve(&devnet).await;
     (devnet, addr)
 }
 
@@ -446,11 +452,7 @@ fn a_restarted_devnet_continues_its_chain() {
     // The update from block 2 is in force at height 4, and blocks verify across the restart.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let (addr, _t) =
-            citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
-                .await
-                .expect("serve");
-        let c = client(addr);
+        let c = client(serve(&devnet).await);
         assert_eq!(c.validators(4u32, Paging::All).await.expect("v").total, 5);
         let c2 = c.commit(2u32).await.expect("commit");
         let c3 = c.commit(3u32).await.expect("commit");
@@ -528,11 +530,7 @@ fn a_devnet_keeps_its_window_of_blocks_and_transactions() {
     let check = |devnet: &Devnet, newest: u32| {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async {
-            let (addr, _t) =
-                citywallet_node::rpc::serve(devnet.clone(), "127.0.0.1:0".parse().expect("addr"))
-                    .await
-                    .expect("serve");
-            let c = client(addr);
+            let c = client(serve(devnet).await);
             assert_eq!(
                 c.block(1u32)
                     .await

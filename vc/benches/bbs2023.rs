@@ -27,13 +27,10 @@ fn credential(claims: usize) -> Value {
 }
 
 fn options() -> Value {
-    json!({
-        "type": "DataIntegrityProof",
-        "cryptosuite": "bbs-2023",
-        "created": "2026-12-01T00:00:00Z",
-        "verificationMethod": "https://city.example/issuers/bureau#bbs",
-        "proofPurpose": "assertionMethod",
-    })
+    base::proof_options(
+        "https://city.example/issuers/bureau#bbs",
+        "2026-12-01T00:00:00Z",
+    )
 }
 
 fn suite(c: &mut Criterion) {

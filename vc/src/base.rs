@@ -51,6 +51,18 @@ pub fn sign(
     Ok(secret.sign(public, header, &messages)?)
 }
 
+/// A `bbs-2023` proof's options (all but `proofValue`): a `DataIntegrityProof` for
+/// `assertionMethod` by `verification_method`, made at `created` (RFC 3339).
+pub fn proof_options(verification_method: &str, created: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "DataIntegrityProof",
+        "cryptosuite": "bbs-2023",
+        "created": created,
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+    })
+}
+
 /// The group name of the mandatory pointers in [`canon::canonicalize_and_group`].
 const MANDATORY: &str = "mandatory";
 
@@ -129,15 +141,11 @@ pub struct BaseProof {
 impl fmt::Debug for BaseProof {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BaseProof")
-            .field("public_key", &hex(&self.public_key))
+            .field("public_key", &hex::encode(self.public_key))
             .field("hmac_key", &"[redacted]")
             .field("mandatory_pointers", &self.mandatory_pointers)
             .finish_non_exhaustive()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl BaseProof {

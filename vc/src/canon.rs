@@ -166,7 +166,7 @@ fn nonce() -> Result<String> {
     let mut b = [0u8; 16];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
         .map_err(|_| VcError::Rng)?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(hex::encode(b))
 }
 
 /// A skolem IRI back to its blank node.

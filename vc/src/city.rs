@@ -23,6 +23,11 @@ pub const MANDATORY_POINTERS: [&str; 5] = [
     "/credentialSubject/id",
 ];
 
+/// [`MANDATORY_POINTERS`] as [`crate::base::sign_document`] takes them.
+pub fn mandatory_pointers() -> Vec<String> {
+    MANDATORY_POINTERS.iter().map(|p| (*p).to_owned()).collect()
+}
+
 /// The VC type of a credential type.
 pub fn type_name(kind: CredentialType) -> &'static str {
     match kind {

@@ -46,11 +46,21 @@ pub fn disclosure_data(
     presentation_header: &[u8],
 ) -> Result<(DerivedProof, Value)> {
     let (document, proof) = split(signed)?;
-    let value = proof_value(&proof)?;
+    disclose(&document, &proof, selective_pointers, presentation_header)
+}
+
+/// [`disclosure_data`] of a credential already split from its `proof`.
+fn disclose(
+    document: &Value,
+    proof: &Map<String, Value>,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+) -> Result<(DerivedProof, Value)> {
+    let value = proof_value(proof)?;
     let base = BaseProof::from_proof_value(value)?;
     let combined: Vec<String> = [base.mandatory_pointers.as_slice(), selective_pointers].concat();
     let grouped = canon::canonicalize_and_group(
-        &document,
+        document,
         &base.hmac_key,
         &[
             ("mandatory", &base.mandatory_pointers),
@@ -91,7 +101,7 @@ pub fn disclosure_data(
         )
         .map_err(|_| VcError::Bbs("proof generation"))?;
     let reveal =
-        select::select_json_ld(&document, &combined)?.ok_or(VcError::BadPointer(String::new()))?;
+        select::select_json_ld(document, &combined)?.ok_or(VcError::BadPointer(String::new()))?;
     let label_map = canon::label_map(&all.selection, None)
         .into_iter()
         .filter_map(|(input, c14n)| grouped.labels.get(&input).map(|b| (c14n, b.clone())))
@@ -114,9 +124,8 @@ pub fn derive(
     selective_pointers: &[String],
     presentation_header: &[u8],
 ) -> Result<Value> {
-    let (_, proof) = split(signed)?;
-    let (derived, reveal) = disclosure_data(signed, selective_pointers, presentation_header)?;
-    let mut proof = proof;
+    let (document, mut proof) = split(signed)?;
+    let (derived, reveal) = disclose(&document, &proof, selective_pointers, presentation_header)?;
     proof.insert(
         "proofValue".into(),
         Value::String(derived.to_proof_value()?),

@@ -50,22 +50,16 @@ fn draft<'a>(kind: CredentialType, claims: &'a [(&'a str, &'a str)]) -> Draft<'a
 }
 
 fn options() -> serde_json::Value {
-    json!({
-        "type": "DataIntegrityProof",
-        "cryptosuite": "bbs-2023",
-        "created": "2026-12-01T00:00:00Z",
-        "verificationMethod": "https://city.example/issuers/bureau#bbs-key-1",
-        "proofPurpose": "assertionMethod"
-    })
+    base::proof_options(
+        "https://city.example/issuers/bureau#bbs-key-1",
+        "2026-12-01T00:00:00Z",
+    )
 }
 
 #[test]
 fn every_city_credential_type_signs_derives_and_verifies() {
     let (sk, pk) = IssuerSecretKey::from_key_material(&[5u8; 32], None, None).expect("key");
-    let mandatory: Vec<String> = city::MANDATORY_POINTERS
-        .iter()
-        .map(|p| (*p).to_owned())
-        .collect();
+    let mandatory = city::mandatory_pointers();
     for kind in CredentialType::ALL {
         let claims = sample(kind);
         let doc = city::document(&draft(kind, &claims)).expect("document");

@@ -51,19 +51,29 @@ fn credential() -> Value {
 }
 
 fn options() -> Value {
-    json!({
-        "type": "DataIntegrityProof",
-        "cryptosuite": "bbs-2023",
-        "created": "2026-12-01T00:00:00Z",
-        "verificationMethod": "https://city.example/issuers/bureau#bbs-key-1",
-        "proofPurpose": "assertionMethod"
-    })
+    base::proof_options(
+        "https://city.example/issuers/bureau#bbs-key-1",
+        "2026-12-01T00:00:00Z",
+    )
 }
 
 fn keys() -> (IssuerSecretKey, IssuerPublicKey, String) {
     let (sk, pk) = IssuerSecretKey::from_key_material(&[42u8; 32], None, None).expect("key");
-    let hex = pk.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let hex = pk.to_hex();
     (sk, pk, hex)
+}
+
+/// The interop credential signed by us (the issuer mandatory).
+fn our_signed(sk: &IssuerSecretKey, pk: &IssuerPublicKey) -> Value {
+    base::sign_document(
+        &credential(),
+        &options(),
+        &pointers(&["/issuer"]),
+        sk,
+        pk,
+        &[9u8; 32],
+    )
+    .expect("sign")
 }
 
 fn pointers(p: &[&str]) -> Vec<String> {
@@ -73,15 +83,7 @@ fn pointers(p: &[&str]) -> Vec<String> {
 #[test]
 fn our_derived_proof_verifies_with_digital_bazaar() {
     let (sk, pk, pk_hex) = keys();
-    let signed = base::sign_document(
-        &credential(),
-        &options(),
-        &pointers(&["/issuer"]),
-        &sk,
-        &pk,
-        &[9u8; 32],
-    )
-    .expect("sign");
+    let signed = our_signed(&sk, &pk);
     let shown = derived::derive(
         &signed,
         &pointers(&["/credentialSubject/creditTier"]),
@@ -94,26 +96,14 @@ fn our_derived_proof_verifies_with_digital_bazaar() {
     changed["credentialSubject"]["creditTier"] = "B".into();
     assert!(!node(&changed, &["verify", &pk_hex]).1);
     let (_, other) = IssuerSecretKey::from_key_material(&[43u8; 32], None, None).expect("key");
-    let other_hex: String = other
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let other_hex = other.to_hex();
     assert!(!node(&shown, &["verify", &other_hex]).1, "another key");
 }
 
 #[test]
 fn digital_bazaar_derives_from_our_base_proof_and_we_verify_it() {
     let (sk, pk, pk_hex) = keys();
-    let signed = base::sign_document(
-        &credential(),
-        &options(),
-        &pointers(&["/issuer"]),
-        &sk,
-        &pk,
-        &[9u8; 32],
-    )
-    .expect("sign");
+    let signed = our_signed(&sk, &pk);
     let (out, ok) = node(
         &signed,
         &["derive", &pk_hex, r#"["/credentialSubject/score"]"#],
@@ -128,7 +118,7 @@ fn digital_bazaar_derives_from_our_base_proof_and_we_verify_it() {
 #[test]
 fn a_base_proof_digital_bazaar_signs_derives_here_and_verifies_in_both() {
     let (sk, pk, pk_hex) = keys();
-    let sk_hex: String = sk.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let sk_hex = hex::encode(sk.to_bytes().as_slice());
     let options = serde_json::to_string(&options()).expect("json");
     let (out, ok) = node(
         &credential(),
@@ -169,10 +159,7 @@ fn a_city_credit_credential_verifies_with_digital_bazaar() {
         valid_until: "2027-12-01T00:00:00Z",
     })
     .expect("document");
-    let mandatory: Vec<String> = city::MANDATORY_POINTERS
-        .iter()
-        .map(|p| (*p).to_owned())
-        .collect();
+    let mandatory = city::mandatory_pointers();
     let signed =
         base::sign_document(&doc, &options(), &mandatory, &sk, &pk, &[3u8; 32]).expect("sign");
     let shown =

@@ -505,9 +505,7 @@ fn derived_reveal_document_verifies(s: &Set) {
         verify(&later, &public).expect_err("options").code(),
         "credential_proof_invalid"
     );
-    let (other, _) = IssuerSecretKey::from_key_material(&[7u8; 32], None, None)
-        .map(|(_, p)| (p, ()))
-        .expect("key");
+    let (_, other) = IssuerSecretKey::from_key_material(&[7u8; 32], None, None).expect("key");
     assert_eq!(
         verify(&doc, &other).expect_err("other key").code(),
         "credential_proof_invalid"

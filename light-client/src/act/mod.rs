@@ -721,8 +721,7 @@ impl LogTail {
             let index = self.end - 1;
             let p = index / keys::LOG_PAGE;
             if self.page.as_ref().is_none_or(|(q, _)| *q != p) {
-                let key = (self.page_key)(p);
-                let ids: Vec<String> = s.read_as(at, key.clone())?.unwrap_or_default();
+                let ids: Vec<String> = s.read_as(at, (self.page_key)(p))?.unwrap_or_default();
                 self.page = Some((p, ids));
             }
             let ids = self
