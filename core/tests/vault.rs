@@ -867,3 +867,64 @@ fn a_passphrase_change_is_refused_while_another_process_has_the_vault() {
     drop(vault);
     Vault::open(&path, &"a new long passphrase".into()).expect("new passphrase");
 }
+
+#[test]
+fn documents_are_kept_by_name_taken_once_and_bounded() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _, mut v) = new_vault(dir.path());
+    v.put_document("offers", "a", MARKER.as_bytes())
+        .expect("put");
+    assert!(matches!(
+        v.put_document("offers", "a", b"other"),
+        Err(Error::Duplicate { kind: "offers", .. })
+    ));
+    assert_eq!(
+        v.document("offers", "a")
+            .expect("get")
+            .expect("kept")
+            .body
+            .as_slice(),
+        MARKER.as_bytes(),
+        "a refused duplicate changes nothing"
+    );
+    v.replace_document("offers", "b", b"one").expect("replace");
+    v.replace_document("offers", "b", b"two").expect("replace");
+    let names: Vec<String> = v
+        .documents("offers")
+        .expect("list")
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    assert!(v.documents("other").expect("list").is_empty());
+
+    assert_eq!(
+        v.take_document("offers", "b")
+            .expect("take")
+            .expect("there")
+            .body
+            .as_slice(),
+        b"two"
+    );
+    assert!(
+        v.take_document("offers", "b").expect("take").is_none(),
+        "single use"
+    );
+
+    let big = vec![0u8; citywallet_core::vault::MAX_DOCUMENT_BYTES + 1];
+    assert!(matches!(
+        v.put_document("offers", "big", &big),
+        Err(Error::BadRecord { .. })
+    ));
+    assert!(matches!(
+        v.put_document("offers", "", b"x"),
+        Err(Error::BadRecord { .. })
+    ));
+    assert!(v.document("offers", "big").expect("get").is_none());
+
+    assert_eq!(v.expire_documents("offers", i64::MAX).expect("expire"), 1);
+    drop(v);
+    // Encrypted like every other row.
+    let raw = fs::read(&path).expect("read");
+    assert!(!raw.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()));
+}

@@ -122,6 +122,46 @@ pub fn sign_document(
     Ok(Value::Object(signed))
 }
 
+/// Check a credential's `bbs-2023` base proof, as a holder does before keeping it: the
+/// proof is a baseline `DataIntegrityProof` for `assertionMethod` made with `public` (the
+/// issuer's key, from the chain), its BBS header is the hash of these proof options and
+/// these mandatory statements, and the signature covers the other statements. Returns the
+/// parsed proof.
+pub fn verify_document(signed: &serde_json::Value, public: &IssuerPublicKey) -> Result<BaseProof> {
+    use serde_json::Value;
+    let (document, proof) = crate::derived::split(signed)?;
+    if proof.get("type").and_then(Value::as_str) != Some("DataIntegrityProof")
+        || proof.get("cryptosuite").and_then(Value::as_str) != Some("bbs-2023")
+        || proof.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod")
+    {
+        return Err(VcError::ProofValue(
+            "not a bbs-2023 DataIntegrityProof for assertionMethod",
+        ));
+    }
+    let base = BaseProof::from_proof_value(crate::derived::proof_value(&proof)?)?;
+    if base.public_key != public.to_bytes() {
+        return Err(VcError::ProofInvalid("made with another issuer key"));
+    }
+    let mut options = proof.clone();
+    options.remove("proofValue");
+    if let Some(context) = document.get("@context") {
+        options.insert("@context".into(), context.clone());
+    }
+    let config = serde_json::to_vec(&options).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    let group = transform(&document, &base.mandatory_pointers, &base.hmac_key)?;
+    let mandatory: Vec<String> = group.matching.into_values().collect();
+    let non_mandatory: Vec<Vec<u8>> = group
+        .non_matching
+        .into_values()
+        .map(String::into_bytes)
+        .collect();
+    let header = bbs_header(&proof_hash(&config)?, &mandatory_hash(&mandatory));
+    if header != base.header || !public.verify_signature(&base.signature, &header, &non_mandatory) {
+        return Err(VcError::ProofInvalid("the base signature"));
+    }
+    Ok(base)
+}
+
 /// The parts of a baseline base proof value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BaseProof {

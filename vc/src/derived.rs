@@ -199,7 +199,7 @@ fn ascending_within(indexes: &[usize], len: usize) -> bool {
 }
 
 /// The document without `proof`, and `proof`.
-fn split(signed: &Value) -> Result<(Value, Map<String, Value>)> {
+pub(crate) fn split(signed: &Value) -> Result<(Value, Map<String, Value>)> {
     let Value::Object(doc) = signed else {
         return Err(VcError::JsonLd("a credential is an object".into()));
     };
@@ -210,7 +210,7 @@ fn split(signed: &Value) -> Result<(Value, Map<String, Value>)> {
     }
 }
 
-fn proof_value(proof: &Map<String, Value>) -> Result<&str> {
+pub(crate) fn proof_value(proof: &Map<String, Value>) -> Result<&str> {
     proof
         .get("proofValue")
         .and_then(Value::as_str)

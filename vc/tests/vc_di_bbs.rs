@@ -117,6 +117,7 @@ for_each_set!(
     add_signed_sd_base,
     derived_recovered_base_data,
     derived_reveal_document_proof_value,
+    signed_sd_base_verifies_and_tampering_does_not,
 );
 
 /// A node with two types, each with a scoped context defining one term, keeps both terms
@@ -299,6 +300,26 @@ fn add_signed_sd_base(s: &Set) {
         !format!("{proof:?}").contains(&hex::encode(hmac_key())),
         "HMAC key redacted"
     );
+}
+
+/// The holder's check of the vector's signed base: it verifies with the issuer's key, not
+/// with another, and not once a claim is changed.
+fn signed_sd_base_verifies_and_tampering_does_not(s: &Set) {
+    let signed = s.json("addSignedSDBase.json");
+    let base = base::verify_document(&signed, &issuer_public()).expect("verifies");
+    assert_eq!(base.mandatory_pointers, lines(&s.json(s.mandatory)));
+
+    let (_, other) = citywallet_core::credentials::IssuerSecretKey::generate().expect("key");
+    assert!(matches!(
+        base::verify_document(&signed, &other),
+        Err(citywallet_vc::VcError::ProofInvalid(_))
+    ));
+    let mut tampered = signed.clone();
+    *tampered.pointer_mut(s.revealed).expect("claim") = Value::from("tampered");
+    assert!(matches!(
+        base::verify_document(&tampered, &issuer_public()),
+        Err(citywallet_vc::VcError::ProofInvalid(_))
+    ));
 }
 
 /// The vector's recovered base data is what parsing its signed base gives (the holder's

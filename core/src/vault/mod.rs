@@ -13,6 +13,7 @@
 //! left open are tightened on the next unlock).
 
 mod chain;
+mod documents;
 mod held;
 mod kdf;
 mod lock;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use zeroize::Zeroizing;
 
 pub use chain::{Divergence, NodeEntry, NodeRole, Snapshot, TrustedHeader};
+pub use documents::{Document, MAX_DOCUMENT_BYTES};
 pub use held::CredentialSummary;
 pub use kdf::KdfParams;
 pub use own::{

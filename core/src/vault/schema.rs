@@ -136,6 +136,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE trusted_headers_v3 RENAME TO trusted_headers;
     CREATE INDEX trusted_headers_live ON trusted_headers (archived, height);
     "#,
+    // 4: documents kept by name in spaces: the wallet's W3C credentials, and the rows a
+    // service on a vault (a department's issuer) keeps beside its trust store.
+    r#"
+    CREATE TABLE documents (
+        space      TEXT    NOT NULL CHECK (length(space) BETWEEN 1 AND 64),
+        name       TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
+        body       BLOB    NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (space, name)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.
