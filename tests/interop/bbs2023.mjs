@@ -8,37 +8,18 @@
 //                                                     (OPTIONS: the proof's JSON object, MANDATORY: a JSON array)
 import {readFileSync} from 'node:fs';
 import * as bbs2023 from '@digitalbazaar/bbs-2023-cryptosuite';
-import * as Bls12381Multikey from '@digitalbazaar/bls12-381-multikey';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import jsigs from 'jsonld-signatures';
-import {securityLoader} from '@digitalbazaar/security-document-loader';
+import {bbsKey, documentLoaderFor} from './bbs-loader.mjs';
 
 const {purposes: {AssertionProofPurpose}} = jsigs;
 const [mode, file, pkHex, arg4, arg5, arg6] = process.argv.slice(2);
 const doc = JSON.parse(readFileSync(file, 'utf8'));
-const bytes = hex => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 const vm = mode === 'sign' ? JSON.parse(arg5).verificationMethod : doc.proof.verificationMethod;
-const controller = vm.split('#')[0];
-const key = await Bls12381Multikey.fromRaw({
-  algorithm: Bls12381Multikey.ALGORITHMS.BBS_BLS12381_SHA256,
-  publicKey: bytes(pkHex),
-  secretKey: mode === 'sign' ? bytes(arg4) : undefined
-});
-key.id = vm;
-key.controller = controller;
-const method = await key.export({publicKey: true, includeContext: true});
-const loader = securityLoader();
-// The city's own context, as the wallet ships it.
-loader.addStatic('https://w3id.org/citywallet/v1', JSON.parse(readFileSync(
-  new URL('../../vc/contexts/citywallet-v1.jsonld', import.meta.url), 'utf8')));
-loader.addStatic(vm, method);
-loader.addStatic(controller, {
-  '@context': 'https://www.w3.org/ns/did/v1',
-  id: controller,
-  assertionMethod: [method]
-});
-const documentLoader = loader.build();
+const key = await bbsKey({vm, pkHex, skHex: mode === 'sign' ? arg4 : undefined});
+// The city's own context as the wallet ships it, and the issuer's key (bbs-loader.mjs).
+const documentLoader = await documentLoaderFor(key);
 
 try {
   if(mode === 'verify') {

@@ -117,3 +117,30 @@ pub fn document(draft: &Draft<'_>) -> Result<Value> {
 pub fn claim_pointer(name: &str) -> String {
     format!("/credentialSubject/{}", term(name))
 }
+
+/// The IRI prefix of a city issuer: `urn:citywallet:issuer:{id}` names the chain's issuer
+/// record `issuer/{id}`, which holds its BBS key; verifiers resolve it there.
+pub const ISSUER_IRI_PREFIX: &str = "urn:citywallet:issuer:";
+
+/// The credential `issuer` of the chain's issuer `id`.
+pub fn issuer_iri(id: &str) -> String {
+    format!("{ISSUER_IRI_PREFIX}{id}")
+}
+
+/// The chain issuer id a credential's `issuer` names, if it names one.
+pub fn issuer_id(iri: &str) -> Option<&str> {
+    iri.strip_prefix(ISSUER_IRI_PREFIX)
+        .filter(|id| !id.is_empty() && !id.contains(['#', '/', '?']))
+}
+
+/// The `verificationMethod` of the chain issuer `id`'s BBS key.
+pub fn verification_method(id: &str) -> String {
+    format!("{ISSUER_IRI_PREFIX}{id}#bbs-2023")
+}
+
+/// The credential type whose VC type name is `name`.
+pub fn kind_of(name: &str) -> Option<CredentialType> {
+    CredentialType::ALL
+        .into_iter()
+        .find(|k| type_name(*k) == name)
+}

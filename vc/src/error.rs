@@ -47,6 +47,9 @@ pub enum VcError {
     /// A proof value that cannot be written or read.
     #[error("malformed proof value: {0}")]
     ProofValue(&'static str),
+    /// A presentation refused, for the same reasons as the core's presentations.
+    #[error("presentation rejected: {0:?}")]
+    Rejected(citywallet_core::Rejection),
 }
 
 impl VcError {
@@ -63,6 +66,7 @@ impl VcError {
             Self::InvalidClaim(_) => "credential_invalid_claim",
             Self::Bbs(_) => "credential_bbs_failed",
             Self::ProofValue(_) => "credential_proof_value_malformed",
+            Self::Rejected(r) => citywallet_core::Error::Rejected(*r).code(),
             Self::ProofInvalid(_) => "credential_proof_invalid",
         }
     }

@@ -32,6 +32,7 @@ pub mod derived;
 mod envelope;
 mod error;
 mod jsonld;
+pub mod presentation;
 pub mod select;
 
 pub use error::{Result, VcError};

@@ -25,6 +25,17 @@ impl Wallet {
         Ok(self.vault_mut()?.add_node(url, role)?)
     }
 
+    /// The issuer record `id` on the chain, proven against a header verified now, with that
+    /// header's height.
+    pub fn proven_issuer(
+        &mut self,
+        id: &str,
+    ) -> Result<(Option<citywallet_protocol::IssuerRecord>, u64)> {
+        let mut s = self.anchored(Spend::Sync)?;
+        let at = s.fresh()?;
+        Ok((s.issuer(&at, id)?, at.height().value()))
+    }
+
     /// Remove a node.
     pub fn remove_node(&mut self, url: &str) -> Result<()> {
         Ok(self

@@ -602,3 +602,21 @@ pub struct SettingItem {
     /// What it holds.
     pub description: String,
 }
+
+/// A credential offer, as the citizen sees it before accepting: who offers what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OfferPreview {
+    /// The credential issuer's URL.
+    pub issuer_url: String,
+    /// Its display name, from its metadata.
+    pub issuer_name: String,
+    /// The credential types offered.
+    pub kinds: Vec<CredentialType>,
+    /// Whether a transaction code (sent another way) is needed, and its length.
+    #[ts(type = "number | null")]
+    pub tx_code_length: Option<u32>,
+    /// What the issuer says about the code.
+    pub tx_code_description: Option<String>,
+}

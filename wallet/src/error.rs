@@ -84,6 +84,36 @@ pub enum WalletErrorCode {
     FileTooLarge,
     /// The UI: a QR code could not be scanned.
     ScanFailed,
+    /// A credential offer that is not one.
+    OfferMalformed,
+    /// The offer needs a transaction code, and none was given.
+    TxCodeRequired,
+    /// An issuer URL that is not https (or http to this machine).
+    IssuerUrlInsecure,
+    /// The issuer did not answer.
+    IssuerUnreachable,
+    /// The issuer answered with something that is not OpenID4VCI.
+    IssuerAnswerMalformed,
+    /// The issuer refused the offer's code: used, expired, or a wrong transaction code.
+    OfferUsedOrExpired,
+    /// The issuer refused the wallet's proof of possession.
+    IssuerProofRefused,
+    /// The issuer's records do not entitle this citizen to the credential.
+    IssuerNotEntitled,
+    /// The issuer refused for another reason.
+    IssuerRefused,
+    /// A credential type the wallet or the issuer's registry entry does not allow.
+    CredentialUnsupported,
+    /// A credential issued to someone else.
+    CredentialHolderMismatch,
+    /// A W3C credential that is not a city credential.
+    CredentialMalformed,
+    /// A credential whose proof does not verify.
+    CredentialProofInvalid,
+    /// A credential too large or too complex to check.
+    CredentialTooLarge,
+    /// A credential using a JSON-LD context the wallet does not ship.
+    CredentialUnknownContext,
 }
 
 /// Every error code a front end can show, as one enum: the core crate's, the light client's
@@ -244,6 +274,41 @@ pub enum Error {
         /// `officer` or `technician`.
         role: &'static str,
     },
+    /// A credential offer that is not one.
+    #[error("not a credential offer: {0}")]
+    OfferMalformed(&'static str),
+    /// The offer needs a transaction code.
+    #[error("this offer needs the transaction code the issuer sent you")]
+    TxCodeRequired,
+    /// An issuer URL that is neither https nor http to this machine.
+    #[error("the issuer's address {0} is not https")]
+    IssuerUrlInsecure(String),
+    /// The issuer did not answer.
+    #[error("the issuer did not answer: {0}")]
+    IssuerUnreachable(String),
+    /// The issuer's answer is not what OpenID4VCI says.
+    #[error("the issuer's {0} answer is not valid")]
+    IssuerAnswerMalformed(&'static str),
+    /// The issuer refused a step with an OAuth error code.
+    #[error("the issuer refused the {step}: {error}")]
+    IssuerRefused {
+        /// Which step.
+        step: &'static str,
+        /// Its error code.
+        error: String,
+    },
+    /// A credential type that is not allowed here.
+    #[error("credential not supported: {0}")]
+    CredentialUnsupported(String),
+    /// A credential whose holder is not this wallet.
+    #[error("the credential was issued to someone else")]
+    CredentialHolderMismatch,
+    /// A W3C credential that is not a city credential.
+    #[error("not a city credential: {0}")]
+    CredentialMalformed(&'static str),
+    /// A W3C credential or its proof that does not check.
+    #[error(transparent)]
+    Vc(#[from] citywallet_vc::VcError),
     /// A file the wallet reads or writes.
     #[error("{path}: {source}")]
     Io {
@@ -295,6 +360,30 @@ impl Error {
             Self::PassphraseMismatch => C::PassphraseMismatch,
             Self::AutoLockRange { .. } => C::AutoLockRange,
             Self::RoleCredentialMissing { .. } => C::RoleCredentialMissing,
+            Self::OfferMalformed(_) => C::OfferMalformed,
+            Self::TxCodeRequired => C::TxCodeRequired,
+            Self::IssuerUrlInsecure(_) => C::IssuerUrlInsecure,
+            Self::IssuerUnreachable(_) => C::IssuerUnreachable,
+            Self::IssuerAnswerMalformed(_) => C::IssuerAnswerMalformed,
+            Self::IssuerRefused { error, .. } => match error.as_str() {
+                "invalid_grant" => C::OfferUsedOrExpired,
+                "invalid_proof" | "invalid_nonce" => C::IssuerProofRefused,
+                "access_denied" => C::IssuerNotEntitled,
+                _ => C::IssuerRefused,
+            },
+            Self::CredentialUnsupported(_) => C::CredentialUnsupported,
+            Self::CredentialHolderMismatch => C::CredentialHolderMismatch,
+            Self::CredentialMalformed(_) => C::CredentialMalformed,
+            Self::Vc(e) => {
+                use citywallet_vc::VcError as V;
+                match e {
+                    V::ProofInvalid(_) => C::CredentialProofInvalid,
+                    V::TooLarge { .. } | V::TooComplex { .. } => C::CredentialTooLarge,
+                    V::UnknownContext(_) => C::CredentialUnknownContext,
+                    V::Rng => C::Internal,
+                    _ => C::CredentialMalformed,
+                }
+            }
             Self::Io { .. } => return ErrorCode::Core(citywallet_core::ErrorCode::Io),
             Self::Encode(_) => C::Internal,
             Self::Core(e) => return ErrorCode::Core(e.error_code()),
@@ -305,7 +394,7 @@ impl Error {
     /// True when the user can fix it by changing their input or configuration.
     pub fn is_user_error(&self) -> bool {
         match self {
-            Self::Io { .. } | Self::Encode(_) => false,
+            Self::Io { .. } | Self::Encode(_) | Self::Vc(citywallet_vc::VcError::Rng) => false,
             Self::Core(e) => e.is_user_error(),
             Self::Chain(e) => e.is_user_error(),
             _ => true,

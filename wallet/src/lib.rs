@@ -26,6 +26,7 @@ mod credentials;
 pub mod dto;
 mod error;
 pub mod input;
+pub mod issuance;
 mod tools;
 mod vault;
 
@@ -230,6 +231,13 @@ impl Wallet {
 
     fn vault_mut(&mut self) -> Result<&mut Vault> {
         self.vault.as_mut().ok_or(Error::Locked)
+    }
+
+    /// The open vault, for a service built on a wallet that keeps its own documents in it
+    /// (a department's issuer keeps its keys, records and offers there, beside the trust
+    /// store its revocations use). A citizen's front end has no use for it.
+    pub fn store(&mut self) -> Result<&mut Vault> {
+        self.vault_mut()
     }
 
     fn now_secs(&self) -> i64 {

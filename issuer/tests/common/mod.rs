@@ -1,0 +1,140 @@
+//! What the issuer's tests share: the service as a process on a devnet, the operator's
+//! commands, a citizen's wallet.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use citywallet_chain_tests::Net;
+use citywallet_core::vault::{KdfParams, Passphrase};
+use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
+use serde_json::Value;
+
+pub const PASS: &str = "bureau vault passphrase 77";
+pub const FAST: KdfParams = KdfParams {
+    m_cost_kib: 256,
+    t_cost: 1,
+    p_cost: 1,
+};
+
+pub struct Service {
+    pub data: PathBuf,
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn issuer_cmd(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_citywallet-issuer"));
+    c.arg("--data")
+        .arg(data)
+        .arg("--json")
+        .args(args)
+        .env("CITYWALLET_ISSUER_PASSPHRASE", PASS);
+    c
+}
+
+/// Run an operator command; its JSON, or its error line.
+pub fn operator(data: &Path, args: &[&str]) -> Result<Value, String> {
+    let out = issuer_cmd(data, args)
+        .output()
+        .expect("run citywallet-issuer");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("json output"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+pub fn start(net: &Net, dir: &Path) -> Service {
+    let data = dir.join("bureau");
+    let key = net
+        .data_dir()
+        .join(citywallet_node::devnet::CREDIT_BUREAU_KEY_FILE);
+    operator(
+        &data,
+        &[
+            "init",
+            "--id",
+            "city-credit-bureau",
+            "--name",
+            "City Credit Bureau",
+            "--credential",
+            "credit",
+            "--import-key",
+            key.to_str().expect("path"),
+            "--node",
+            &net.primary,
+            "--witness",
+            &net.witness,
+            "--test-kdf",
+        ],
+    )
+    .expect("init");
+    operator(
+        &data,
+        &[
+            "citizen",
+            "add",
+            "--id",
+            "alice",
+            "--name",
+            "Alice Citizen",
+            "--credential",
+            "credit",
+            "--claims",
+            r#"{"score": 731, "tier": "B", "bureau": "City Credit Bureau", "date": "2026-11-30"}"#,
+        ],
+    )
+    .expect("citizen");
+    let mut child = issuer_cmd(&data, &["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let url = serde_json::from_str::<Value>(&line).expect("json")["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    Service { data, child, url }
+}
+
+pub fn offer(s: &Service, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "offer",
+        "create",
+        "--citizen",
+        "alice",
+        "--credential",
+        "credit",
+    ];
+    args.extend_from_slice(extra);
+    operator(&s.data, &args).expect("offer")
+}
+
+pub fn citizen(net: &Net, dir: &Path) -> Wallet {
+    let mut w = Wallet::new(
+        &dir.join("alice.db"),
+        FAST,
+        Network {
+            primary: net.primary.clone(),
+            witnesses: vec![net.witness.clone()],
+        },
+        Arc::new(HttpConnect),
+        Arc::new(SystemClock),
+    );
+    w.create(&Passphrase::from("alice wallet passphrase 1"), "")
+        .expect("create");
+    w
+}

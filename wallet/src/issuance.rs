@@ -1,0 +1,548 @@
+//! The wallet as an OpenID4VCI 1.0 client (pre-authorized code flow): read a credential
+//! offer, fetch the issuer's metadata and its authorization server's, exchange the code
+//! (and the transaction code) for an access token, get a nonce, prove possession of the
+//! identity key with a JWT, and take the W3C VC 2.0 credential, which is kept only once its
+//! `bbs-2023` base proof verifies with the issuer's key proven on the chain, it names this
+//! wallet as holder, and the chain's issuer may issue its type.
+//!
+//! HTTP is reqwest's blocking client: https, or http to a loopback address (a devnet's
+//! issuer); no redirects; every answer capped.
+
+use std::io::Read as _;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use citywallet_core::credentials::{CredentialType, IssuerPublicKey};
+use citywallet_core::keys::KeyPath;
+use citywallet_light_client::Precondition;
+use citywallet_protocol::Status;
+use citywallet_vc::{base, city};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::dto::{CredentialItem, OfferPreview};
+use crate::error::{Error, Result};
+use crate::{Spend, Wallet};
+
+/// The vault space the wallet keeps its W3C credentials in.
+pub const VC_SPACE: &str = "vc";
+/// Longest offer text taken (a URI, or the JSON it carries).
+pub const MAX_OFFER_BYTES: usize = 8 * 1024;
+/// Largest answer read from an issuer.
+pub const MAX_ISSUER_ANSWER_BYTES: u64 = 256 * 1024;
+/// How long one request to an issuer may take.
+pub const ISSUER_TIMEOUT: Duration = Duration::from_secs(15);
+const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+
+/// A credential offer, read.
+pub struct Offer {
+    /// `credential_issuer`.
+    pub issuer: String,
+    /// `credential_configuration_ids`.
+    pub configurations: Vec<String>,
+    code: Zeroizing<String>,
+    /// The transaction code's length, when one is needed (0: unspecified).
+    pub tx_code: Option<(u32, Option<String>)>,
+}
+
+impl std::fmt::Debug for Offer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Offer")
+            .field("issuer", &self.issuer)
+            .field("configurations", &self.configurations)
+            .finish_non_exhaustive()
+    }
+}
+
+fn malformed(what: &'static str) -> Error {
+    Error::OfferMalformed(what)
+}
+
+/// Is `url` one the wallet talks to: https, or http to a loopback host.
+fn check_url(url: &str) -> Result<url::Url> {
+    let u = url::Url::parse(url)
+        .map_err(|_| Error::IssuerUrlInsecure(url.chars().take(200).collect()))?;
+    let loopback = match u.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    let ok = u.username().is_empty()
+        && u.password().is_none()
+        && u.fragment().is_none()
+        && (u.scheme() == "https" || (u.scheme() == "http" && loopback));
+    if !ok {
+        return Err(Error::IssuerUrlInsecure(url.chars().take(200).collect()));
+    }
+    Ok(u)
+}
+
+/// Read an offer: `openid-credential-offer://?credential_offer=…` (or any URI carrying
+/// `credential_offer`), or the offer's JSON itself. An offer by reference
+/// (`credential_offer_uri`) is refused: the issuer is unknown until the offer is read.
+pub fn parse_offer(text: &str) -> Result<Offer> {
+    let text = text.trim();
+    if text.len() > MAX_OFFER_BYTES {
+        return Err(Error::TooLarge {
+            what: "the credential offer",
+            limit: MAX_OFFER_BYTES as u64,
+        });
+    }
+    let json = if text.starts_with('{') {
+        text.to_owned()
+    } else {
+        let query = text
+            .split_once('?')
+            .map(|(_, q)| q)
+            .ok_or(malformed("not an offer URI"))?;
+        let mut found = None;
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "credential_offer" if found.is_none() => found = Some(v.into_owned()),
+                "credential_offer" => return Err(malformed("two offers in one URI")),
+                "credential_offer_uri" => {
+                    return Err(malformed("an offer by reference is not taken"));
+                }
+                _ => {}
+            }
+        }
+        found.ok_or(malformed("no credential_offer"))?
+    };
+    let v: Value = serde_json::from_str(&json).map_err(|_| malformed("the offer is not JSON"))?;
+    let issuer = v
+        .get("credential_issuer")
+        .and_then(Value::as_str)
+        .ok_or(malformed("no credential_issuer"))?
+        .to_owned();
+    check_url(&issuer)?;
+    let configurations: Vec<String> = v
+        .get("credential_configuration_ids")
+        .and_then(Value::as_array)
+        .ok_or(malformed("no credential_configuration_ids"))?
+        .iter()
+        .map(|c| {
+            c.as_str()
+                .map(str::to_owned)
+                .ok_or(malformed("a configuration id is not text"))
+        })
+        .collect::<Result<_>>()?;
+    if configurations.is_empty() || configurations.len() > 16 {
+        return Err(malformed("one to 16 configuration ids"));
+    }
+    let grant = v
+        .pointer("/grants/urn:ietf:params:oauth:grant-type:pre-authorized_code")
+        .ok_or(malformed("no pre-authorized code grant"))?;
+    let code = grant
+        .get("pre-authorized_code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty() && c.len() <= 512)
+        .ok_or(malformed("no pre-authorized_code"))?;
+    let tx_code = match grant.get("tx_code") {
+        None => None,
+        Some(t) if t.is_object() => Some((
+            t.get("length").and_then(Value::as_u64).unwrap_or(0).min(64) as u32,
+            t.get("description")
+                .and_then(Value::as_str)
+                .map(|d| d.chars().take(300).collect()),
+        )),
+        Some(_) => return Err(malformed("tx_code is not an object")),
+    };
+    Ok(Offer {
+        issuer,
+        configurations,
+        code: Zeroizing::new(code.to_owned()),
+        tx_code,
+    })
+}
+
+/// The wallet's side of talking to an issuer.
+struct Issuer {
+    client: reqwest::blocking::Client,
+}
+
+impl Issuer {
+    fn new() -> Result<Self> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(ISSUER_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::IssuerUnreachable(e.to_string()))?;
+        Ok(Self { client })
+    }
+
+    fn answer(&self, r: reqwest::blocking::RequestBuilder, step: &'static str) -> Result<Value> {
+        let resp = r
+            .send()
+            .map_err(|e| Error::IssuerUnreachable(format!("{step}: {e}")))?;
+        let status = resp.status();
+        let mut body = Vec::new();
+        resp.take(MAX_ISSUER_ANSWER_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| Error::IssuerUnreachable(format!("{step}: {e}")))?;
+        if body.len() as u64 > MAX_ISSUER_ANSWER_BYTES {
+            return Err(Error::IssuerAnswerMalformed(step));
+        }
+        let v: Value =
+            serde_json::from_slice(&body).map_err(|_| Error::IssuerAnswerMalformed(step))?;
+        if !status.is_success() {
+            let error = v
+                .get("error")
+                .and_then(Value::as_str)
+                .map(|e| e.chars().take(64).collect())
+                .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+            return Err(Error::IssuerRefused { step, error });
+        }
+        if !v.is_object() {
+            return Err(Error::IssuerAnswerMalformed(step));
+        }
+        Ok(v)
+    }
+
+    fn get(&self, url: &str, step: &'static str) -> Result<Value> {
+        check_url(url)?;
+        self.answer(self.client.get(url), step)
+    }
+
+    fn post(&self, url: &str) -> Result<reqwest::blocking::RequestBuilder> {
+        check_url(url)?;
+        Ok(self.client.post(url))
+    }
+}
+
+fn text<'a>(v: &'a Value, key: &str, step: &'static str) -> Result<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or(Error::IssuerAnswerMalformed(step))
+}
+
+struct Metadata {
+    name: String,
+    token_endpoint: String,
+    nonce_endpoint: Option<String>,
+    credential_endpoint: String,
+    configurations: serde_json::Map<String, Value>,
+}
+
+fn metadata(issuer: &Issuer, offer: &Offer) -> Result<Metadata> {
+    let base = offer.issuer.trim_end_matches('/');
+    let m = issuer.get(
+        &format!("{base}/.well-known/openid-credential-issuer"),
+        "issuer metadata",
+    )?;
+    if text(&m, "credential_issuer", "issuer metadata")?.trim_end_matches('/') != base {
+        return Err(Error::IssuerAnswerMalformed(
+            "issuer metadata names another issuer",
+        ));
+    }
+    let name = m
+        .pointer("/display/0/name")
+        .and_then(Value::as_str)
+        .unwrap_or(base)
+        .chars()
+        .take(120)
+        .collect();
+    let auth = m
+        .pointer("/authorization_servers/0")
+        .and_then(Value::as_str)
+        .unwrap_or(base)
+        .trim_end_matches('/')
+        .to_owned();
+    let a = issuer.get(
+        &format!("{auth}/.well-known/oauth-authorization-server"),
+        "authorization server metadata",
+    )?;
+    if text(&a, "issuer", "authorization server metadata")?.trim_end_matches('/') != auth {
+        return Err(Error::IssuerAnswerMalformed(
+            "authorization server metadata names another server",
+        ));
+    }
+    Ok(Metadata {
+        name,
+        token_endpoint: text(&a, "token_endpoint", "authorization server metadata")?.to_owned(),
+        nonce_endpoint: m
+            .get("nonce_endpoint")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        credential_endpoint: text(&m, "credential_endpoint", "issuer metadata")?.to_owned(),
+        configurations: m
+            .get("credential_configurations_supported")
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or(Error::IssuerAnswerMalformed("issuer metadata"))?,
+    })
+}
+
+/// The city credential type a configuration offers: format `ldp_vc` with the city's
+/// context and type.
+fn configuration_kind(metadata: &Metadata, id: &str) -> Result<CredentialType> {
+    let c = metadata
+        .configurations
+        .get(id)
+        .ok_or(Error::OfferMalformed(
+            "the offer names a configuration the issuer does not list",
+        ))?;
+    let types: Vec<&str> = c
+        .pointer("/credential_definition/type")
+        .and_then(Value::as_array)
+        .map(|t| t.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if c.get("format").and_then(Value::as_str) != Some("ldp_vc") {
+        return Err(Error::CredentialUnsupported(id.chars().take(64).collect()));
+    }
+    types
+        .iter()
+        .find_map(|t| city::kind_of(t))
+        .ok_or_else(|| Error::CredentialUnsupported(id.chars().take(64).collect()))
+}
+
+impl Wallet {
+    /// Read `offer` and the issuer's metadata: who offers what, and whether a transaction
+    /// code is needed. Nothing is kept.
+    pub fn preview_offer(&self, offer: &str) -> Result<OfferPreview> {
+        self.vault()?;
+        let offer = parse_offer(offer)?;
+        let issuer = Issuer::new()?;
+        let m = metadata(&issuer, &offer)?;
+        let kinds = offer
+            .configurations
+            .iter()
+            .map(|c| configuration_kind(&m, c))
+            .collect::<Result<_>>()?;
+        Ok(OfferPreview {
+            issuer_url: offer.issuer.clone(),
+            issuer_name: m.name,
+            kinds,
+            tx_code_length: offer.tx_code.as_ref().map(|t| t.0),
+            tx_code_description: offer.tx_code.and_then(|t| t.1),
+        })
+    }
+
+    /// Accept `offer` (with `tx_code` when it needs one): the whole pre-authorized code
+    /// flow, then the checks against the chain, then the credential is kept. Nothing is kept
+    /// on any failure.
+    pub fn accept_offer(&mut self, offer: &str, tx_code: Option<&str>) -> Result<CredentialItem> {
+        let offer = parse_offer(offer)?;
+        let tx_code = tx_code.map(str::trim).filter(|t| !t.is_empty());
+        if offer.tx_code.is_some() && tx_code.is_none() {
+            return Err(Error::TxCodeRequired);
+        }
+        let issuer = Issuer::new()?;
+        let m = metadata(&issuer, &offer)?;
+        let configuration = offer.configurations[0].clone();
+        let kind = configuration_kind(&m, &configuration)?;
+
+        let mut form: Vec<(&str, &str)> = vec![
+            ("grant_type", PRE_AUTHORIZED_GRANT),
+            ("pre-authorized_code", offer.code.as_str()),
+        ];
+        if let (Some(_), Some(t)) = (&offer.tx_code, tx_code) {
+            form.push(("tx_code", t));
+        }
+        let token = issuer.answer(issuer.post(&m.token_endpoint)?.form(&form), "token")?;
+        let access = Zeroizing::new(text(&token, "access_token", "token")?.to_owned());
+        let nonce = match &m.nonce_endpoint {
+            Some(url) => Some(
+                text(
+                    &issuer.answer(issuer.post(url)?, "nonce")?,
+                    "c_nonce",
+                    "nonce",
+                )?
+                .to_owned(),
+            ),
+            None => token
+                .get("c_nonce")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+        let proof = self.proof_jwt(&offer.issuer, nonce.as_deref())?;
+        let request = json!({
+            "credential_configuration_id": configuration,
+            "proofs": { "jwt": [proof] },
+        });
+        let answer = issuer.answer(
+            issuer
+                .post(&m.credential_endpoint)?
+                .bearer_auth(access.as_str())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(request.to_string()),
+            "credential",
+        )?;
+        let credential = answer
+            .pointer("/credentials/0/credential")
+            .or_else(|| answer.get("credential"))
+            .filter(|c| c.is_object())
+            .ok_or(Error::IssuerAnswerMalformed("credential"))?;
+        self.keep_vc(credential, Some(kind))
+    }
+
+    /// The compact JWS proving this wallet holds its identity key, for issuer `audience`.
+    fn proof_jwt(&self, audience: &str, nonce: Option<&str>) -> Result<String> {
+        let vault = self.vault()?;
+        let did = vault.identity()?.did;
+        let key = did
+            .strip_prefix("did:key:")
+            .ok_or(Error::Encode("the identity"))?;
+        let header =
+            json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": format!("{did}#{key}") });
+        let mut payload = json!({ "aud": audience, "iat": self.now_secs() });
+        if let Some(n) = nonce {
+            payload["nonce"] = Value::from(n);
+        }
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        );
+        let signature = vault
+            .key_pair(KeyPath::IDENTITY)?
+            .sign(signing_input.as_bytes());
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.to_bytes())
+        ))
+    }
+
+    /// Keep a W3C credential (JSON) obtained another way, after the same checks as an
+    /// offer's: a base credential signed by any `bbs-2023` implementation imports here.
+    pub fn import_vc(&mut self, json: &[u8]) -> Result<CredentialItem> {
+        if json.len() > citywallet_core::vault::MAX_DOCUMENT_BYTES {
+            return Err(Error::TooLarge {
+                what: "the credential",
+                limit: citywallet_core::vault::MAX_DOCUMENT_BYTES as u64,
+            });
+        }
+        let v: Value = serde_json::from_slice(json)
+            .map_err(|_| Error::Vc(citywallet_vc::VcError::JsonLd("not JSON".into())))?;
+        self.keep_vc(&v, None)
+    }
+
+    fn keep_vc(
+        &mut self,
+        credential: &Value,
+        offered: Option<CredentialType>,
+    ) -> Result<CredentialItem> {
+        let bytes = serde_json::to_vec(credential).map_err(|_| Error::Encode("the credential"))?;
+        if bytes.len() > citywallet_core::vault::MAX_DOCUMENT_BYTES {
+            return Err(Error::TooLarge {
+                what: "the credential",
+                limit: citywallet_core::vault::MAX_DOCUMENT_BYTES as u64,
+            });
+        }
+        let item = summary(credential)?;
+        if offered.is_some_and(|k| k != item.kind) {
+            return Err(Error::CredentialUnsupported(
+                "the credential is not the type offered".into(),
+            ));
+        }
+        let me = self.vault()?.identity()?.did;
+        if credential
+            .pointer("/credentialSubject/id")
+            .and_then(Value::as_str)
+            != Some(me.as_str())
+        {
+            return Err(Error::CredentialHolderMismatch);
+        }
+        let now = self.now_secs();
+        if item.valid_until <= now {
+            return Err(Error::Core(citywallet_core::Error::Rejected(
+                citywallet_core::Rejection::Expired,
+            )));
+        }
+        let mut s = self.anchored(Spend::Sync)?;
+        let at = s.fresh()?;
+        let record = s.issuer(&at, &item.issuer)?;
+        drop(s);
+        let refused = |p: Precondition| Error::from(citywallet_light_client::Error::from(p));
+        let record =
+            record.ok_or_else(|| refused(Precondition::IssuerUnknown(item.issuer.clone())))?;
+        if record.status != Status::Active {
+            return Err(refused(Precondition::IssuerInactive(item.issuer.clone())));
+        }
+        if !record
+            .credential_types
+            .iter()
+            .any(|t| t == item.kind.as_str())
+        {
+            return Err(refused(Precondition::IssuerNotForType {
+                issuer: item.issuer.clone(),
+                kind: item.kind.as_str().to_owned(),
+            }));
+        }
+        // The registry checked the key when the issuer was registered.
+        let public = hex::decode(&record.bbs_public_key)
+            .ok()
+            .and_then(|b| IssuerPublicKey::from_bytes(&b))
+            .ok_or(Error::Encode("the issuer's registered key"))?;
+        base::verify_document(credential, &public)?;
+        self.vault_mut()?.put_document(VC_SPACE, &item.id, &bytes)?;
+        Ok(item)
+    }
+
+    /// The W3C credentials held.
+    pub fn vcs(&self) -> Result<Vec<CredentialItem>> {
+        self.vault()?
+            .documents(VC_SPACE)?
+            .iter()
+            .map(|d| {
+                serde_json::from_slice(&d.body)
+                    .map_err(|_| Error::Vc(citywallet_vc::VcError::JsonLd("stored".into())))
+                    .and_then(|v: Value| summary(&v))
+            })
+            .collect()
+    }
+
+    /// One W3C credential held, as its JSON.
+    pub fn vc(&self, id: &str) -> Result<Value> {
+        let d = self.vault()?.document(VC_SPACE, id)?.ok_or_else(|| {
+            citywallet_core::Error::NotFound {
+                kind: "credential",
+                id: id.to_owned(),
+            }
+        })?;
+        serde_json::from_slice(&d.body)
+            .map_err(|_| Error::Vc(citywallet_vc::VcError::JsonLd("stored".into())))
+    }
+}
+
+fn unix(rfc3339: &str) -> Option<i64> {
+    tendermint::Time::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+/// A city credential's list entry: its id, chain issuer, type, claim names and validity.
+fn summary(v: &Value) -> Result<CredentialItem> {
+    let bad = |what: &'static str| Error::CredentialMalformed(what);
+    let id = v.get("id").and_then(Value::as_str).ok_or(bad("no id"))?;
+    let issuer = v
+        .get("issuer")
+        .and_then(Value::as_str)
+        .and_then(city::issuer_id)
+        .ok_or(bad("the issuer is not a city issuer"))?;
+    let kind = v
+        .get("type")
+        .and_then(Value::as_array)
+        .and_then(|t| t.iter().filter_map(Value::as_str).find_map(city::kind_of))
+        .ok_or(bad("not a city credential type"))?;
+    let subject = v
+        .get("credentialSubject")
+        .and_then(Value::as_object)
+        .ok_or(bad("no credentialSubject"))?;
+    let claims = kind
+        .claims()
+        .iter()
+        .filter(|c| subject.contains_key(&city::term(c.name)))
+        .map(|c| c.name.to_owned())
+        .collect();
+    let time = |k: &str| v.get(k).and_then(Value::as_str).and_then(unix);
+    Ok(CredentialItem {
+        id: id.to_owned(),
+        issuer: issuer.to_owned(),
+        kind,
+        claims,
+        valid_from: time("validFrom").ok_or(bad("no validFrom"))?,
+        valid_until: time("validUntil").ok_or(bad("no validUntil"))?,
+    })
+}
