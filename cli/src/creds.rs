@@ -24,13 +24,27 @@ pub enum CredentialCmd {
     Import { file: PathBuf },
     /// Delete a credential.
     Delete { id: String },
+    /// Show who offers what in an OpenID4VCI credential offer (`openid-credential-offer://`).
+    Offer {
+        /// The offer URI (or @FILE holding it).
+        offer: String,
+    },
+    /// Take an OpenID4VCI credential offer: fetch the credential, check it against the
+    /// issuer's key on the chain, keep it.
+    Accept {
+        /// The offer URI (or @FILE holding it).
+        offer: String,
+        /// The transaction code the issuer sent another way, when the offer needs one.
+        #[arg(long)]
+        tx_code: Option<String>,
+    },
     /// Ask the local devnet's demo issuers for a credential (officer and technician ones
     /// also enrol this wallet's key in that role, by the devnet's admin).
     Demo {
         /// credit, biometric, residency, officer or technician.
         #[arg(long = "type")]
         kind: String,
-        /// The devnet's data directory (its demo keys).
+        /// The devnet's data directory (its demo issuers' list and admin key).
         #[arg(long, env = "CITYWALLET_DEVNET_DATA")]
         devnet_data: PathBuf,
     },
@@ -186,7 +200,37 @@ pub fn credential(cmd: CredentialCmd, vault: &Path, out: &Output) -> anyhow::Res
                 format!("deleted {id}")
             })
         }
+        CredentialCmd::Offer { offer } => {
+            let p = w.preview_offer(&offer_text(&offer)?)?;
+            out.show(&p, || {
+                let kinds: Vec<&str> = p.kinds.iter().map(|k| k.as_str()).collect();
+                let code = p
+                    .tx_code_length
+                    .map(|n| format!("\nit needs a {n}-digit transaction code (--tx-code)"))
+                    .unwrap_or_default();
+                format!(
+                    "{} ({}) offers: {}{code}",
+                    p.issuer_name,
+                    p.issuer_url,
+                    kinds.join(", ")
+                )
+            })
+        }
+        CredentialCmd::Accept { offer, tx_code } => {
+            let c = w.accept_offer(&offer_text(&offer)?, tx_code.as_deref())?;
+            out.show(&c, || {
+                format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
+            })
+        }
         CredentialCmd::Demo { kind, devnet_data } => demo(&mut w, &kind, &devnet_data, out),
+    }
+}
+
+/// An offer given on the command line, or `@FILE`.
+fn offer_text(arg: &str) -> anyhow::Result<String> {
+    match arg.strip_prefix('@') {
+        Some(file) => Ok(String::from_utf8(read(Path::new(file))?)?.trim().to_owned()),
+        None => Ok(arg.to_owned()),
     }
 }
 
@@ -215,22 +259,22 @@ fn demo(w: &mut Wallet, kind: &str, devnet_data: &Path, out: &Output) -> anyhow:
 
 pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {
     let challenge = String::from_utf8(read(&args.challenge)?)?;
-    let p = open(vault)?.present(&args.credential, &args.disclose, &challenge)?;
-    let compact = p.to_compact();
+    let p = open(vault)?.present_shown(&args.credential, &args.disclose, &challenge)?;
+    let compact = p.compact.clone();
     if let Some(path) = &args.compact_out {
         write(path, &compact)?;
     }
     qr_out(&args, &compact)?;
     match &args.out {
         Some(path) => {
-            write(path, &p.to_json())?;
+            write(path, &p.json)?;
             let shown = json!({ "out": path, "compactBytes": compact.len() });
             out.show(&shown, || {
                 format!("presentation written to {}", path.display())
             })
         }
         None => {
-            std::io::stdout().write_all(&p.to_json())?;
+            std::io::stdout().write_all(&p.json)?;
             println!();
             Ok(())
         }

@@ -11,6 +11,24 @@ use serde_json::Value;
 
 const PASS: &str = "correct horse battery";
 
+/// The devnet's demo issuers (issuer services, served from this test's process: they are
+/// the issuers' business, not the command line's), until dropped.
+fn demo_issuers(net: &Net) -> citywallet_issuer::demo::Background {
+    citywallet_issuer::demo::serve_in_background(
+        net.data_dir(),
+        &citywallet_wallet::Network {
+            primary: net.primary.clone(),
+            witnesses: vec![net.witness.clone()],
+        },
+        citywallet_core::vault::KdfParams {
+            m_cost_kib: 256,
+            t_cost: 1,
+            p_cost: 1,
+        },
+    )
+    .expect("demo issuers")
+}
+
 struct Env {
     dir: tempfile::TempDir,
 }
@@ -317,7 +335,9 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
         .expect("report id")
         .to_owned();
 
-    // Staff get the officer and technician roles from the devnet's demo admin.
+    // Staff get the officer and technician credentials from City Hall's issuer service
+    // and the roles from the devnet's demo admin.
+    let _issuers = demo_issuers(&net);
     let data = net.data_dir().to_string_lossy().into_owned();
     for kind in ["officer", "technician"] {
         let c = env.ok(

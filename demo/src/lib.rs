@@ -1,43 +1,42 @@
-//! The devnet's demo issuers and its city admin, beside the devnet: they issue demo
-//! credentials (the credit bureau's and City Hall's, signed with the keys the devnet wrote
-//! into its data directory) and enrol officers and technicians on the chain (a
-//! `RegisterRole` transaction signed by the devnet's admin key, sent to its node).
+//! The devnet's demo path, as a citizen's app or command line takes it: a demo credential
+//! comes from the devnet's demo issuers, which are issuer services (`citywallet-issuer
+//! demo`, in their own process; `DEVNET/demo-issuers.json` says where), over OpenID4VCI
+//! like any credential; officers and technicians are then enrolled on the chain by the
+//! devnet's admin (a `RegisterRole` transaction signed with the admin key the devnet wrote
+//! into its data directory, sent to its node), and the wallet proves the role itself.
 //!
-//! This is the issuers' and the admin's business, not the citizen's: the wallet never holds
-//! these keys, it receives the credential as any other and proves the role on the chain
-//! itself. The app uses this only with a devnet whose data directory it knows (its embedded
-//! one, or `CITYWALLET_DEVNET_DATA`), until departments run issuer services.
+//! No issuer key is read here: the wallet receives the credential as from any issuer.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use citywallet_core::credentials::{
-    Credential, CredentialDraft, CredentialType, IssuerKey, biometric_template_hash,
-    new_credential_id,
-};
+use citywallet_core::credentials::CredentialType;
 use citywallet_light_client::rpc::{ChainNode, HttpNode};
-use citywallet_node::devnet::{CITY_HALL_KEY_FILE, CREDIT_BUREAU_KEY_FILE};
 use citywallet_protocol::{Account, Action, Code, Role, TxBody, keys};
 use ed25519_dalek::Signer as _;
-use serde_json::json;
-use zeroize::Zeroizing;
 
 /// What can go wrong with the demo.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The devnet's key files are missing or damaged.
+    /// The devnet's admin key file is missing or damaged.
     #[error("the devnet's demo keys are not usable: {0}")]
     Keys(String),
+    /// No demo issuer runs for this devnet, or none offers the type.
+    #[error("no demo issuer serves this devnet: {0}")]
+    NoIssuer(String),
+    /// The demo issuer did not make an offer.
+    #[error("the demo issuer: {0}")]
+    Issuer(String),
     /// The devnet's node could not be reached or answered badly.
     #[error("the devnet's node: {0}")]
     Node(String),
     /// The node refused the admin's transaction.
     #[error("the devnet refused the enrolment: {0}")]
     Refused(String),
-    /// Issuing failed.
+    /// A credential type that is not one.
     #[error(transparent)]
     Core(#[from] citywallet_core::Error),
     /// The wallet refused or failed (importing, proving the role).
@@ -76,30 +75,6 @@ pub fn role_for(kind: CredentialType) -> Option<Role> {
     }
 }
 
-/// The demo claims of each credential type, dated `today` (`YYYY-MM-DD`).
-pub fn demo_claims(kind: CredentialType, today: &str) -> serde_json::Value {
-    match kind {
-        CredentialType::Credit => {
-            json!({ "score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": today })
-        }
-        CredentialType::Residency => json!({ "district": "Harbour District", "since": today }),
-        CredentialType::Biometric => json!({
-            "template_hash": biometric_template_hash(b"demo-salt-0001", b"demo face template"),
-            "modality": "face", "office": "City Hall enrolment desk",
-        }),
-        CredentialType::Officer => {
-            json!({ "department": "Field Services", "badge": "FS-1042", "scopes": "verify,review" })
-        }
-        CredentialType::Technician => {
-            json!({
-                "department": citywallet_node::devnet::DEVNET_TECHNICIAN_DEPARTMENT,
-                "licence": "IOT-7731",
-                "scopes": "provision",
-            })
-        }
-    }
-}
-
 /// The demo issuers and admin of one devnet.
 #[derive(Debug, Clone)]
 pub struct Demo {
@@ -116,43 +91,40 @@ impl Demo {
         }
     }
 
-    fn issuer(&self, kind: CredentialType) -> Result<IssuerKey> {
-        let file = match kind {
-            CredentialType::Credit => CREDIT_BUREAU_KEY_FILE,
-            _ => CITY_HALL_KEY_FILE,
-        };
-        let bytes = Zeroizing::new(
-            std::fs::read(self.data.join(file)).map_err(|e| Error::Keys(format!("{file}: {e}")))?,
-        );
-        IssuerKey::from_file(&bytes).map_err(|_| Error::Keys(format!("{file} is damaged")))
-    }
-
-    /// A demo credential of `kind` for `holder` (a `did:key`), valid for a year from `now`
-    /// (Unix seconds), as credential JSON.
-    pub fn issue(&self, kind: CredentialType, holder: &str, now: i64) -> Result<Vec<u8>> {
-        let key = self.issuer(kind)?;
-        let today = tendermint::Time::from_unix_timestamp(now, 0)
-            .map_err(|_| Error::Keys("the clock is out of range".into()))?
-            .to_rfc3339();
-        let claims = demo_claims(kind, &today[..10]);
-        let claims = claims
-            .as_object()
-            .ok_or_else(|| Error::Keys("demo claims".into()))?;
-        let id = new_credential_id()?;
-        let credential = Credential::issue(
-            &CredentialDraft {
-                id: &id,
-                issuer: &key.id,
-                kind,
-                holder,
-                valid_from: now - 60,
-                valid_until: now + 365 * 24 * 3600,
-                claims,
-            },
-            &key.secret,
-            &key.public,
-        )?;
-        Ok(credential.to_json())
+    /// A fresh offer of a `kind` credential for the demo citizen, from the demo issuer
+    /// that offers it (an `openid-credential-offer://` URI).
+    pub fn offer(&self, kind: CredentialType) -> Result<String> {
+        let issuers = citywallet_issuer::demo::read_demo_issuers(&self.data).ok_or_else(|| {
+            Error::NoIssuer(format!(
+                "{} is missing: start the demo issuers (citywallet-issuer demo)",
+                citywallet_issuer::demo::DEMO_ISSUERS_FILE
+            ))
+        })?;
+        let issuer = issuers
+            .iter()
+            .find(|i| i.credentials.iter().any(|c| c == kind.as_str()))
+            .ok_or_else(|| Error::NoIssuer(format!("none offers {} credentials", kind.as_str())))?;
+        let issuer_error = |e: reqwest::Error| Error::Issuer(e.to_string());
+        let answer: serde_json::Value = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(issuer_error)?
+            .post(format!("{}/demo/offer", issuer.url))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::json!({ "credential": kind.as_str() }).to_string())
+            .send()
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::bytes)
+            .map_err(issuer_error)
+            .and_then(|b| {
+                serde_json::from_slice(&b)
+                    .map_err(|_| Error::Issuer("the answer is not JSON".into()))
+            })?;
+        answer["offer"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Issuer("the answer has no offer".into()))
     }
 
     /// Give `key` the `role` in `department` on the chain: the admin signs a `RegisterRole`
@@ -209,10 +181,10 @@ impl Demo {
 /// How many admin transactions may wait ahead of an enrolment before it gives up.
 const MAX_PENDING_ADMIN_TXS: u64 = 16;
 
-/// The whole demo request, as a citizen sees it: `demo` issues a credential of `kind` to
-/// `wallet`'s identity; for an officer or technician credential the admin enrols the
-/// wallet's key and the wallet waits until it proves the role on the chain itself; then the
-/// wallet checks and keeps the credential.
+/// The whole demo request, as a citizen sees it: the demo issuer offers a credential of
+/// `kind`, the wallet takes it with OpenID4VCI (checking it against the chain); for an
+/// officer or technician credential the admin then enrols the wallet's key and the wallet
+/// waits until it proves the role on the chain itself.
 pub fn request(
     demo: &Demo,
     wallet: &mut citywallet_wallet::Wallet,
@@ -220,17 +192,21 @@ pub fn request(
     now: i64,
 ) -> Result<citywallet_wallet::dto::CredentialItem> {
     let kind = CredentialType::parse(kind)?;
-    let identity = wallet.identity_info()?;
-    let json = demo.issue(kind, &identity.did, now)?;
+    let offer = demo.offer(kind)?;
+    let item = wallet.accept_offer(&offer, None)?;
     if let Some(role) = role_for(kind)
         && !wallet.has_role(role)?
     {
+        let identity = wallet.identity_info()?;
         let key = citywallet_wallet::input::hex32(&identity.public_key_hex, "the identity key")?;
         // The role is held in the department the credential names.
-        let claims = demo_claims(kind, "");
-        let department = claims["department"].as_str().unwrap_or_default();
+        let claims = citywallet_issuer::service::demo_claims(kind, "");
+        let department = claims
+            .get("department")
+            .map(String::as_str)
+            .unwrap_or_default();
         demo.enrol(role, key, department, now)?;
         wallet.await_role(role)?;
     }
-    Ok(wallet.import_credential(&json)?)
+    Ok(item)
 }

@@ -9,9 +9,11 @@
 //! * [`http`]: the endpoints, on axum.
 //! * [`jwt`]: the holder's proof of possession.
 //! * [`store`]: what it keeps in its vault.
+//! * [`demo`]: the devnet's demo issuers, served as instances of this service.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod demo;
 mod error;
 pub mod http;
 pub mod jwt;

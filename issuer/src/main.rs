@@ -36,7 +36,7 @@ use zeroize::Zeroizing;
 struct Cli {
     /// The issuer's data directory (its encrypted vault).
     #[arg(long, env = "CITYWALLET_ISSUER_DATA")]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// A file holding the vault's passphrase (else CITYWALLET_ISSUER_PASSPHRASE).
     #[arg(long)]
     passphrase_file: Option<PathBuf>,
@@ -104,6 +104,22 @@ enum Cmd {
     },
     /// This issuer's record on the chain, proven.
     Status,
+    /// Serve a devnet's demo issuers (the credit bureau and City Hall), set up from its
+    /// key files, and write where they listen to DEVNET/demo-issuers.json.
+    Demo {
+        /// The devnet's data directory.
+        #[arg(long)]
+        devnet_data: PathBuf,
+        /// The devnet's primary RPC.
+        #[arg(long)]
+        node: String,
+        /// Its witness RPC (repeat).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// Stop when standard input closes (the process that started this one is gone).
+        #[arg(long)]
+        exit_on_stdin_close: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -188,7 +204,17 @@ fn claims(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
+    if let Cmd::Demo {
+        devnet_data,
+        node,
+        witnesses,
+        exit_on_stdin_close,
+    } = &cli.cmd
+    {
+        return demo(cli, devnet_data, node, witnesses, *exit_on_stdin_close);
+    }
     let pass = passphrase(cli)?;
+    let data = cli.data.clone().context("--data DIR is required")?;
     match &cli.cmd {
         Cmd::Init {
             id,
@@ -221,7 +247,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 KdfParams::RECOMMENDED
             };
             let issuer = Issuer::init(
-                &cli.data,
+                &data,
                 &pass,
                 kdf,
                 &Setup {
@@ -240,19 +266,22 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 format!(
                     "issuer {} set up in {}\nBBS public key {}\nits chain record must hold this key",
                     identity.id,
-                    cli.data.display(),
+                    data.display(),
                     identity.bbs_public_key
                 )
             });
         }
-        Cmd::Serve { listen, url, demo } => serve(cli, &pass, listen, url.as_deref(), *demo)?,
+        Cmd::Demo { .. } => unreachable!("handled above"),
+        Cmd::Serve { listen, url, demo } => {
+            serve(cli, &data, &pass, listen, url.as_deref(), *demo)?
+        }
         Cmd::Citizen(CitizenCmd::Add {
             id,
             name,
             credential,
             claims: text,
         }) => {
-            let mut issuer = Issuer::open(&cli.data, &pass)?;
+            let mut issuer = Issuer::open(&data, &pass)?;
             let mut record = issuer
                 .citizens()?
                 .into_iter()
@@ -273,7 +302,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             });
         }
         Cmd::Citizen(CitizenCmd::List) => {
-            let list = Issuer::open(&cli.data, &pass)?.citizens()?;
+            let list = Issuer::open(&data, &pass)?.citizens()?;
             show(cli, &serde_json::to_value(&list)?, || {
                 list.iter()
                     .map(|c| {
@@ -295,7 +324,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             ttl,
             qr,
         }) => {
-            let mut issuer = Issuer::open(&cli.data, &pass)?;
+            let mut issuer = Issuer::open(&data, &pass)?;
             let offer = issuer.create_offer(citizen, credential, *tx_code, *ttl)?;
             let code = qrcode::QrCode::new(offer.uri.as_bytes())
                 .context("the offer does not fit a QR code")?;
@@ -323,7 +352,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             });
         }
         Cmd::Offer(OfferCmd::List) => {
-            let list = Issuer::open(&cli.data, &pass)?.offers()?;
+            let list = Issuer::open(&data, &pass)?.offers()?;
             show(cli, &serde_json::to_value(&list)?, || {
                 list.iter()
                     .map(|o| {
@@ -341,7 +370,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             });
         }
         Cmd::Issued => {
-            let list = Issuer::open(&cli.data, &pass)?.issued()?;
+            let list = Issuer::open(&data, &pass)?.issued()?;
             show(cli, &serde_json::to_value(&list)?, || {
                 list.iter()
                     .map(|c| format!("{}  {}  {}  {}", c.id, c.kind, c.citizen, c.holder))
@@ -350,7 +379,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             });
         }
         Cmd::Revoke { credential, reason } => {
-            let r = Issuer::open(&cli.data, &pass)?.revoke(credential, reason)?;
+            let r = Issuer::open(&data, &pass)?.revoke(credential, reason)?;
             show(cli, &serde_json::to_value(&r)?, || {
                 format!(
                     "credential {credential} revoked, proven at height {}",
@@ -359,7 +388,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             });
         }
         Cmd::Status => {
-            let mut issuer = Issuer::open(&cli.data, &pass)?;
+            let mut issuer = Issuer::open(&data, &pass)?;
             let (record, height) = issuer.chain_record()?;
             let key = issuer.identity().bbs_public_key.clone();
             let matches = record.as_ref().is_some_and(|r| r.bbs_public_key == key);
@@ -387,6 +416,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 
 fn serve(
     cli: &Cli,
+    data: &std::path::Path,
     pass: &Passphrase,
     listen: &str,
     url: Option<&str>,
@@ -399,11 +429,11 @@ fn serve(
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| listen.to_owned())?;
         let addr = listener.local_addr()?;
-        let mut issuer = Issuer::open(&cli.data, pass)?;
+        let mut issuer = Issuer::open(data, pass)?;
         let url = url.map(str::to_owned).unwrap_or_else(|| format!("http://{addr}"));
         issuer.set_url(&url)?;
         if demo {
-            demo_records(&mut issuer)?;
+            citywallet_issuer::demo::put_demo_citizen(&mut issuer)?;
         }
         show(cli, &json!({ "url": url, "issuer": issuer.identity().id }), || {
             format!("issuer {} serving OpenID4VCI at {url}", issuer.identity().id)
@@ -422,27 +452,79 @@ fn serve(
     })
 }
 
-/// The demo citizen's record: every credential this issuer offers, with the demo claims.
-fn demo_records(issuer: &mut Issuer) -> Result<(), IssuerError> {
-    let today = citywallet_issuer::service::rfc3339(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-    )?;
-    let mut entitlements = BTreeMap::new();
-    for kind in issuer.identity().kinds.clone() {
-        let kind = CredentialType::parse(&kind)?;
-        entitlements.insert(
-            kind.as_str().to_owned(),
-            citywallet_issuer::service::demo_claims(kind, &today[..10]),
-        );
-    }
-    issuer.put_citizen(&Citizen {
-        id: http::DEMO_CITIZEN.into(),
-        name: "Demo Citizen".into(),
-        entitlements,
-    })
+fn demo(
+    cli: &Cli,
+    devnet_data: &std::path::Path,
+    node: &str,
+    witnesses: &[String],
+    exit_on_stdin_close: bool,
+) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let network = Network {
+        primary: node.to_owned(),
+        witnesses: witnesses.to_vec(),
+    };
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let file = devnet_data.join(citywallet_issuer::demo::DEMO_ISSUERS_FILE);
+    let json = cli.json;
+    let watcher = std::thread::spawn(move || {
+        // Say where they listen once the file is written.
+        while started_rx.try_recv().is_err() {
+            if let Some(list) = std::fs::read(&file).ok().and_then(|b| {
+                serde_json::from_slice::<Vec<citywallet_issuer::demo::DemoIssuer>>(&b).ok()
+            }) {
+                let mut out = std::io::stdout().lock();
+                let _ = if json {
+                    writeln!(out, "{}", serde_json::to_string(&list).unwrap_or_default())
+                } else {
+                    writeln!(
+                        out,
+                        "{}",
+                        list.iter()
+                            .map(|i| format!("{} serving OpenID4VCI at {}", i.id, i.url))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                };
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    });
+    let stop = async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        // A thread, not a blocking task: the runtime does not wait for it on exit.
+        let (gone_tx, gone) = tokio::sync::oneshot::channel::<()>();
+        if exit_on_stdin_close {
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+                let _ = gone_tx.send(());
+            });
+        } else {
+            std::mem::forget(gone_tx);
+        }
+        let stdin_closed = async move {
+            let _ = gone.await;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            _ = stdin_closed => {}
+        }
+    };
+    let out = rt.block_on(citywallet_issuer::demo::serve_demo_issuers(
+        devnet_data,
+        &network,
+        KdfParams::RECOMMENDED,
+        stop,
+    ));
+    let _ = started_tx.send(());
+    let _ = watcher.join();
+    out.map(|_| ())
 }
 
 fn main() {

@@ -9,6 +9,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use citywallet_chain_tests::Net;
+use citywallet_wallet::Check;
 use common::{citizen, offer, operator, start};
 use ed25519_dalek::Signer as _;
 use serde_json::{Value, json};
@@ -65,6 +66,39 @@ fn a_citizen_takes_an_offer_and_the_credential_verifies_against_the_chain() {
         b"officer-nonce-1"
     );
 
+    // An officer checks a presentation of it, online and offline, from its compact form.
+    let mut officer = common::wallet_named(&net, dir.path(), "officer");
+    officer.sync(&mut |_| {}).expect("officer sync");
+    let (_, challenge) = officer.new_challenge(Some("officer-7")).expect("challenge");
+    let shown = w
+        .present_shown(&item.id, &["score".into()], &challenge.text)
+        .expect("present");
+    let text = base64::engine::general_purpose::STANDARD.encode(&shown.compact);
+    for check in [Check::Online, Check::Offline] {
+        let v = officer
+            .verify_text(&text, &challenge.text, check)
+            .expect("verifies");
+        assert_eq!(v.issuer, "city-credit-bureau");
+        assert_eq!(v.holder, did);
+        assert_eq!(v.disclosed.len(), 1);
+        assert_eq!(
+            (v.disclosed[0].name.as_str(), v.disclosed[0].value.as_str()),
+            ("score", "731")
+        );
+    }
+    let json = String::from_utf8(shown.json.clone()).expect("utf8");
+    officer
+        .verify_text(&json, &challenge.text, Check::Online)
+        .expect("the JSON form verifies too");
+    let (_, other) = officer.new_challenge(Some("officer-7")).expect("challenge");
+    assert_eq!(
+        officer
+            .verify_text(&text, &other.text, Check::Online)
+            .expect_err("another challenge")
+            .code(),
+        "challenge_mismatch"
+    );
+
     // The operator sees what became of the offer, and revokes on the chain.
     let offers = operator(&s.data, &["offer", "list"]).expect("list");
     assert_eq!(offers[0]["state"], "issued");
@@ -85,6 +119,13 @@ fn a_citizen_takes_an_offer_and_the_credential_verifies_against_the_chain() {
     assert!(receipt["height"].as_u64().expect("height") > 0);
     let status = operator(&s.data, &["status"]).expect("status");
     assert_eq!(status["keyMatches"], true);
+    assert_eq!(
+        officer
+            .verify_text(&text, &challenge.text, Check::Online)
+            .expect_err("revoked")
+            .code(),
+        "credential_revoked"
+    );
 }
 
 #[test]

@@ -8,6 +8,10 @@
 //! the issuers' revocation lists (`index/issuers`, `issuer/{id}`, `revocations/{id}`, all
 //! proven against one verified header and checked again on use). The answer says how old
 //! the snapshot is, and the check is refused when it is older than the configured limit.
+//!
+//! Both presentation forms are taken: the core's (a BBS proof over the credential's
+//! messages) and the W3C one (a VC 2.0 credential derived with `bbs-2023` inside a
+//! presentation the holder signed, JSON or compact; see `citywallet_vc::presentation`).
 
 use citywallet_core::credentials::{Challenge, IssuerPublicKey, Presentation, Verified};
 use citywallet_core::vault::{Snapshot, Vault};
@@ -78,8 +82,65 @@ pub fn snapshot_header_hash(vault: &Vault) -> Result<Option<Vec<u8>>> {
     ))
 }
 
-fn check_issuer(rec: Option<IssuerRecord>, p: &Presentation) -> Result<(String, IssuerPublicKey)> {
-    let rec = rec.ok_or_else(|| Precondition::IssuerUnknown(p.issuer.clone()))?;
+/// A presentation in either form, read but not yet checked.
+enum Shown {
+    Core(Presentation),
+    W3c(citywallet_vc::presentation::Parsed),
+}
+
+impl Shown {
+    fn parse(bytes: &[u8]) -> Result<Self> {
+        let w3c = bytes.starts_with(citywallet_vc::presentation::COMPACT_MAGIC)
+            || serde_json::from_slice::<serde_json::Value>(bytes)
+                .is_ok_and(|v| v.get("verifiableCredential").is_some());
+        if w3c {
+            Ok(Self::W3c(
+                citywallet_vc::presentation::parse(bytes).map_err(vc_error)?,
+            ))
+        } else {
+            Ok(Self::Core(Presentation::parse(bytes)?))
+        }
+    }
+
+    fn issuer(&self) -> &str {
+        match self {
+            Self::Core(p) => &p.issuer,
+            Self::W3c(p) => &p.issuer,
+        }
+    }
+
+    fn verify(
+        &self,
+        challenge: &Challenge,
+        key: IssuerPublicKey,
+        now: i64,
+        max_age_secs: i64,
+    ) -> Result<Verified> {
+        match self {
+            Self::Core(p) => {
+                Ok(p.verify(challenge, &[(p.issuer.clone(), key)], now, max_age_secs)?)
+            }
+            Self::W3c(p) => p
+                .verify(challenge, &key, now, max_age_secs)
+                .map_err(vc_error),
+        }
+    }
+}
+
+/// A W3C presentation's refusal as the core's: the same rejections, and anything the
+/// credential layer refuses (too large, an unknown context) is a malformed presentation.
+fn vc_error(e: citywallet_vc::VcError) -> Error {
+    use citywallet_core::Rejection;
+    let r = match e {
+        citywallet_vc::VcError::Rejected(r) => r,
+        citywallet_vc::VcError::ProofInvalid(_) => Rejection::ProofInvalid,
+        _ => Rejection::Malformed,
+    };
+    Error::Core(citywallet_core::Error::Rejected(r))
+}
+
+fn check_issuer(rec: Option<IssuerRecord>, p: &Shown) -> Result<(String, IssuerPublicKey)> {
+    let rec = rec.ok_or_else(|| Precondition::IssuerUnknown(p.issuer().to_owned()))?;
     if rec.status != Status::Active {
         return Err(Precondition::IssuerInactive(rec.id).into());
     }
@@ -110,17 +171,12 @@ impl Session<'_> {
         challenge: &Challenge,
         max_challenge_age_secs: i64,
     ) -> Result<OfficerVerdict> {
-        let p = Presentation::parse(presentation)?;
+        let p = Shown::parse(presentation)?;
         let at = self.fresh()?;
-        let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(&p.issuer))?.decode()?;
+        let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(p.issuer()))?.decode()?;
         let types = rec.as_ref().map(|r| r.credential_types.clone());
         let (issuer_name, key) = check_issuer(rec, &p)?;
-        let v = p.verify(
-            challenge,
-            &[(p.issuer.clone(), key)],
-            unix(self.now()),
-            max_challenge_age_secs,
-        )?;
+        let v = p.verify(challenge, key, unix(self.now()), max_challenge_age_secs)?;
         check_type(&types.unwrap_or_default(), &v)?;
         if self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
             return Err(Precondition::CredentialRevoked(v.credential_id).into());
@@ -227,20 +283,15 @@ pub fn verify_presentation_offline(
         r.verify(&body.header)?;
         Ok(r)
     };
-    let p = Presentation::parse(presentation)?;
+    let p = Shown::parse(presentation)?;
     let ids: Vec<String> = find(keys::issuer_index())?.decode()?.unwrap_or_default();
-    if !ids.contains(&p.issuer) {
-        return Err(Precondition::IssuerUnknown(p.issuer.clone()).into());
+    if !ids.iter().any(|id| id == p.issuer()) {
+        return Err(Precondition::IssuerUnknown(p.issuer().to_owned()).into());
     }
-    let rec: Option<IssuerRecord> = find(keys::issuer(&p.issuer))?.decode()?;
+    let rec: Option<IssuerRecord> = find(keys::issuer(p.issuer()))?.decode()?;
     let types = rec.as_ref().map(|r| r.credential_types.clone());
     let (issuer_name, key) = check_issuer(rec, &p)?;
-    let v = p.verify(
-        challenge,
-        &[(p.issuer.clone(), key)],
-        now_secs,
-        max_challenge_age_secs,
-    )?;
+    let v = p.verify(challenge, key, now_secs, max_challenge_age_secs)?;
     check_type(&types.unwrap_or_default(), &v)?;
     // Every page of the issuer's revocation log must be in the snapshot: a missing page
     // is refused, never read as "not revoked".

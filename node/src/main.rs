@@ -100,6 +100,9 @@ enum Command {
         /// loopback; other `Host` headers are refused (DNS rebinding).
         #[arg(long = "rpc-allowed-host")]
         rpc_allowed_hosts: Vec<String>,
+        /// Stop when standard input closes (the process that started this one is gone).
+        #[arg(long)]
+        exit_on_stdin_close: bool,
         #[command(flatten)]
         keep: Keep,
     },
@@ -197,6 +200,7 @@ fn main() -> anyhow::Result<()> {
             chain_id,
             witness_fork,
             rpc_allowed_hosts,
+            exit_on_stdin_close,
             keep,
         } => {
             std::fs::create_dir_all(&data)
@@ -262,8 +266,20 @@ fn main() -> anyhow::Result<()> {
                 println!("demo keys: {}", data.join("devnet-keys.json").display());
                 let mut tick =
                     tokio::time::interval(std::time::Duration::from_millis(block_time.max(10)));
+                // A thread, not a blocking task: the runtime does not wait for it on exit.
+                let (gone_tx, gone) = tokio::sync::oneshot::channel::<()>();
+                if exit_on_stdin_close {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+                        let _ = gone_tx.send(());
+                    });
+                } else {
+                    std::mem::forget(gone_tx);
+                }
+                let mut parent_gone = gone;
                 loop {
                     tokio::select! {
+                        _ = &mut parent_gone => break,
                         _ = tick.tick() => {
                             let d = devnet.clone();
                             tokio::task::spawn_blocking(move || d.produce_block()).await??;

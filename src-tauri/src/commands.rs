@@ -190,6 +190,20 @@ pub async fn import_credential(
 }
 
 #[tauri::command]
+pub async fn preview_offer(state: State<'_, AppState>, offer: String) -> AppResult<OfferPreview> {
+    wallet(&state, move |w| w.preview_offer(&offer)).await
+}
+
+#[tauri::command]
+pub async fn accept_offer(
+    state: State<'_, AppState>,
+    offer: String,
+    tx_code: Option<String>,
+) -> AppResult<CredentialItem> {
+    wallet(&state, move |w| w.accept_offer(&offer, tx_code.as_deref())).await
+}
+
+#[tauri::command]
 pub async fn delete_credential(state: State<'_, AppState>, id: String) -> AppResult<()> {
     wallet(&state, move |w| w.delete_credential(&id)).await
 }

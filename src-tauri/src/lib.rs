@@ -9,6 +9,10 @@
 
 pub mod app;
 pub mod commands;
+#[cfg(desktop)]
+pub mod devnet;
+#[cfg(mobile)]
+#[path = "devnet_phone.rs"]
 pub mod devnet;
 pub mod dto;
 
@@ -161,6 +165,8 @@ pub fn run() {
             commands::credentials,
             commands::credential,
             commands::import_credential,
+            commands::preview_offer,
+            commands::accept_offer,
             commands::delete_credential,
             commands::request_demo_credential,
             commands::present,

@@ -1,5 +1,5 @@
 //! The app around its wallet, without a window, against a real devnet over HTTP: the shell's
-//! status, demo credentials from the devnet's issuers (the officer and technician roles
+//! status, demo credentials over OpenID4VCI from the devnet's issuer services (the officer and technician roles
 //! enrolled by its admin and proven by the wallet), and the typed error codes with a
 //! sentence in every UI language. The flows themselves are the wallet's, tested on the
 //! in-memory chain in `wallet/tests/flows.rs`.
@@ -17,6 +17,19 @@ const FAST: KdfParams = KdfParams {
     p_cost: 1,
 };
 const PASS: &str = "tram lantern harbour 42";
+
+/// The devnet's demo issuers, served from this test's process, until dropped.
+fn demo_issuers(net: &Net) -> citywallet_issuer::demo::Background {
+    citywallet_issuer::demo::serve_in_background(
+        net.data_dir(),
+        &Network {
+            primary: net.primary.clone(),
+            witnesses: vec![net.witness.clone()],
+        },
+        FAST,
+    )
+    .expect("demo issuers")
+}
 
 fn app(net: &Net, dir: &std::path::Path, demo: bool) -> App {
     App::new(
@@ -36,6 +49,7 @@ fn app(net: &Net, dir: &std::path::Path, demo: bool) -> App {
 #[test]
 fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
     let net = Net::start(4);
+    let _issuers = demo_issuers(&net);
     let dir = tempfile::tempdir().expect("dir");
     let mut a = app(&net, dir.path(), true);
     let st = a.status().expect("status");
@@ -91,6 +105,7 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
 #[test]
 fn role_operations_need_the_role_credential_and_bundles_stay_in_their_folder() {
     let net = Net::start(4);
+    let _issuers = demo_issuers(&net);
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
     let mut a = app(&net, &data, true);

@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,6 +19,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const target = process.env.CARGO_TARGET_DIR ?? path.join(root, 'target');
 const appBin = path.join(target, 'debug', 'citywallet-app');
 const nodeBin = path.join(target, 'debug', 'citywallet-node');
+const issuerBin = path.join(target, 'debug', 'citywallet-issuer');
 const shots = process.env.E2E_SCREENSHOTS ?? path.join(target, 'e2e');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'citywallet-e2e-'));
 const PASS = 'tram lantern harbour 42';
@@ -67,7 +68,7 @@ let nodes;
 let devnetData;
 
 before(async () => {
-  for (const bin of [appBin, nodeBin]) assert.ok(fs.existsSync(bin), `${bin} is built`);
+  for (const bin of [appBin, nodeBin, issuerBin]) assert.ok(fs.existsSync(bin), `${bin} is built`);
   fs.mkdirSync(shots, { recursive: true });
   display = process.env.E2E_DISPLAY;
   if (!display) {
@@ -86,6 +87,11 @@ before(async () => {
     const h = Number((await r.json()).result.sync_info.latest_block_height);
     return h >= 2;
   });
+  // The devnet's demo issuers: issuer services in their own process, where the app's demo
+  // requests go (over OpenID4VCI).
+  start(issuerBin, ['demo', '--devnet-data', devnetData,
+    '--node', `http://127.0.0.1:${rpc}`, '--witness', `http://127.0.0.1:${witness}`]);
+  await until('the demo issuers', () => fs.existsSync(path.join(devnetData, 'demo-issuers.json')));
 });
 
 after(() => {
@@ -334,6 +340,34 @@ test('a citizen presents a credential, an officer verifies it, a tampered one is
   try {
     await onboard(ui);
     await presentAndVerify(ui);
+  } finally {
+    await ui.close();
+  }
+});
+
+test('a citizen takes a credential offer from an issuer service, with its transaction code', async () => {
+  const ui = await app('offer');
+  try {
+    await onboard(ui);
+    // The credit bureau's operator: a record, then an offer whose code goes another way.
+    const bureau = path.join(devnetData, 'demo-issuers', 'city-credit-bureau');
+    const operator = (args) => JSON.parse(execFileSync(issuerBin,
+      ['--data', bureau, '--passphrase-file', path.join(bureau, 'passphrase'), '--json', ...args]).toString());
+    operator(['citizen', 'add', '--id', 'e2e-resident', '--name', 'E2E Resident', '--credential', 'credit',
+      '--claims', JSON.stringify({ score: 705, tier: 'B', bureau: 'City Credit Bureau', date: '2026-11-30' })]);
+    const offer = operator(['offer', 'create', '--citizen', 'e2e-resident', '--credential', 'credit', '--tx-code']);
+    await ui.tab('Credentials');
+    await ui.fill('Paste or scan a credential offer from an issuer', offer.uri);
+    await ui.button('See the offer');
+    await ui.see('City Credit Bureau offers you: Credit score');
+    await ui.shot('13-credential-offer');
+    await ui.fill('The code City Credit Bureau sent you', offer.txCode);
+    await ui.button('Accept and keep the credential');
+    await ui.button('Show Credit score from city-credit-bureau');
+    await ui.see('705');
+    await ui.shot('14-credential-from-offer');
+    const issued = operator(['offer', 'list']);
+    assert.equal(issued[0].state, 'issued');
   } finally {
     await ui.close();
   }

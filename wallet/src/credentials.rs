@@ -13,7 +13,7 @@ use citywallet_light_client::session::Settings;
 use crate::dto::{
     ChallengeOut, Claim, CredentialDetail, CredentialItem, PresentationOut, VerdictMode, VerdictOut,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::input;
 use crate::{Spend, Wallet};
 
@@ -37,7 +37,17 @@ fn item(c: &CredentialSummary) -> CredentialItem {
         claims: c.claims.clone(),
         valid_from: c.valid_from,
         valid_until: c.valid_until,
+        w3c: false,
     }
+}
+
+/// A presentation made, in both forms: JSON, and the compact bytes a QR code carries.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// Its JSON.
+    pub json: Vec<u8>,
+    /// Its compact form.
+    pub compact: Vec<u8>,
 }
 
 impl From<&OfficerVerdict> for VerdictOut {
@@ -72,13 +82,40 @@ impl From<&OfficerVerdict> for VerdictOut {
 }
 
 impl Wallet {
-    /// Held credentials, without claim values.
+    /// Held credentials, without claim values: the W3C ones, then the earlier JSON ones.
     pub fn credentials(&self) -> Result<Vec<CredentialItem>> {
-        Ok(self.vault()?.held_credentials()?.iter().map(item).collect())
+        let mut all = self.vcs()?;
+        all.extend(self.vault()?.held_credentials()?.iter().map(item));
+        Ok(all)
     }
 
     /// One held credential with its claims.
     pub fn credential(&self, id: &str) -> Result<CredentialDetail> {
+        if self.holds_vc(id)? {
+            let vc = self.vc(id)?;
+            let s = crate::issuance::summary(&vc)?;
+            let subject = &vc["credentialSubject"];
+            return Ok(CredentialDetail {
+                id: s.id,
+                issuer: s.issuer,
+                kind: s.kind,
+                holder: subject["id"].as_str().unwrap_or_default().to_owned(),
+                valid_from: s.valid_from,
+                valid_until: s.valid_until,
+                claims: s
+                    .claims
+                    .iter()
+                    .map(|name| Claim {
+                        name: name.clone(),
+                        value: match &subject[citywallet_vc::city::term(name)] {
+                            serde_json::Value::String(t) => t.clone(),
+                            other => other.to_string(),
+                        },
+                    })
+                    .collect(),
+                w3c: true,
+            });
+        }
         let c = self.vault()?.held_credential(id)?;
         Ok(CredentialDetail {
             id: c.id.clone(),
@@ -95,19 +132,75 @@ impl Wallet {
                     value: cl.value.clone(),
                 })
                 .collect(),
+            w3c: false,
         })
+    }
+
+    fn holds_vc(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .vault()?
+            .document(crate::issuance::VC_SPACE, id)?
+            .is_some())
     }
 
     /// Check credential JSON completely (schema, the issuer's signature, the holder) and
     /// keep it.
+    /// A W3C credential (JSON-LD, with `@context`) goes through [`Wallet::import_vc`].
     pub fn import_credential(&mut self, json: &[u8]) -> Result<CredentialItem> {
+        if serde_json::from_slice::<serde_json::Value>(json)
+            .is_ok_and(|v| v.get("@context").is_some())
+        {
+            return self.import_vc(json);
+        }
         let c = self.vault_mut()?.import_credential(json)?;
         Ok(item(&CredentialSummary::from(&c)))
     }
 
     /// Delete a held credential.
     pub fn delete_credential(&mut self, id: &str) -> Result<()> {
-        Ok(self.vault_mut()?.delete_credential(id)?)
+        let v = self.vault_mut()?;
+        if v.take_document(crate::issuance::VC_SPACE, id)?.is_some() {
+            return Ok(());
+        }
+        Ok(v.delete_credential(id)?)
+    }
+
+    /// Present held credential `id` (either form) for `challenge` (its JSON text),
+    /// disclosing `disclose`: a W3C credential as a verifiable presentation (derived with
+    /// `bbs-2023`, signed by the identity key), an earlier one as the core's presentation.
+    pub fn present_shown(&self, id: &str, disclose: &[String], challenge: &str) -> Result<Shown> {
+        if !self.holds_vc(id)? {
+            let p = self.present(id, disclose, challenge)?;
+            return Ok(Shown {
+                json: p.to_json(),
+                compact: p.to_compact(),
+            });
+        }
+        let challenge = Challenge::from_json(challenge.trim().as_bytes())?;
+        let vc = self.vc(id)?;
+        let kind = crate::issuance::summary(&vc)?.kind;
+        let disclose: Vec<&str> = disclose
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if disclose
+            .iter()
+            .any(|d| !kind.claims().iter().any(|c| c.name == *d))
+        {
+            return Err(citywallet_core::Error::UnknownClaim.into());
+        }
+        let now = tendermint::Time::from_unix_timestamp(self.now_secs(), 0)
+            .map(|t| t.to_rfc3339())
+            .map_err(|_| Error::Encode("the time"))?;
+        let key = self
+            .vault()?
+            .key_pair(citywallet_core::keys::KeyPath::IDENTITY)?;
+        let vp = citywallet_vc::presentation::present(&vc, &disclose, &challenge, &key, &now)?;
+        Ok(Shown {
+            json: serde_json::to_vec(&vp).map_err(|_| Error::Encode("the presentation"))?,
+            compact: citywallet_vc::presentation::to_compact(&vp)?,
+        })
     }
 
     /// Present held credential `id` for `challenge` (its JSON text), disclosing `disclose`.
@@ -128,7 +221,7 @@ impl Wallet {
         disclose: &[String],
         challenge: &str,
     ) -> Result<PresentationOut> {
-        let compact = self.present(id, disclose, challenge)?.to_compact();
+        let compact = self.present_shown(id, disclose, challenge)?.compact;
         let code = qr::encode(&compact)?;
         Ok(PresentationOut {
             text: base64::engine::general_purpose::STANDARD.encode(&compact),

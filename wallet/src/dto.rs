@@ -158,6 +158,9 @@ pub struct CredentialItem {
     /// Unix seconds.
     #[ts(type = "number")]
     pub valid_until: i64,
+    /// A W3C VC 2.0 credential with a `bbs-2023` proof (from an OpenID4VCI issuer), or
+    /// the wallet's earlier JSON form.
+    pub w3c: bool,
 }
 
 /// A held credential with its claims.
@@ -181,6 +184,8 @@ pub struct CredentialDetail {
     pub valid_until: i64,
     /// Claims in schema order.
     pub claims: Vec<Claim>,
+    /// A W3C VC 2.0 credential (see [`CredentialItem::w3c`]).
+    pub w3c: bool,
 }
 
 /// A presentation to show.

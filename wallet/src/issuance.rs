@@ -513,7 +513,7 @@ fn unix(rfc3339: &str) -> Option<i64> {
 }
 
 /// A city credential's list entry: its id, chain issuer, type, claim names and validity.
-fn summary(v: &Value) -> Result<CredentialItem> {
+pub(crate) fn summary(v: &Value) -> Result<CredentialItem> {
     let bad = |what: &'static str| Error::CredentialMalformed(what);
     let id = v.get("id").and_then(Value::as_str).ok_or(bad("no id"))?;
     let issuer = v
@@ -544,5 +544,6 @@ fn summary(v: &Value) -> Result<CredentialItem> {
         claims,
         valid_from: time("validFrom").ok_or(bad("no validFrom"))?,
         valid_until: time("validUntil").ok_or(bad("no validUntil"))?,
+        w3c: true,
     })
 }

@@ -44,7 +44,7 @@ pub use acts::{REPORT_CATEGORIES, REVIEW_PAGE};
 pub use citywallet_light_client::budget::Budget;
 pub use citywallet_light_client::clock::{ManualClock, SystemClock};
 pub use citywallet_light_client::rpc::HttpConnect;
-pub use credentials::{Check, DEFAULT_CHALLENGE_AGE_SECS};
+pub use credentials::{Check, DEFAULT_CHALLENGE_AGE_SECS, Shown};
 pub use error::{Error, ErrorCode, Result, WalletErrorCode};
 pub use tools::{IssueArgs, issue_credential, issuer_keygen};
 pub use vault::strength;

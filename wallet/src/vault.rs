@@ -222,11 +222,12 @@ impl Wallet {
 
     /// Whether the wallet holds a credential of `kind` (the officer and technician views).
     pub fn holds(&self, kind: citywallet_core::credentials::CredentialType) -> Result<bool> {
-        Ok(self
-            .vault()?
-            .credentials()?
-            .iter()
-            .any(|c| c.kind == kind.as_str()))
+        Ok(self.vcs()?.iter().any(|c| c.kind == kind)
+            || self
+                .vault()?
+                .credentials()?
+                .iter()
+                .any(|c| c.kind == kind.as_str()))
     }
 
     /// `Ok` when the wallet holds a credential of the role `kind` (officer or technician),

@@ -3,6 +3,8 @@
 //! * `ci`: format check, clippy with warnings denied, every test, benchmarks compiled, each
 //!   fuzz target for a few seconds.
 //! * `demo`: the CLI walkthrough on a throw-away vault (the main job until the app lands).
+//! * `devnet`: the local devnet on its default ports with its demo issuers (issuer services),
+//!   until Ctrl-C; its data stays in `target/devnet`.
 //! * `bench`: the criterion benchmarks.
 //! * `bench-growth`: the state at 10k to 5M keys, pruned and not (a table).
 //! * `bench-long`: a devnet over 100,000 blocks: memory, disk and restart time (a table).
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "ci" => ci(),
         "demo" => demo(),
+        "devnet" => devnet(),
         "app" => app(),
         "ui" => ui(),
         "e2e" => e2e(),
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "localnet" => localnet(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => Err(
-            "usage: cargo xtask <ci|demo|app|ui|e2e|bench|bench-app|bench-load|bench-long|bench-growth|mobile-check|fuzz|localnet>"
+            "usage: cargo xtask <ci|demo|devnet|app|ui|e2e|bench|bench-app|bench-load|bench-long|bench-growth|mobile-check|fuzz|localnet>"
                 .into(),
         ),
     };
@@ -107,16 +110,71 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+/// The local devnet (4 validators, a witness RPC) and its demo issuers, until Ctrl-C.
+fn devnet() -> Result {
+    cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "citywallet-node",
+        "-p",
+        "citywallet-issuer",
+    ])?;
+    let bin = target_dir().join("debug");
+    let data = target_dir().join("devnet");
+    let node = Command::new(bin.join("citywallet-node"))
+        .args([
+            "devnet",
+            "--validators",
+            "4",
+            "--witness-rpc",
+            "127.0.0.1:26658",
+            "--data",
+        ])
+        .arg(&data)
+        .spawn()
+        .map_err(|e| format!("starting the devnet: {e}"))?;
+    let _node = Devnet(node);
+    let started = std::time::Instant::now();
+    while latest_height(26658).unwrap_or(0) < 1 {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            return Err("the devnet did not start within 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    run(Command::new(bin.join("citywallet-issuer"))
+        .arg("demo")
+        .arg("--devnet-data")
+        .arg(&data)
+        .args([
+            "--node",
+            "http://127.0.0.1:26657",
+            "--witness",
+            "http://127.0.0.1:26658",
+        ]))
+}
+
 /// Build and start the desktop app (it runs its own devnet when no node is configured).
 fn app() -> Result {
     ui()?;
-    cargo(&["build", "--locked", "-p", "citywallet-app"])?;
+    // The app starts the devnet and its demo issuers from the binaries beside it.
+    cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "citywallet-app",
+        "-p",
+        "citywallet-node",
+        "-p",
+        "citywallet-issuer",
+    ])?;
     let bin = target_dir().join("debug").join("citywallet-app");
     eprintln!("$ {}", bin.display());
     run(&mut Command::new(bin))
 }
 
-/// The UI, then the app and node binaries the end-to-end suite and the app bench start.
+/// The UI, then the app, node and issuer binaries the end-to-end suite and the app bench
+/// start.
 fn build_app_and_node() -> Result {
     ui()?;
     cargo(&[
@@ -126,6 +184,8 @@ fn build_app_and_node() -> Result {
         "citywallet-app",
         "-p",
         "citywallet-node",
+        "-p",
+        "citywallet-issuer",
     ])
 }
 
@@ -454,47 +514,119 @@ fn chain_demo(
         &env,
     )?;
     step("Grants", &["grant", "list"], &env)?;
-    let bureau = data.join("devnet-issuer-key.json");
-    let bureau = bureau.to_string_lossy();
-    let did_out = Command::new(target.join("debug").join("citywallet"))
-        .args(["--vault", &file("vault.db"), "--json", "identity", "show"])
+    println!(
+        "\n== Start the devnet's demo issuers: the credit bureau and City Hall, as issuer services"
+    );
+    let issuers = Command::new(target.join("debug").join("citywallet-issuer"))
+        .arg("demo")
+        .arg("--devnet-data")
+        .arg(&data)
+        .args([
+            "--node",
+            "http://127.0.0.1:26657",
+            "--witness",
+            "http://127.0.0.1:26658",
+        ])
+        .spawn()
+        .map_err(|e| format!("starting the demo issuers: {e}"))?;
+    let _issuers = Devnet(issuers);
+    let listed = data.join("demo-issuers.json");
+    let started = std::time::Instant::now();
+    while !listed.exists() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            return Err("the demo issuers did not start within 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The bureau's operator: a citizen's record, then an offer with a transaction code.
+    let bureau = data.join("demo-issuers").join("city-credit-bureau");
+    let operator = |title: &str, args: &[&str]| -> Result<serde_json::Value> {
+        println!("\n== {title}\n$ citywallet-issuer {}", args.join(" "));
+        let out = Command::new(target.join("debug").join("citywallet-issuer"))
+            .arg("--data")
+            .arg(&bureau)
+            .arg("--passphrase-file")
+            .arg(bureau.join("passphrase"))
+            .arg("--json")
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        println!("{}", String::from_utf8_lossy(&out.stdout).trim());
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    };
+    operator(
+        "The bureau's records: this citizen's credit score",
+        &[
+            "citizen",
+            "add",
+            "--id",
+            "resident-0002",
+            "--name",
+            "Demo Resident",
+            "--credential",
+            "credit",
+            "--claims",
+            r#"{"score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-01"}"#,
+        ],
+    )?;
+    let offer = operator(
+        "The bureau offers it (OpenID4VCI; the code goes to the citizen another way)",
+        &[
+            "offer",
+            "create",
+            "--citizen",
+            "resident-0002",
+            "--credential",
+            "credit",
+            "--tx-code",
+        ],
+    )?;
+    let uri = offer["uri"].as_str().ok_or("no offer URI")?.to_owned();
+    let pin = offer["txCode"]
+        .as_str()
+        .ok_or("no transaction code")?
+        .to_owned();
+    step(
+        "The citizen reads the offer",
+        &["credential", "offer", &uri],
+        &env,
+    )?;
+    let accepted = Command::new(target.join("debug").join("citywallet"))
+        .args([
+            "--vault",
+            &file("vault.db"),
+            "--json",
+            "credential",
+            "accept",
+            &uri,
+            "--tx-code",
+            &pin,
+        ])
         .envs(env.iter().copied())
         .output()
         .map_err(|e| e.to_string())?;
-    let did: serde_json::Value =
-        serde_json::from_slice(&did_out.stdout).map_err(|e| e.to_string())?;
-    let did = did["did"].as_str().ok_or("no did")?.to_owned();
-    step(
-        "The devnet's registered credit bureau issues a credential",
-        &[
-            "issuer",
-            "issue",
-            "--key",
-            &bureau,
-            "--type",
-            "credit",
-            "--holder",
-            &did,
-            "--claims",
-            r#"{"score": 742, "tier": "A", "bureau": "City Credit Bureau", "date": "2026-11-01"}"#,
-            "--id",
-            "urn:uuid:demo-credit-0002",
-            "--out",
-            &file("credit2.json"),
-        ],
-        &env,
-    )?;
-    step(
-        "The citizen imports it",
-        &["credential", "import", &file("credit2.json")],
-        &env,
-    )?;
+    println!(
+        "\n== The citizen takes it: token, proof of possession, credential, its proof checked against the bureau's key on the chain\n$ citywallet credential accept OFFER --tx-code {pin}\n{}",
+        String::from_utf8_lossy(&accepted.stdout).trim()
+    );
+    if !accepted.status.success() {
+        return Err(String::from_utf8_lossy(&accepted.stderr).into_owned());
+    }
+    let accepted: serde_json::Value =
+        serde_json::from_slice(&accepted.stdout).map_err(|e| e.to_string())?;
+    let credential = accepted["id"]
+        .as_str()
+        .ok_or("no credential id")?
+        .to_owned();
     step(
         "The citizen answers the officer's challenge",
         &[
             "present",
             "--credential",
-            "urn:uuid:demo-credit-0002",
+            &credential,
             "--disclose",
             "tier",
             "--challenge",
@@ -538,6 +670,8 @@ fn demo() -> Result {
         "citywallet",
         "-p",
         "citywallet-node",
+        "-p",
+        "citywallet-issuer",
     ])?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -124,8 +124,13 @@ pub fn offer(s: &Service, extra: &[&str]) -> Value {
 }
 
 pub fn citizen(net: &Net, dir: &Path) -> Wallet {
+    wallet_named(net, dir, "alice")
+}
+
+/// A new wallet named `name` on `net`, unlocked.
+pub fn wallet_named(net: &Net, dir: &Path, name: &str) -> Wallet {
     let mut w = Wallet::new(
-        &dir.join("alice.db"),
+        &dir.join(format!("{name}.db")),
         FAST,
         Network {
             primary: net.primary.clone(),

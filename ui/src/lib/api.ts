@@ -3,6 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ErrorInfo } from './bindings/ErrorInfo';
+import type { OfferPreview } from './bindings/OfferPreview';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Strength } from './bindings/Strength';
 import type { Words } from './bindings/Words';
@@ -76,6 +77,9 @@ export const api = {
   credential: (id: string) => call<CredentialDetail>('credential', { id }),
   demoCredential: (kind: string) => call<CredentialItem>('request_demo_credential', { kind }),
   importCredential: (json: string) => call<CredentialItem>('import_credential', { json }),
+  previewOffer: (offer: string) => call<OfferPreview>('preview_offer', { offer }),
+  acceptOffer: (offer: string, txCode: string | null) =>
+    call<CredentialItem>('accept_offer', { offer, txCode }),
   deleteCredential: (id: string) => call<void>('delete_credential', { id }),
   present: (credentialId: string, disclose: string[], challenge: string) =>
     call<PresentationOut>('present', { credentialId, disclose, challenge }),

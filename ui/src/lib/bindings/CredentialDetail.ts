@@ -33,4 +33,8 @@ validUntil: number,
 /**
  * Claims in schema order.
  */
-claims: Array<Claim>, };
+claims: Array<Claim>, 
+/**
+ * A W3C VC 2.0 credential (see [`CredentialItem::w3c`]).
+ */
+w3c: boolean, };

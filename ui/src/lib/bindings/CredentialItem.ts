@@ -28,4 +28,9 @@ validFrom: number,
 /**
  * Unix seconds.
  */
-validUntil: number, };
+validUntil: number, 
+/**
+ * A W3C VC 2.0 credential with a `bbs-2023` proof (from an OpenID4VCI issuer), or
+ * the wallet's earlier JSON form.
+ */
+w3c: boolean, };
