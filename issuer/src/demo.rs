@@ -183,15 +183,19 @@ pub async fn serve_demo_issuers(
     Ok(out)
 }
 
-/// The demo issuers served from a thread of this process until dropped: for tests, which
-/// play the issuers' part beside the wallet under test.
+/// The demo issuers served from a thread of this process until the last handle to them is
+/// dropped: for tests, which play the issuers' part beside the wallet under test. Tests of
+/// one process that share a devnet (the localnet backend) share its demo issuers.
+#[derive(Debug, Clone)]
+pub struct Background(#[allow(dead_code)] Arc<Running>);
+
 #[derive(Debug)]
-pub struct Background {
+struct Running {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Drop for Background {
+impl Drop for Running {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -202,13 +206,28 @@ impl Drop for Background {
     }
 }
 
-/// [`serve_demo_issuers`] on a thread with its own runtime; returns once
-/// [`DEMO_ISSUERS_FILE`] lists them (within a minute).
+type Shared = Mutex<Vec<(PathBuf, std::sync::Weak<Running>)>>;
+static RUNNING: Shared = Mutex::new(Vec::new());
+
+/// [`serve_demo_issuers`] on a thread with its own runtime, or the ones already serving
+/// `devnet_data` in this process; returns once [`DEMO_ISSUERS_FILE`] lists them (within a
+/// minute).
 pub fn serve_in_background(
     devnet_data: &Path,
     network: &Network,
     kdf: KdfParams,
 ) -> anyhow::Result<Background> {
+    let mut running = RUNNING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    running.retain(|(_, r)| r.strong_count() > 0);
+    if let Some(r) = running
+        .iter()
+        .find(|(p, _)| p == devnet_data)
+        .and_then(|(_, r)| r.upgrade())
+    {
+        return Ok(Background(r));
+    }
     let _ = std::fs::remove_file(devnet_data.join(DEMO_ISSUERS_FILE));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (data, net) = (devnet_data.to_owned(), network.clone());
@@ -224,18 +243,19 @@ pub fn serve_in_background(
             let _ = stopped.await;
         }));
     });
-    let running = Background {
+    let r = Arc::new(Running {
         stop: Some(stop),
         thread: Some(thread),
-    };
+    });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while read_demo_issuers(devnet_data).is_none() {
         anyhow::ensure!(
             std::time::Instant::now() < deadline
-                && !running.thread.as_ref().is_some_and(|t| t.is_finished()),
+                && !r.thread.as_ref().is_some_and(|t| t.is_finished()),
             "the demo issuers did not start"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    Ok(running)
+    running.push((devnet_data.to_owned(), Arc::downgrade(&r)));
+    Ok(Background(r))
 }

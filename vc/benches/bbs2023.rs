@@ -83,5 +83,96 @@ fn suite(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, suite);
+/// A citizen's presentation of a city credit credential (4 claims, one disclosed): made
+/// (derived proof and the holder's eddsa-rdfc-2022 proof) and checked (both), with the
+/// sizes of its JSON and compact forms and their QR codes.
+fn presentation(c: &mut Criterion) {
+    use citywallet_core::credentials::{Challenge, CredentialType};
+    use citywallet_vc::{city, presentation};
+    let (sk, pk) = IssuerSecretKey::generate().expect("keygen");
+    let holder = citywallet_core::keys::Seed::from_bytes([3; 64])
+        .derive(citywallet_core::keys::KeyPath::IDENTITY)
+        .expect("key");
+    let did = holder.public().did_key();
+    let issuer = city::issuer_iri("city-credit-bureau");
+    let claims = [
+        ("score", "742"),
+        ("tier", "A"),
+        ("bureau", "City Credit Bureau"),
+        ("date", "2026-11-30"),
+    ];
+    let doc = city::document(&city::Draft {
+        kind: CredentialType::Credit,
+        id: "urn:uuid:2f1e4b7c-0d3a-4e5b-9c8d-1a2b3c4d5e6f",
+        issuer: &issuer,
+        holder: &did,
+        claims: &claims,
+        valid_from: "2026-11-01T00:00:00Z",
+        valid_until: "2027-12-01T00:00:00Z",
+    })
+    .expect("document");
+    let options = base::proof_options(
+        &city::verification_method("city-credit-bureau"),
+        "2026-11-01T00:00:00Z",
+    );
+    let signed = base::sign_document(
+        &doc,
+        &options,
+        &city::mandatory_pointers(),
+        &sk,
+        &pk,
+        &[9; 32],
+    )
+    .expect("sign");
+    let challenge = Challenge::new("officer-7", 1_796_000_000).expect("challenge");
+    let vp = presentation::present(
+        &signed,
+        &["tier"],
+        &challenge,
+        &holder,
+        "2026-12-01T00:00:00Z",
+    )
+    .expect("present");
+    let json = serde_json::to_vec(&vp).expect("json");
+    let compact = presentation::to_compact(&vp).expect("compact");
+
+    let mut g = c.benchmark_group("city credit credential presentation (1 of 4 claims)");
+    g.sample_size(20);
+    g.bench_function("holder: present (derive + holder proof)", |b| {
+        b.iter(|| {
+            presentation::present(
+                black_box(&signed),
+                &["tier"],
+                &challenge,
+                &holder,
+                "2026-12-01T00:00:00Z",
+            )
+            .expect("present")
+        });
+    });
+    g.bench_function("officer: verify (both proofs, compact form)", |b| {
+        b.iter(|| {
+            presentation::parse(black_box(&compact))
+                .expect("parse")
+                .verify(&challenge, &pk, 1_796_000_010, 300)
+                .expect("verify")
+        });
+    });
+    g.finish();
+    let qr_of = |bytes: &[u8]| {
+        qr::encode(bytes).map_or_else(
+            |_| "too large for one QR code".to_owned(),
+            |q| format!("QR version {}", qr::version(&q)),
+        )
+    };
+    eprintln!(
+        "sizes, city credit presentation: JSON {} bytes ({}); compact {} bytes ({})",
+        json.len(),
+        qr_of(&json),
+        compact.len(),
+        qr_of(&compact)
+    );
+}
+
+criterion_group!(benches, suite, presentation);
 criterion_main!(benches);

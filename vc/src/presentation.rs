@@ -22,7 +22,7 @@ use crate::{Result, VcError, canon, city, contexts, derived};
 /// The cryptosuite of the holder's proof.
 pub const HOLDER_CRYPTOSUITE: &str = "eddsa-rdfc-2022";
 /// The first bytes of the compact form.
-pub const COMPACT_MAGIC: &[u8; 4] = b"CWP1";
+pub const COMPACT_MAGIC: &[u8; 4] = b"CWVP";
 /// Largest presentation read, JSON or compact.
 pub const MAX_PRESENTATION_BYTES: usize = 32 * 1024;
 

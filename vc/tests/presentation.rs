@@ -198,7 +198,7 @@ fn changed_or_stolen_presentations_are_refused() {
     assert_eq!(rejection(err), Rejection::HolderBindingInvalid);
 
     // Shapes.
-    for bad in [&b"{}"[..], b"[]", b"not json", b"CWP1\xff\xff"] {
+    for bad in [&b"{}"[..], b"[]", b"not json", b"CWVP\xff\xff"] {
         assert_eq!(
             rejection(presentation::parse(bad).expect_err("bad")),
             Rejection::Malformed

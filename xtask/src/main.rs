@@ -33,7 +33,16 @@ fn main() -> ExitCode {
         "app" => app(),
         "ui" => ui(),
         "e2e" => e2e(),
-        "bench" => cargo(&["bench", "--locked", "-p", "citywallet-core", "-p", "citywallet-vc"]),
+        "bench" => cargo(&[
+            "bench",
+            "--locked",
+            "-p",
+            "citywallet-core",
+            "-p",
+            "citywallet-vc",
+            "-p",
+            "citywallet-issuer",
+        ]),
         "bench-app" => bench_app(),
         "bench-load" => bench_load(),
         "bench-growth" => cargo(&[
