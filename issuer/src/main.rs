@@ -497,18 +497,17 @@ fn demo(
     let stop = async move {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        // A thread, not a blocking task: the runtime does not wait for it on exit.
-        let (gone_tx, gone) = tokio::sync::oneshot::channel::<()>();
-        if exit_on_stdin_close {
+        let stdin_closed = async move {
+            if !exit_on_stdin_close {
+                return std::future::pending().await;
+            }
+            // A thread, not a blocking task: the runtime does not wait for it on exit.
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
             std::thread::spawn(move || {
                 let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-                let _ = gone_tx.send(());
+                let _ = tx.send(());
             });
-        } else {
-            std::mem::forget(gone_tx);
-        }
-        let stdin_closed = async move {
-            let _ = gone.await;
+            let _ = rx.await;
         };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}

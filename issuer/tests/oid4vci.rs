@@ -391,3 +391,67 @@ fn the_endpoints_refuse_replays_foreign_proofs_and_oversized_bodies() {
     );
     assert_eq!(status, 200);
 }
+
+/// An issuer service the chain does not know, one whose key is not the chain's, and one the
+/// city deactivated: each credential is refused with its code, and nothing is kept.
+#[test]
+fn credentials_the_chain_does_not_back_are_refused_and_nothing_is_kept() {
+    let net = Net::start_devnet(1);
+    let dir = tempfile::tempdir().expect("dir");
+    let mut w = citizen(&net, dir.path());
+    let claims = r#"{"score": 700, "tier": "B", "bureau": "Somewhere", "date": "2026-11-30"}"#;
+
+    // Not registered: a service calling itself an issuer the chain has never heard of.
+    let rogue = common::start_issuer(&net, dir.path(), "rogue-bureau", None, claims);
+    let e = w
+        .accept_offer(offer(&rogue, &[])["uri"].as_str().expect("uri"), None)
+        .expect_err("unregistered");
+    assert_eq!(e.code(), "issuer_not_registered", "{e}");
+
+    // The registered id, but new keys: the proof does not verify with the chain's key.
+    let impostor = common::start_issuer(&net, dir.path(), "city-credit-bureau", None, claims);
+    let e = w
+        .accept_offer(offer(&impostor, &[])["uri"].as_str().expect("uri"), None)
+        .expect_err("other key");
+    assert_eq!(e.code(), "credential_proof_invalid", "{e}");
+
+    // The real bureau, deactivated by the city.
+    let real = start(&net, dir.path());
+    let tx = citywallet_chain_tests::admin_tx(
+        net.devnet(),
+        &net.keys,
+        0,
+        citywallet_protocol::Action::DeactivateIssuer {
+            id: "city-credit-bureau".into(),
+        },
+    );
+    assert_eq!(
+        net.devnet().broadcast(tx).expect("broadcast").code,
+        citywallet_protocol::Code::Ok
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while w
+        .proven_issuer("city-credit-bureau")
+        .expect("read")
+        .0
+        .is_some_and(|r| r.status == citywallet_protocol::Status::Active)
+    {
+        assert!(std::time::Instant::now() < deadline, "never deactivated");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let e = w
+        .accept_offer(offer(&real, &[])["uri"].as_str().expect("uri"), None)
+        .expect_err("inactive");
+    assert_eq!(e.code(), "issuer_inactive", "{e}");
+
+    // An oversized credential pasted in.
+    let big = format!(
+        "{{\"@context\": [\"https://www.w3.org/ns/credentials/v2\"], \"pad\": \"{}\"}}",
+        "x".repeat(citywallet_core::vault::MAX_DOCUMENT_BYTES)
+    );
+    assert_eq!(
+        w.import_credential(big.as_bytes()).expect_err("big").code(),
+        "input_too_large"
+    );
+    assert!(w.vcs().expect("list").is_empty(), "nothing was kept");
+}

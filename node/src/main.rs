@@ -266,17 +266,18 @@ fn main() -> anyhow::Result<()> {
                 println!("demo keys: {}", data.join("devnet-keys.json").display());
                 let mut tick =
                     tokio::time::interval(std::time::Duration::from_millis(block_time.max(10)));
-                // A thread, not a blocking task: the runtime does not wait for it on exit.
-                let (gone_tx, gone) = tokio::sync::oneshot::channel::<()>();
-                if exit_on_stdin_close {
+                let mut parent_gone = Box::pin(async move {
+                    if !exit_on_stdin_close {
+                        return std::future::pending().await;
+                    }
+                    // A thread, not a blocking task: the runtime does not wait for it on exit.
+                    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                     std::thread::spawn(move || {
                         let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-                        let _ = gone_tx.send(());
+                        let _ = tx.send(());
                     });
-                } else {
-                    std::mem::forget(gone_tx);
-                }
-                let mut parent_gone = gone;
+                    let _ = rx.await;
+                });
                 loop {
                     tokio::select! {
                         _ = &mut parent_gone => break,

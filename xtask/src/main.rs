@@ -131,26 +131,7 @@ fn devnet() -> Result {
     ])?;
     let bin = target_dir().join("debug");
     let data = target_dir().join("devnet");
-    let node = Command::new(bin.join("citywallet-node"))
-        .args([
-            "devnet",
-            "--validators",
-            "4",
-            "--witness-rpc",
-            "127.0.0.1:26658",
-            "--data",
-        ])
-        .arg(&data)
-        .spawn()
-        .map_err(|e| format!("starting the devnet: {e}"))?;
-    let _node = Devnet(node);
-    let started = std::time::Instant::now();
-    while latest_height(26658).unwrap_or(0) < 1 {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            return Err("the devnet did not start within 60 s".into());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let _node = start_devnet(&bin.join("citywallet-node"), &data, 1000, 1)?;
     run(Command::new(bin.join("citywallet-issuer"))
         .arg("demo")
         .arg("--devnet-data")
@@ -417,6 +398,38 @@ impl Drop for Devnet {
     }
 }
 
+/// `citywallet-node devnet` on the default ports (4 validators, a witness RPC) with its data
+/// in `data`, a block every `block_ms`; returned once the witness serves `height` blocks.
+fn start_devnet(bin: &Path, data: &Path, block_ms: u64, height: u64) -> Result<Devnet> {
+    let child = Command::new(bin)
+        .args([
+            "devnet",
+            "--validators",
+            "4",
+            "--block-time",
+            &block_ms.to_string(),
+        ])
+        .args([
+            "--rpc",
+            "127.0.0.1:26657",
+            "--witness-rpc",
+            "127.0.0.1:26658",
+        ])
+        .arg("--data")
+        .arg(data)
+        .spawn()
+        .map_err(|e| format!("starting the devnet: {e}"))?;
+    let devnet = Devnet(child);
+    let started = std::time::Instant::now();
+    while latest_height(26658).unwrap_or(0) < height {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            return Err("the devnet did not start within 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(devnet)
+}
+
 /// The devnet's latest height from `GET /status` on `port`.
 fn latest_height(port: u16) -> Option<u64> {
     use std::io::{Read, Write};
@@ -453,28 +466,9 @@ fn chain_demo(
     }
     let data = dir.join("devnet");
     println!("\n== Start the local city devnet (4 validators, a witness RPC)");
-    let child = Command::new(target.join("debug").join("citywallet-node"))
-        .args(["devnet", "--validators", "4", "--block-time", "500"])
-        .args([
-            "--rpc",
-            "127.0.0.1:26657",
-            "--witness-rpc",
-            "127.0.0.1:26658",
-        ])
-        .arg("--data")
-        .arg(&data)
-        .spawn()
-        .map_err(|e| format!("starting the devnet: {e}"))?;
-    let _devnet = Devnet(child);
-    // Ready when the witness answers and the chain has two blocks (a read needs the header
-    // after the state it reads).
-    let started = std::time::Instant::now();
-    while latest_height(26658).unwrap_or(0) < 2 {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            return Err("the devnet did not start within 60 s".into());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    // Ready when the chain has two blocks (a read needs the header after the state it
+    // reads).
+    let _devnet = start_devnet(&target.join("debug").join("citywallet-node"), &data, 500, 2)?;
     let env = [("CITYWALLET_PASSPHRASE", "new demo city passphrase")];
     step(
         "No node configured: the wallet targets the local devnet",

@@ -55,30 +55,44 @@ pub fn operator(data: &Path, args: &[&str]) -> Result<Value, String> {
 }
 
 pub fn start(net: &Net, dir: &Path) -> Service {
-    let data = dir.join("bureau");
     let key = net
         .data_dir()
         .join(citywallet_node::devnet::CREDIT_BUREAU_KEY_FILE);
-    operator(
-        &data,
-        &[
-            "init",
-            "--id",
-            "city-credit-bureau",
-            "--name",
-            "City Credit Bureau",
-            "--credential",
-            "credit",
-            "--import-key",
-            key.to_str().expect("path"),
-            "--node",
-            &net.primary,
-            "--witness",
-            &net.witness,
-            "--test-kdf",
-        ],
+    start_issuer(
+        net,
+        dir,
+        "city-credit-bureau",
+        Some(&key),
+        r#"{"score": 731, "tier": "B", "bureau": "City Credit Bureau", "date": "2026-11-30"}"#,
     )
-    .expect("init");
+}
+
+/// An issuer service `id` in its own folder of `dir` (keys imported from `key`, else new),
+/// on `net`, with citizen alice entitled to a credit credential with `claims`.
+pub fn start_issuer(net: &Net, dir: &Path, id: &str, key: Option<&Path>, claims: &str) -> Service {
+    let data = dir.join(format!(
+        "issuer-{}",
+        SERVICES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let mut init = vec![
+        "init",
+        "--id",
+        id,
+        "--name",
+        "City Credit Bureau",
+        "--credential",
+        "credit",
+        "--node",
+        &net.primary,
+        "--witness",
+        &net.witness,
+        "--test-kdf",
+    ];
+    let key = key.map(|k| k.to_str().expect("path").to_owned());
+    if let Some(k) = &key {
+        init.extend_from_slice(&["--import-key", k]);
+    }
+    operator(&data, &init).expect("init");
     operator(
         &data,
         &[
@@ -91,7 +105,7 @@ pub fn start(net: &Net, dir: &Path) -> Service {
             "--credential",
             "credit",
             "--claims",
-            r#"{"score": 731, "tier": "B", "bureau": "City Credit Bureau", "date": "2026-11-30"}"#,
+            claims,
         ],
     )
     .expect("citizen");
@@ -109,6 +123,8 @@ pub fn start(net: &Net, dir: &Path) -> Service {
         .to_owned();
     Service { data, child, url }
 }
+
+static SERVICES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 pub fn offer(s: &Service, extra: &[&str]) -> Value {
     let mut args = vec![
