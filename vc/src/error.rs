@@ -50,6 +50,15 @@ pub enum VcError {
     /// A presentation refused, for the same reasons as the core's presentations.
     #[error("presentation rejected: {0:?}")]
     Rejected(citywallet_core::Rejection),
+    /// Not a DCQL query this wallet can read (shape, ids, references, sizes).
+    #[error("invalid DCQL query: {0}")]
+    DcqlInvalid(&'static str),
+    /// A valid DCQL query the held credentials cannot answer.
+    #[error("no held credentials answer the query")]
+    DcqlUnsatisfiable,
+    /// A presentation that does not answer the DCQL query it was for.
+    #[error("the presentation does not answer the query: {0}")]
+    DcqlNotAnswered(&'static str),
 }
 
 impl VcError {
@@ -67,6 +76,9 @@ impl VcError {
             Self::Bbs(_) => "credential_bbs_failed",
             Self::ProofValue(_) => "credential_proof_value_malformed",
             Self::Rejected(r) => citywallet_core::Error::Rejected(*r).code(),
+            Self::DcqlInvalid(_) => "dcql_invalid",
+            Self::DcqlUnsatisfiable => "dcql_unsatisfiable",
+            Self::DcqlNotAnswered(_) => "dcql_not_answered",
             Self::ProofInvalid(_) => "credential_proof_invalid",
         }
     }

@@ -28,6 +28,7 @@ pub mod base;
 pub mod canon;
 pub mod city;
 pub mod contexts;
+pub mod dcql;
 pub mod derived;
 mod envelope;
 mod error;
