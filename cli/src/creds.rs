@@ -50,6 +50,84 @@ pub enum CredentialCmd {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RequestCmd {
+    /// Who asks for what, and what each of your credentials would disclose.
+    Show {
+        /// The request URI (or @FILE holding it).
+        request: String,
+    },
+    /// Answer it: the presentations go to the verifier.
+    Answer {
+        /// The request URI (or @FILE holding it).
+        request: String,
+        /// Which credential answers which query: QUERY_ID=CREDENTIAL_ID (repeat; default the
+        /// first that can).
+        #[arg(long = "use")]
+        choose: Vec<String>,
+    },
+    /// Refuse it: the verifier is told, nothing is disclosed.
+    Refuse {
+        /// The request URI (or @FILE holding it).
+        request: String,
+    },
+}
+
+/// The `request` commands.
+pub fn request(cmd: RequestCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
+    let mut w = open(vault)?;
+    match cmd {
+        RequestCmd::Show { request } => {
+            let p = w.preview_request(&offer_text(&request)?)?;
+            out.show(&p, || {
+                let mut lines = vec![format!("{} asks for:", p.verifier)];
+                for a in &p.asked {
+                    let kinds: Vec<&str> = a.kinds.iter().map(|k| k.as_str()).collect();
+                    lines.push(format!(
+                        "  {} ({}){}",
+                        a.id,
+                        kinds.join(" or "),
+                        if a.required { "" } else { ", optional" }
+                    ));
+                    for c in &a.candidates {
+                        lines.push(format!(
+                            "    {} would show: {}",
+                            c.credential,
+                            c.disclose.join(", ")
+                        ));
+                    }
+                }
+                if !p.answerable {
+                    lines.push("none of your credentials answers it".into());
+                }
+                lines.join("\n")
+            })
+        }
+        RequestCmd::Answer { request, choose } => {
+            let choose = choose
+                .iter()
+                .map(|c| {
+                    c.split_once('=')
+                        .map(|(q, id)| (q.to_owned(), id.to_owned()))
+                        .ok_or_else(|| anyhow::anyhow!("--use QUERY_ID=CREDENTIAL_ID"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let shown = w.answer_request(&offer_text(&request)?, &choose)?;
+            out.show(&shown, || {
+                shown
+                    .iter()
+                    .map(|c| format!("answered with {}: {}", c.credential, c.disclose.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        RequestCmd::Refuse { request } => {
+            w.refuse_request(&offer_text(&request)?)?;
+            out.show(&json!({ "refused": true }), || "refused".to_owned())
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct PresentArgs {
     /// Credential id.

@@ -77,6 +77,9 @@ enum Command {
     Present(creds::PresentArgs),
     /// Verify a presentation against your challenge.
     Verify(creds::VerifyArgs),
+    /// A verifier's OpenID4VP request (`openid4vp://…`): show it, answer it, or refuse it.
+    #[command(subcommand)]
+    Request(creds::RequestCmd),
     /// Verifier challenges.
     #[command(subcommand)]
     Challenge(creds::ChallengeCmd),
@@ -173,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VaultFile(cmd) => vault_file(cmd, &path, &out),
         Command::Credential(cmd) => creds::credential(cmd, &path, &out),
         Command::Present(args) => creds::present(args, &path, &out),
+        Command::Request(cmd) => creds::request(cmd, &path, &out),
         Command::Verify(args) => creds::verify(args, &path, &out),
         Command::Challenge(cmd) => creds::challenge(cmd, &out),
         Command::Issuer(cmd) => creds::issuer(cmd, &path, &out),

@@ -183,3 +183,130 @@ fn our_wallet_obtains_a_credential_from_an_issuer_built_on_the_library() {
         "offer_used_or_expired"
     );
 }
+
+/// An OpenID4VP verifier built on `@openid4vc/openid4vp` 0.4.6 and `dcql` 3.0.0
+/// (`tests/interop/oid4vp-verifier.mjs`, checking both proofs with Digital Bazaar's
+/// cryptosuites) asks; `oid4vp-verifier.mjs` prints its request, then what it concluded.
+struct Verifier {
+    child: Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    request: String,
+}
+
+impl Verifier {
+    fn start(public_hex: &str, query: &Value, dir: &Path) -> Self {
+        let file = dir.join(format!("query-{}.json", std::process::id() ^ rand_suffix()));
+        std::fs::write(&file, query.to_string()).expect("query");
+        let mut child = Command::new("node")
+            .arg(interop("oid4vp-verifier.mjs"))
+            .args([
+                public_hex,
+                "city-credit-bureau",
+                file.to_str().expect("path"),
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node must be installed: run scripts/setup.sh");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first: Value =
+            serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("json");
+        let request = first["request"].as_str().expect("request").to_owned();
+        Self {
+            child,
+            lines,
+            request,
+        }
+    }
+
+    /// What it concluded from the answer it got.
+    fn verdict(mut self) -> Value {
+        let line = self.lines.next().expect("a verdict").expect("read");
+        let _ = self.child.wait();
+        serde_json::from_str(&line).expect("json")
+    }
+}
+
+fn rand_suffix() -> u32 {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn an_openid4vp_verifier_built_on_the_library_accepts_our_wallets_answer() {
+    let net = Net::start_devnet(1);
+    let dir = tempfile::tempdir().expect("dir");
+    let s = start(&net, dir.path());
+    let mut w = citizen(&net, dir.path());
+    let item = w
+        .accept_offer(offer(&s, &[])["uri"].as_str().expect("uri"), None)
+        .expect("credential");
+    let public_hex = operator_key(&s);
+    let credit = serde_json::json!({ "credentials": [{
+        "id": "credit", "format": "ldp_vc",
+        "meta": { "type_values": [["https://w3id.org/citywallet#CreditScoreCredential"]] },
+        "claims": [{ "path": ["credentialSubject", "tier"] }]
+    }] });
+
+    // The citizen sees who asks and what would be shown, then answers.
+    let v = Verifier::start(&public_hex, &credit, dir.path());
+    let preview = w.preview_request(&v.request).expect("preview");
+    assert!(
+        preview
+            .verifier
+            .starts_with("redirect_uri:http://127.0.0.1:")
+    );
+    assert!(preview.answerable);
+    assert_eq!(preview.asked[0].candidates[0].credential, item.id);
+    assert_eq!(preview.asked[0].candidates[0].disclose, ["tier"]);
+    let shown = w
+        .answer_request(&v.request, &std::collections::BTreeMap::new())
+        .expect("answered");
+    assert_eq!(shown[0].disclose, ["tier"]);
+    let verdict = v.verdict();
+    assert_eq!(verdict["verified"], true, "{verdict}");
+    assert_eq!(verdict["disclosed"]["credit"][0]["tier"], "B");
+    assert!(
+        verdict["disclosed"]["credit"][0].get("score").is_none(),
+        "only what was asked"
+    );
+    let log = w.activity().expect("activity");
+    assert!(
+        serde_json::to_string(&log)
+            .expect("json")
+            .contains(&preview.verifier),
+        "the disclosure is in the activity log with the verifier"
+    );
+
+    // Asked for what the citizen does not hold: the verifier is told access_denied.
+    let biometric = serde_json::json!({ "credentials": [{
+        "id": "face", "format": "ldp_vc",
+        "meta": { "type_values": [["https://w3id.org/citywallet#BiometricTemplateCredential"]] }
+    }] });
+    let v = Verifier::start(&public_hex, &biometric, dir.path());
+    assert!(!w.preview_request(&v.request).expect("preview").answerable);
+    let e = w
+        .answer_request(&v.request, &std::collections::BTreeMap::new())
+        .expect_err("unanswerable");
+    assert_eq!(e.code(), "request_unsatisfiable");
+    assert_eq!(v.verdict()["error"], "access_denied");
+
+    // The citizen refuses.
+    let v = Verifier::start(&public_hex, &credit, dir.path());
+    w.refuse_request(&v.request).expect("refused");
+    assert_eq!(v.verdict()["error"], "access_denied");
+
+    // Requests that are not right, refused before anything is sent.
+    for (bad, code) in [
+        ("openid4vp://?response_type=vp_token", "request_malformed"),
+        (
+            "openid4vp://?client_id=x&request_uri=https%3A%2F%2Fv.example%2Fr",
+            "request_unsupported",
+        ),
+        (
+            "openid4vp://?response_type=vp_token&response_mode=direct_post&client_id=redirect_uri%3Ahttps%3A%2F%2Fother.example%2Fr&response_uri=https%3A%2F%2Fv.example%2Fr&nonce=n1&dcql_query=%7B%7D",
+            "request_malformed",
+        ),
+    ] {
+        assert_eq!(w.preview_request(bad).expect_err(bad).code(), code, "{bad}");
+    }
+}

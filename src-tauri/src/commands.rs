@@ -204,6 +204,28 @@ pub async fn accept_offer(
 }
 
 #[tauri::command]
+pub async fn preview_request(
+    state: State<'_, AppState>,
+    request: String,
+) -> AppResult<citywallet_wallet::oid4vp::RequestPreview> {
+    wallet(&state, move |w| w.preview_request(&request)).await
+}
+
+#[tauri::command]
+pub async fn answer_request(
+    state: State<'_, AppState>,
+    request: String,
+    choose: std::collections::BTreeMap<String, String>,
+) -> AppResult<Vec<citywallet_wallet::oid4vp::Candidate>> {
+    wallet(&state, move |w| w.answer_request(&request, &choose)).await
+}
+
+#[tauri::command]
+pub async fn refuse_request(state: State<'_, AppState>, request: String) -> AppResult<()> {
+    wallet(&state, move |w| w.refuse_request(&request)).await
+}
+
+#[tauri::command]
 pub async fn delete_credential(state: State<'_, AppState>, id: String) -> AppResult<()> {
     wallet(&state, move |w| w.delete_credential(&id)).await
 }

@@ -1,9 +1,10 @@
 //! A holder's W3C Verifiable Presentation of one city credential, as an officer asks for
 //! it: the credential derived with `bbs-2023` (the claims the citizen picks and the
-//! mandatory ones; the BBS presentation header is the verifier's challenge), inside a
+//! mandatory ones; the BBS presentation header is the UTF-8 of the verifier's nonce), inside a
 //! `VerifiablePresentation` the holder's `did:key` signs with the Data Integrity
 //! `eddsa-rdfc-2022` cryptosuite (`proofPurpose` `authentication`, `challenge` the
-//! challenge's nonce, `domain` the verifier), so the proof cannot be replayed by someone
+//! verifier's nonce, `domain` the verifier's client id, as OpenID4VP 1.0 §B.1.3.2.5 asks),
+//! so the proof cannot be replayed by someone
 //! who saw it or who copied the credential without its holder's key.
 //!
 //! [`to_compact`] / [`from_compact`] give the same presentation in fewer bytes for an
@@ -51,7 +52,7 @@ fn eddsa_hash_data(document: &Map<String, Value>, options: &Map<String, Value>) 
 
 /// Present `signed` (a city credential with its base proof, held by `holder`) for
 /// `challenge`, disclosing the claims named in `disclose` (core names) beside the mandatory
-/// ones; `created` is RFC 3339.
+/// ones; `created` is RFC 3339. The challenge's verifier is the client id.
 pub fn present(
     signed: &Value,
     disclose: &[&str],
@@ -60,7 +61,28 @@ pub fn present(
     created: &str,
 ) -> Result<Value> {
     let pointers: Vec<String> = disclose.iter().map(|c| city::claim_pointer(c)).collect();
-    let vc = derived::derive(signed, &pointers, &challenge.to_bytes())?;
+    present_for(
+        signed,
+        &pointers,
+        &challenge.nonce,
+        &challenge.verifier,
+        holder,
+        created,
+    )
+}
+
+/// Present `signed` for a verifier `client_id` that gave `nonce`, disclosing what the JSON
+/// `pointers` select beside the mandatory claims (an OpenID4VP answer: the pointers come from
+/// the DCQL match).
+pub fn present_for(
+    signed: &Value,
+    pointers: &[String],
+    nonce: &str,
+    client_id: &str,
+    holder: &KeyPair,
+    created: &str,
+) -> Result<Value> {
+    let vc = derived::derive(signed, pointers, nonce.as_bytes())?;
     let did = holder.public().did_key();
     let key = did
         .strip_prefix("did:key:")
@@ -79,8 +101,8 @@ pub fn present(
         "created": created,
         "verificationMethod": format!("{did}#{key}"),
         "proofPurpose": "authentication",
-        "challenge": challenge.nonce,
-        "domain": challenge.verifier,
+        "challenge": nonce,
+        "domain": client_id,
     }) else {
         return Err(malformed());
     };
@@ -185,6 +207,18 @@ impl Parsed {
         if age > max_age_secs || age < -MAX_CLOCK_DRIFT_SECS {
             return Err(reject(Rejection::ChallengeStale { age_secs: age }));
         }
+        self.verify_for(&challenge.nonce, &challenge.verifier, issuer_key, now)
+    }
+
+    /// [`Parsed::verify`] for a verifier `client_id` that gave `nonce` (its freshness is the
+    /// verifier's to judge: an OpenID4VP nonce is used once).
+    pub fn verify_for(
+        &self,
+        nonce: &str,
+        client_id: &str,
+        issuer_key: &IssuerPublicKey,
+        now: i64,
+    ) -> Result<Verified> {
         let p = &self.proof;
         if text(p, "type") != Some("DataIntegrityProof")
             || text(p, "cryptosuite") != Some(HOLDER_CRYPTOSUITE)
@@ -192,9 +226,7 @@ impl Parsed {
         {
             return Err(malformed());
         }
-        if text(p, "challenge") != Some(challenge.nonce.as_str())
-            || text(p, "domain") != Some(challenge.verifier.as_str())
-        {
+        if text(p, "challenge") != Some(nonce) || text(p, "domain") != Some(client_id) {
             return Err(reject(Rejection::ChallengeMismatch));
         }
         // The holder's key is its did:key; the method must be that key.
@@ -221,7 +253,7 @@ impl Parsed {
             VcError::ProofInvalid(_) => reject(Rejection::ProofInvalid),
             e => e,
         })?;
-        if header != challenge.to_bytes() {
+        if header != nonce.as_bytes() {
             return Err(reject(Rejection::ChallengeMismatch));
         }
         // From here every disclosed value is the issuer's.

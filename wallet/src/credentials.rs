@@ -197,6 +197,10 @@ impl Wallet {
             .vault()?
             .key_pair(citywallet_core::keys::KeyPath::IDENTITY)?;
         let vp = citywallet_vc::presentation::present(&vc, &disclose, &challenge, &key, &now)?;
+        self.vault()?.log_activity(
+            citywallet_core::vault::VaultEvent::CredentialPresented,
+            &serde_json::json!({ "credential": id, "verifier": challenge.verifier, "disclosed": disclose }),
+        )?;
         Ok(Shown {
             json: serde_json::to_vec(&vp).map_err(|_| Error::Encode("the presentation"))?,
             compact: citywallet_vc::presentation::to_compact(&vp)?,

@@ -114,6 +114,17 @@ pub enum WalletErrorCode {
     CredentialTooLarge,
     /// A credential using a JSON-LD context the wallet does not ship.
     CredentialUnknownContext,
+    /// A verifier's request that is not one.
+    RequestMalformed,
+    /// A verifier's request this wallet does not take yet (a signed request object, another
+    /// response mode or client id prefix).
+    RequestUnsupported,
+    /// No held credential answers what the verifier asks (it was told so; nothing was sent).
+    RequestUnsatisfiable,
+    /// The verifier did not answer.
+    VerifierUnreachable,
+    /// The verifier refused the answer.
+    VerifierRefused,
 }
 
 /// Every error code a front end can show, as one enum: the core crate's, the light client's
@@ -309,6 +320,18 @@ pub enum Error {
     /// A W3C credential or its proof that does not check.
     #[error(transparent)]
     Vc(#[from] citywallet_vc::VcError),
+    /// A verifier's request that is not one.
+    #[error("not a presentation request: {0}")]
+    RequestMalformed(&'static str),
+    /// A verifier's request this wallet does not take yet.
+    #[error("this wallet does not take {0} yet")]
+    RequestUnsupported(&'static str),
+    /// The verifier did not answer.
+    #[error("the verifier did not answer: {0}")]
+    VerifierUnreachable(String),
+    /// The verifier refused the answer.
+    #[error("the verifier refused the answer (HTTP {0})")]
+    VerifierRefused(u16),
     /// A file the wallet reads or writes.
     #[error("{path}: {source}")]
     Io {
@@ -374,9 +397,15 @@ impl Error {
             Self::CredentialUnsupported(_) => C::CredentialUnsupported,
             Self::CredentialHolderMismatch => C::CredentialHolderMismatch,
             Self::CredentialMalformed(_) => C::CredentialMalformed,
+            Self::RequestMalformed(_) => C::RequestMalformed,
+            Self::RequestUnsupported(_) => C::RequestUnsupported,
+            Self::VerifierUnreachable(_) => C::VerifierUnreachable,
+            Self::VerifierRefused(_) => C::VerifierRefused,
             Self::Vc(e) => {
                 use citywallet_vc::VcError as V;
                 match e {
+                    V::DcqlInvalid(_) => C::RequestMalformed,
+                    V::DcqlUnsatisfiable => C::RequestUnsatisfiable,
                     V::ProofInvalid(_) => C::CredentialProofInvalid,
                     V::TooLarge { .. } | V::TooComplex { .. } => C::CredentialTooLarge,
                     V::UnknownContext(_) => C::CredentialUnknownContext,

@@ -60,7 +60,7 @@ fn malformed(what: &'static str) -> Error {
 }
 
 /// Is `url` one the wallet talks to: https, or http to a loopback host.
-fn check_url(url: &str) -> Result<url::Url> {
+pub(crate) fn check_url(url: &str) -> Result<url::Url> {
     let u = url::Url::parse(url)
         .map_err(|_| Error::IssuerUrlInsecure(url.chars().take(200).collect()))?;
     let loopback = match u.host() {
@@ -476,7 +476,12 @@ impl Wallet {
             .and_then(|b| IssuerPublicKey::from_bytes(&b))
             .ok_or(Error::Encode("the issuer's registered key"))?;
         base::verify_document(credential, &public)?;
-        self.vault_mut()?.put_document(VC_SPACE, &item.id, &bytes)?;
+        let v = self.vault_mut()?;
+        v.put_document(VC_SPACE, &item.id, &bytes)?;
+        v.log_activity(
+            citywallet_core::vault::VaultEvent::CredentialsAdded,
+            &json!({ "count": 1, "credential": item.id, "issuer": item.issuer }),
+        )?;
         Ok(item)
     }
 

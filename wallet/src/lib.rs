@@ -27,6 +27,7 @@ pub mod dto;
 mod error;
 pub mod input;
 pub mod issuance;
+pub mod oid4vp;
 mod tools;
 mod vault;
 

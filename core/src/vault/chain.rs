@@ -345,7 +345,7 @@ impl Vault {
 
     /// Append an activity entry (details must not hold secrets).
     pub fn log_activity(
-        &mut self,
+        &self,
         kind: impl Into<super::records::ActivityKind>,
         detail: &serde_json::Value,
     ) -> Result<()> {

@@ -4,6 +4,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ErrorInfo } from './bindings/ErrorInfo';
 import type { OfferPreview } from './bindings/OfferPreview';
+import type { RequestPreview } from './bindings/RequestPreview';
+import type { Candidate } from './bindings/Candidate';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Strength } from './bindings/Strength';
 import type { Words } from './bindings/Words';
@@ -78,6 +80,10 @@ export const api = {
   demoCredential: (kind: string) => call<CredentialItem>('request_demo_credential', { kind }),
   importCredential: (json: string) => call<CredentialItem>('import_credential', { json }),
   previewOffer: (offer: string) => call<OfferPreview>('preview_offer', { offer }),
+  previewRequest: (request: string) => call<RequestPreview>('preview_request', { request }),
+  answerRequest: (request: string, choose: Record<string, string>) =>
+    call<Candidate[]>('answer_request', { request, choose }),
+  refuseRequest: (request: string) => call<void>('refuse_request', { request }),
   acceptOffer: (offer: string, txCode: string | null) =>
     call<CredentialItem>('accept_offer', { offer, txCode }),
   deleteCredential: (id: string) => call<void>('delete_credential', { id }),
