@@ -373,6 +373,75 @@ test('a citizen takes a credential offer from an issuer service, with its transa
   }
 });
 
+/// An OpenID4VP verifier built on @openid4vc/openid4vp and dcql (tests/interop), asking for
+/// the credit tier; resolves to {request, verdict: Promise of its conclusion}.
+async function verifier() {
+  const key = JSON.parse(fs.readFileSync(path.join(devnetData, 'devnet-issuer-key.json'), 'utf8'));
+  const query = path.join(tmp, `query-${procs.length}.json`);
+  fs.writeFileSync(query, JSON.stringify({ credentials: [{
+    id: 'credit', format: 'ldp_vc',
+    meta: { type_values: [['https://w3id.org/citywallet#CreditScoreCredential']] },
+    claims: [{ path: ['credentialSubject', 'tier'] }],
+  }] }));
+  const p = spawn('node', [path.join(root, 'tests/interop/oid4vp-verifier.mjs'), key.publicKey, 'city-credit-bureau', query],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  procs.push(p);
+  const lines = [];
+  let wake = () => {};
+  let buf = '';
+  p.stdout.on('data', (d) => {
+    buf += d;
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+      lines.push(JSON.parse(buf.slice(0, i)));
+      wake();
+    }
+  });
+  const next = () => new Promise((resolve) => {
+    const take = () => (lines.length ? resolve(lines.shift()) : (wake = take));
+    take();
+  });
+  const first = await next();
+  return { request: first.request, verdict: next() };
+}
+
+test("a citizen answers an OpenID4VP verifier's request, and refuses another", async () => {
+  const ui = await app('request');
+  try {
+    await onboard(ui);
+    await ui.tab('Credentials');
+    await ui.select('Demo credential type', 'credit');
+    await ui.button('Request demo credential');
+    await ui.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
+    await ui.tab('Present');
+    const v = await verifier();
+    await ui.fill("Paste or scan a verifier's request (OpenID4VP)", v.request);
+    await ui.button('See what is asked');
+    await ui.see('asks for:');
+    await ui.see('would show tier');
+    await ui.shot('15-verifier-request');
+    await ui.button('Send the answer');
+    await ui.see('Sent: tier');
+    const verdict = await v.verdict;
+    assert.equal(verdict.verified, true, JSON.stringify(verdict));
+    assert.equal(verdict.disclosed.credit[0].tier, 'A');
+    assert.equal(verdict.disclosed.credit[0].score, undefined);
+    await ui.shot('16-request-answered');
+    const other = await verifier();
+    await ui.fill("Paste or scan a verifier's request (OpenID4VP)", other.request);
+    await ui.button('See what is asked');
+    await ui.see('asks for:');
+    await ui.button('Refuse');
+    await ui.see('Refused.');
+    assert.equal((await other.verdict).error, 'access_denied');
+    // The disclosure is in the activity log, with the verifier.
+    await ui.tab('Activity');
+    await ui.see('Credential presented');
+    await ui.see('redirect_uri:http://127.0.0.1:');
+  } finally {
+    await ui.close();
+  }
+});
+
 async function reportAndGrant(ui) {
   await ui.tab('Reports');
   await ui.select('Category', 'pothole');
