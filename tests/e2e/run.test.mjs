@@ -418,6 +418,7 @@ test("a citizen answers an OpenID4VP verifier's request, and refuses another", a
     await ui.button('See what is asked');
     await ui.see('asks for:');
     await ui.see('would show tier');
+    await ui.browser.$('[data-testid="request-preview"]').scrollIntoView({ block: 'center' });
     await ui.shot('15-verifier-request');
     await ui.button('Send the answer');
     await ui.see('Sent: tier');
