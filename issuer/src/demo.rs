@@ -112,11 +112,7 @@ pub fn open_demo_issuer(
 /// Give the demo citizen's record every credential `issuer` offers, with the demo claims
 /// dated today.
 pub fn put_demo_citizen(issuer: &mut Issuer) -> Result<()> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let today = rfc3339(now)?;
+    let today = rfc3339(crate::service::unix_now())?;
     let entitlements = issuer
         .identity()
         .kinds

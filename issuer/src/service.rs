@@ -49,8 +49,9 @@ pub struct Setup<'a> {
     pub network: Network,
 }
 
-/// An offer just made: what the operator hands the citizen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An offer just made: what the operator hands the citizen. `Debug` shows neither the URI
+/// (it carries the pre-authorized code) nor the transaction code.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedOffer {
     /// Offer id.
@@ -63,8 +64,17 @@ pub struct CreatedOffer {
     pub expires_at: i64,
 }
 
-/// A token request (form fields).
-#[derive(Debug, Default, Deserialize)]
+impl std::fmt::Debug for CreatedOffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedOffer")
+            .field("id", &self.id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token request (form fields). `Debug` shows no code.
+#[derive(Default, Deserialize)]
 pub struct TokenRequest {
     /// Grant type.
     pub grant_type: Option<String>,
@@ -73,6 +83,14 @@ pub struct TokenRequest {
     pub pre_authorized_code: Option<String>,
     /// The transaction code.
     pub tx_code: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One department's issuer, open.
@@ -93,7 +111,8 @@ impl std::fmt::Debug for Issuer {
     }
 }
 
-fn unix_now() -> i64 {
+/// The system clock, Unix seconds.
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

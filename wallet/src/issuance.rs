@@ -487,14 +487,9 @@ impl Wallet {
 
     /// The W3C credentials held.
     pub fn vcs(&self) -> Result<Vec<CredentialItem>> {
-        self.vault()?
-            .documents(VC_SPACE)?
+        self.held_vcs()?
             .iter()
-            .map(|d| {
-                serde_json::from_slice(&d.body)
-                    .map_err(|_| Error::Vc(citywallet_vc::VcError::JsonLd("stored".into())))
-                    .and_then(|v: Value| summary(&v))
-            })
+            .map(|(_, v, _)| summary(v))
             .collect()
     }
 

@@ -185,7 +185,8 @@ fn claim_names(kind: CredentialType, pointers: &[String]) -> Vec<String> {
 }
 
 impl Wallet {
-    fn held_vcs(&self) -> Result<Vec<(String, Value, Vec<String>)>> {
+    /// The W3C credentials held: id, JSON, expanded types.
+    pub(crate) fn held_vcs(&self) -> Result<Vec<(String, Value, Vec<String>)>> {
         self.vault()?
             .documents(VC_SPACE)?
             .iter()

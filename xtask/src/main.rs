@@ -146,18 +146,8 @@ fn devnet() -> Result {
 
 /// Build and start the desktop app (it runs its own devnet when no node is configured).
 fn app() -> Result {
-    ui()?;
     // The app starts the devnet and its demo issuers from the binaries beside it.
-    cargo(&[
-        "build",
-        "--locked",
-        "-p",
-        "citywallet-app",
-        "-p",
-        "citywallet-node",
-        "-p",
-        "citywallet-issuer",
-    ])?;
+    build_app_and_node()?;
     let bin = target_dir().join("debug").join("citywallet-app");
     eprintln!("$ {}", bin.display());
     run(&mut Command::new(bin))
