@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use citywallet_core::credentials::{Challenge, qr, trusted_issuers};
 use citywallet_wallet::input::{MAX_INPUT_BYTES, read_file};
+use citywallet_wallet::oid4vp::VerifierKind;
 use citywallet_wallet::{
     Check, DEFAULT_CHALLENGE_AGE_SECS, IssueArgs, Wallet, issue_credential, issuer_keygen,
 };
@@ -80,7 +81,18 @@ pub fn request(cmd: RequestCmd, vault: &Path, out: &Output) -> anyhow::Result<()
         RequestCmd::Show { request } => {
             let p = w.preview_request(&offer_text(&request)?)?;
             out.show(&p, || {
-                let mut lines = vec![format!("{} asks for:", p.verifier)];
+                let v = &p.verifier;
+                let who = match (v.kind, &v.name) {
+                    (VerifierKind::Organisation, Some(name)) => {
+                        format!("{name} (an organisation registered on the city chain)")
+                    }
+                    (VerifierKind::Officer, Some(department)) => {
+                        format!("A city officer ({department})")
+                    }
+                    (VerifierKind::Officer, None) => "A city officer".to_owned(),
+                    _ => format!("{} (not vouched for by the city chain)", v.client_id),
+                };
+                let mut lines = vec![format!("{who} asks for:")];
                 for a in &p.asked {
                     let kinds: Vec<&str> = a.kinds.iter().map(|k| k.as_str()).collect();
                     lines.push(format!(

@@ -253,7 +253,13 @@ fn an_openid4vp_verifier_built_on_the_library_accepts_our_wallets_answer() {
     assert!(
         preview
             .verifier
+            .client_id
             .starts_with("redirect_uri:http://127.0.0.1:")
+    );
+    assert_eq!(
+        preview.verifier.kind,
+        citywallet_wallet::oid4vp::VerifierKind::Unverified,
+        "an unsigned request is named by its address only"
     );
     assert!(preview.answerable);
     assert_eq!(preview.asked[0].candidates[0].credential, item.id);
@@ -273,7 +279,7 @@ fn an_openid4vp_verifier_built_on_the_library_accepts_our_wallets_answer() {
     assert!(
         serde_json::to_string(&log)
             .expect("json")
-            .contains(&preview.verifier),
+            .contains(&preview.verifier.client_id),
         "the disclosure is in the activity log with the verifier"
     );
 

@@ -33,6 +33,18 @@ pub const KEYS_FILE: &str = "devnet-keys.json";
 pub const CREDIT_BUREAU_KEY_FILE: &str = "devnet-issuer-key.json";
 /// City Hall's issuer key file.
 pub const CITY_HALL_KEY_FILE: &str = "devnet-cityhall-key.json";
+/// The demo organisations (id, key label); each one's key file is
+/// `devnet-org-{id}-key.json` ([`org_key_file`]).
+const ORG_KEY_LABELS: [(&str, &str); 2] = [
+    ("health-research", "org-health"),
+    ("transit-authority", "org-transit"),
+];
+
+/// The key file the devnet writes for demo organisation `id` (an
+/// [`citywallet_protocol::keyfile::OrgKeyFile`]).
+pub fn org_key_file(id: &str) -> String {
+    format!("devnet-org-{id}-key.json")
+}
 
 /// Devnet settings.
 #[derive(Debug, Clone)]
@@ -81,6 +93,8 @@ pub struct DemoKeys {
     pub cityhall_bbs_secret: [u8; 32],
     /// Validators.
     pub validators: Vec<SigningKey>,
+    /// The demo organisations' keys, by id.
+    pub orgs: Vec<(String, SigningKey)>,
 }
 
 impl std::fmt::Debug for DemoKeys {
@@ -122,6 +136,10 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
         cityhall_bbs_secret: [0; 32],
         validators: (0..validators)
             .map(|i| key(&format!("validator-{i}")))
+            .collect(),
+        orgs: ORG_KEY_LABELS
+            .iter()
+            .map(|(id, label)| ((*id).to_owned(), key(label)))
             .collect(),
     };
     let bbs = zkryptium::keys::pair::KeyPair::<zkryptium::schemes::algorithms::BbsBls12381Sha256>::generate(
@@ -169,14 +187,14 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
             OrgRecord {
                 id: "health-research".into(),
                 name: "City Health Research Institute".into(),
-                key: hex::encode(derive(seed, "org-health")),
+                key: hex_pk(&key(ORG_KEY_LABELS[0].1)),
                 categories: vec!["health".into(), "mobility".into()],
                 status: Status::Active,
             },
             OrgRecord {
                 id: "transit-authority".into(),
                 name: "Metropolitan Transit Authority".into(),
-                key: hex::encode(derive(seed, "org-transit")),
+                key: hex_pk(&key(ORG_KEY_LABELS[1].1)),
                 categories: vec!["mobility".into()],
                 status: Status::Active,
             },
@@ -528,6 +546,14 @@ pub(crate) fn write_keys(
         );
         let bytes = issuer.to_json().map_err(|e| NodeError::Db(e.to_string()))?;
         write_secret(&dir.join(file), &bytes)?;
+    }
+    for (id, secret) in &keys.orgs {
+        let org = citywallet_protocol::keyfile::OrgKeyFile::new(
+            id,
+            Zeroizing::new(hex::encode(secret.to_bytes())),
+        );
+        let bytes = org.to_json().map_err(|e| NodeError::Db(e.to_string()))?;
+        write_secret(&dir.join(org_key_file(id)), &bytes)?;
     }
     Ok(())
 }

@@ -95,9 +95,78 @@ impl IssuerKeyFile {
     }
 }
 
+/// The `format` field of an organisation key file.
+pub const ORG_KEY_FORMAT: &str = "citywallet-org-key/1";
+
+/// An organisation key file: the Ed25519 key an organisation is registered with on the chain
+/// (`org/{id}`), which signs its verifier's requests. The devnet writes one for each demo
+/// organisation; `citywallet-verifier init --key-file` imports it into the service's vault.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgKeyFile {
+    /// [`ORG_KEY_FORMAT`].
+    pub format: String,
+    /// The organisation's registry id.
+    pub id: String,
+    /// The Ed25519 secret key (seed), hex.
+    pub secret_key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for OrgKeyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgKeyFile")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OrgKeyFile {
+    /// A key file for organisation `id`.
+    pub fn new(id: &str, secret_key_hex: Zeroizing<String>) -> Self {
+        Self {
+            format: ORG_KEY_FORMAT.into(),
+            id: id.into(),
+            secret_key: secret_key_hex,
+        }
+    }
+
+    /// Parse a key file and its 32-byte secret.
+    pub fn parse(bytes: &[u8]) -> Result<(Self, Zeroizing<[u8; 32]>), KeyFileError> {
+        if bytes.len() > MAX_KEY_FILE_BYTES {
+            return Err(KeyFileError::Malformed);
+        }
+        let file: Self = serde_json::from_slice(bytes).map_err(|_| KeyFileError::Malformed)?;
+        if file.format != ORG_KEY_FORMAT {
+            return Err(KeyFileError::Malformed);
+        }
+        let mut secret = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(file.secret_key.as_bytes(), secret.as_mut())
+            .map_err(|_| KeyFileError::Malformed)?;
+        Ok((file, secret))
+    }
+
+    /// The file's JSON (pretty), in a buffer wiped on drop.
+    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+        serde_json::to_vec_pretty(self)
+            .map(Zeroizing::new)
+            .map_err(|_| KeyFileError::Encode)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn org_key_file_round_trip_and_refusals() {
+        let f = OrgKeyFile::new("health-research", Zeroizing::new("11".repeat(32)));
+        let (back, secret) = OrgKeyFile::parse(&f.to_json().expect("json")).expect("parse");
+        assert_eq!(back.id, "health-research");
+        assert_eq!(*secret, [0x11; 32]);
+        let short = OrgKeyFile::new("x", Zeroizing::new("11".into()));
+        assert!(OrgKeyFile::parse(&short.to_json().expect("json")).is_err());
+        assert!(OrgKeyFile::parse(b"{}").is_err());
+    }
 
     #[test]
     fn round_trip_and_refusals() {

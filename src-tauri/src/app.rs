@@ -317,6 +317,8 @@ impl App {
 pub struct Shared {
     /// The app; a command holds this for its whole run.
     pub app: Arc<Mutex<App>>,
+    /// The officer's verifier desk.
+    pub desk: Arc<crate::desk::Desk>,
     idle: Arc<Mutex<IdleClock>>,
     budget: Arc<citywallet_wallet::Budget>,
 }
@@ -328,7 +330,13 @@ impl Shared {
             idle: app.idle.clone(),
             budget: app.wallet.budget(),
             app: Arc::new(Mutex::new(app)),
+            desk: Arc::default(),
         }
+    }
+
+    /// The officer's desk URL (its server started on first use).
+    pub fn desk_url(&self) -> AppResult<String> {
+        self.desk.url(&self.app)
     }
 
     /// The app, for one command (waits for the one running).

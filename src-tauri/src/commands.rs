@@ -275,6 +275,40 @@ pub async fn verify_presentation(
 }
 
 #[tauri::command]
+pub fn ask_forms() -> Vec<citywallet_wallet::verifier::Ask> {
+    citywallet_wallet::verifier::ask_forms()
+}
+
+/// An officer's OpenID4VP request, served by the app's verifier desk.
+#[tauri::command]
+pub async fn officer_ask(
+    state: State<'_, AppState>,
+    asks: Vec<citywallet_wallet::verifier::Ask>,
+) -> AppResult<citywallet_wallet::verifier::CreatedRequest> {
+    let url = state.inner().desk_url()?;
+    officer(&state, move |w| w.ask(&asks, &url)).await
+}
+
+/// What became of an officer's request. A look, not the user's activity: it does not
+/// hold off the auto-lock.
+#[tauri::command]
+pub async fn request_outcome(
+    state: State<'_, AppState>,
+    id: String,
+) -> AppResult<citywallet_wallet::verifier::RequestOutcome> {
+    let shared = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        shared
+            .app()
+            .wallet
+            .request_outcome(&id)
+            .map_err(ErrorInfo::from)
+    })
+    .await
+    .map_err(|e| ErrorInfo::new(ErrorCode::INTERNAL, e.to_string()))?
+}
+
+#[tauri::command]
 pub async fn sync_chain(app: AppHandle, state: State<'_, AppState>) -> AppResult<ChainStatus> {
     wallet(&state, move |w| {
         w.sync(&mut |p| {

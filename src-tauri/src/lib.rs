@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod commands;
+pub mod desk;
 #[cfg(desktop)]
 pub mod devnet;
 #[cfg(mobile)]
@@ -175,6 +176,9 @@ pub fn run() {
             commands::present,
             commands::new_challenge,
             commands::verify_presentation,
+            commands::ask_forms,
+            commands::officer_ask,
+            commands::request_outcome,
             commands::sync_chain,
             commands::chain_status,
             commands::reanchor,

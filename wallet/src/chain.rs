@@ -36,6 +36,17 @@ impl Wallet {
         Ok((s.issuer(&at, id)?, at.height().value()))
     }
 
+    /// The organisation record `id` on the chain, proven against a header verified now,
+    /// with that header's height.
+    pub fn proven_org(
+        &mut self,
+        id: &str,
+    ) -> Result<(Option<citywallet_protocol::OrgRecord>, u64)> {
+        let mut s = self.anchored(Spend::Sync)?;
+        let at = s.fresh()?;
+        Ok((s.org(&at, id)?, at.height().value()))
+    }
+
     /// Remove a node.
     pub fn remove_node(&mut self, url: &str) -> Result<()> {
         Ok(self

@@ -130,7 +130,7 @@ pub struct Identity {
 }
 
 /// A claim name and value.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Claim {
     /// Name.
@@ -213,7 +213,7 @@ pub struct ChallengeOut {
 }
 
 /// How an officer's check established the chain facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum VerdictMode {
@@ -224,7 +224,7 @@ pub enum VerdictMode {
 }
 
 /// A valid presentation and the chain facts behind it.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct VerdictOut {

@@ -125,6 +125,17 @@ pub enum WalletErrorCode {
     VerifierUnreachable,
     /// The verifier refused the answer.
     VerifierRefused,
+    /// A signed request whose signature or key id does not check.
+    RequestSignatureInvalid,
+    /// A request signed by a key the chain names as no officer and no active organisation.
+    VerifierNotOnChain,
+    /// A request past its expiry.
+    RequestExpired,
+    /// A response for no open request of this verifier (answered already, expired, or never
+    /// made).
+    ResponseUnknown,
+    /// A response that is not a valid answer to the request.
+    ResponseInvalid,
 }
 
 /// Every error code a front end can show, as one enum: the core crate's, the light client's
@@ -332,6 +343,21 @@ pub enum Error {
     /// The verifier refused the answer.
     #[error("the verifier refused the answer (HTTP {0})")]
     VerifierRefused(u16),
+    /// A signed request whose signature or key id does not check.
+    #[error("the request's signature does not check: {0}")]
+    RequestSignatureInvalid(&'static str),
+    /// A request signed by a key the chain does not name as a verifier.
+    #[error("{0} is not an officer or a registered organisation on the city chain")]
+    VerifierUnknown(String),
+    /// A request past its expiry.
+    #[error("the request has expired")]
+    RequestExpired,
+    /// A response for no open request.
+    #[error("no open request for this response (answered already, expired, or never made)")]
+    ResponseUnknown,
+    /// A response that is not a valid answer.
+    #[error("the response is not a valid answer: {0}")]
+    ResponseInvalid(&'static str),
     /// A file the wallet reads or writes.
     #[error("{path}: {source}")]
     Io {
@@ -401,6 +427,11 @@ impl Error {
             Self::RequestUnsupported(_) => C::RequestUnsupported,
             Self::VerifierUnreachable(_) => C::VerifierUnreachable,
             Self::VerifierRefused(_) => C::VerifierRefused,
+            Self::RequestSignatureInvalid(_) => C::RequestSignatureInvalid,
+            Self::VerifierUnknown(_) => C::VerifierNotOnChain,
+            Self::RequestExpired => C::RequestExpired,
+            Self::ResponseUnknown => C::ResponseUnknown,
+            Self::ResponseInvalid(_) => C::ResponseInvalid,
             Self::Vc(e) => {
                 use citywallet_vc::VcError as V;
                 match e {

@@ -11,8 +11,6 @@
 use std::io::Read as _;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use citywallet_core::credentials::{CredentialType, IssuerPublicKey};
 use citywallet_core::keys::KeyPath;
 use citywallet_light_client::Precondition;
@@ -379,28 +377,16 @@ impl Wallet {
 
     /// The compact JWS proving this wallet holds its identity key, for issuer `audience`.
     fn proof_jwt(&self, audience: &str, nonce: Option<&str>) -> Result<String> {
-        let vault = self.vault()?;
-        let did = vault.identity()?.did;
-        let key = did
-            .strip_prefix("did:key:")
-            .ok_or(Error::Encode("the identity"))?;
-        let header =
-            json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": format!("{did}#{key}") });
         let mut payload = json!({ "aud": audience, "iat": self.now_secs() });
         if let Some(n) = nonce {
             payload["nonce"] = Value::from(n);
         }
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(payload.to_string())
-        );
-        let signature = vault
-            .key_pair(KeyPath::IDENTITY)?
-            .sign(signing_input.as_bytes());
-        Ok(format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(signature.to_bytes())
+        let key = self.vault()?.key_pair(KeyPath::IDENTITY)?;
+        Ok(crate::jws::sign(
+            "openid4vci-proof+jwt",
+            &payload,
+            &key.public(),
+            &|m| key.sign(m),
         ))
     }
 

@@ -27,9 +27,11 @@ pub mod dto;
 mod error;
 pub mod input;
 pub mod issuance;
+mod jws;
 pub mod oid4vp;
 mod tools;
 mod vault;
+pub mod verifier;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -16,22 +16,53 @@ use citywallet_core::credentials::CredentialType;
 use citywallet_core::vault::VaultEvent;
 use citywallet_vc::dcql::{self, Query};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use ts_rs::TS;
 
 use crate::Wallet;
+#[cfg(test)]
+use crate::WalletErrorCode;
 use crate::error::{Error, Result};
 use crate::issuance::VC_SPACE;
 
-/// Longest request read (the URI).
+/// Longest request read (the URI, or the request object it points to).
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// The media type of a signed request object (RFC 9101).
+pub const REQUEST_OBJECT_TYPE: &str = "oauth-authz-req+jwt";
+/// The `aud` of a request object for a wallet found by static discovery (OpenID4VP 1.0 §5.8).
+pub const SELF_ISSUED_AUDIENCE: &str = "https://self-issued.me/v2";
+/// The client id prefix of a verifier named by its DID (here: an Ed25519 `did:key`).
+pub const DID_PREFIX: &str = "decentralized_identifier:";
+/// The `verifier_info` format naming the organisation record a verifier's key is registered
+/// under on the city chain (`data`: the organisation id).
+pub const ORG_INFO_FORMAT: &str = "urn:citywallet:org";
+/// How far ahead of the wallet's clock a request's `iat` may be, seconds.
+const MAX_IAT_AHEAD_SECS: i64 = 60;
+
+/// How the verifier is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asker {
+    /// `redirect_uri:` client id, unsigned: named by its response URI only; the chain does
+    /// not vouch for it.
+    Unverified,
+    /// `decentralized_identifier:did:key:…`, the request signed by that key: an officer's or
+    /// (with `verifier_info`) an organisation's key, checked on the chain.
+    Signed {
+        /// Its Ed25519 key.
+        key: [u8; 32],
+        /// The organisation it says it is.
+        org: Option<String>,
+    },
+}
 
 /// A verifier's request, read.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The client id (`redirect_uri:` and the response URI).
+    /// The client id.
     pub client_id: String,
+    /// Who signed, if anyone.
+    pub asker: Asker,
     /// Where the answer goes.
     pub response_uri: String,
     /// The nonce the answer is bound to.
@@ -46,8 +77,8 @@ fn malformed(what: &'static str) -> Error {
     Error::RequestMalformed(what)
 }
 
-/// Read an `openid4vp://?…` request (or any URI with its parameters in the query).
-pub fn parse_request(text: &str) -> Result<Request> {
+/// The parameters of an `openid4vp://?…` URI (or any URI with its parameters in the query).
+fn uri_params(text: &str) -> Result<Map<String, Value>> {
     let text = text.trim();
     if text.len() > MAX_REQUEST_BYTES {
         return Err(Error::TooLarge {
@@ -59,16 +90,106 @@ pub fn parse_request(text: &str) -> Result<Request> {
         .split_once('?')
         .map(|(_, q)| q)
         .ok_or(malformed("not a request URI"))?;
-    let mut params: BTreeMap<String, String> = BTreeMap::new();
+    let mut params = Map::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        if params.insert(k.into_owned(), v.into_owned()).is_some() {
+        if params
+            .insert(k.into_owned(), Value::String(v.into_owned()))
+            .is_some()
+        {
             return Err(malformed("a parameter is given twice"));
         }
     }
+    Ok(params)
+}
+
+/// Read a request given by value without a signature (`redirect_uri:` client ids only).
+pub fn parse_request(text: &str) -> Result<Request> {
+    let params = uri_params(text)?;
     if params.contains_key("request") || params.contains_key("request_uri") {
-        return Err(Error::RequestUnsupported("signed request objects"));
+        return Err(Error::RequestUnsupported("fetching a signed request here"));
     }
-    let get = |k: &str| params.get(k).map(String::as_str);
+    from_params(&params, Asker::Unverified)
+}
+
+/// The request object `jwt` for the client id `client_id` the URI named, checked at `now`:
+/// signed by the client id's `did:key`, for this wallet, not expired. Returns its claims
+/// and who signed.
+fn check_request_object(
+    jwt: &str,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<(Map<String, Value>, Asker)> {
+    if jwt.len() > MAX_REQUEST_BYTES {
+        return Err(Error::TooLarge {
+            what: "the presentation request",
+            limit: MAX_REQUEST_BYTES as u64,
+        });
+    }
+    let signed = crate::jws::check(jwt, REQUEST_OBJECT_TYPE)?;
+    let claims = signed.payload;
+    let inner = claims.get("client_id").and_then(Value::as_str);
+    if inner.is_none() || (client_id.is_some() && client_id != inner) {
+        return Err(malformed("the client id differs inside the signed request"));
+    }
+    if inner.and_then(|c| c.strip_prefix(DID_PREFIX)) != Some(signed.did.as_str()) {
+        return Err(Error::RequestSignatureInvalid(
+            "the request is not signed by the client id's key",
+        ));
+    }
+    if claims.contains_key("request") || claims.contains_key("request_uri") {
+        return Err(malformed("a request inside the request"));
+    }
+    match claims.get("aud") {
+        None => {}
+        Some(Value::String(a)) if a == SELF_ISSUED_AUDIENCE => {}
+        Some(_) => return Err(malformed("the request is addressed to another wallet")),
+    }
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(malformed("the request has no expiry"))?;
+    if exp <= now {
+        return Err(Error::RequestExpired);
+    }
+    if claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .is_some_and(|iat| iat > now + MAX_IAT_AHEAD_SECS)
+    {
+        return Err(malformed("the request was issued in the future"));
+    }
+    let org = match claims.get("verifier_info") {
+        None => None,
+        Some(Value::Array(list)) => {
+            let mut org = None;
+            for item in list {
+                if item.get("format").and_then(Value::as_str) == Some(ORG_INFO_FORMAT) {
+                    let id = item
+                        .get("data")
+                        .and_then(Value::as_str)
+                        .filter(|id| citywallet_protocol::is_valid_id(id))
+                        .ok_or(malformed("the verifier info"))?;
+                    if org.replace(id.to_owned()).is_some() {
+                        return Err(malformed("the verifier info"));
+                    }
+                }
+            }
+            org
+        }
+        Some(_) => return Err(malformed("the verifier info")),
+    };
+    Ok((
+        claims,
+        Asker::Signed {
+            key: signed.key.to_bytes(),
+            org,
+        },
+    ))
+}
+
+/// The request's fields from its parameters (URI) or claims (request object).
+fn from_params(params: &Map<String, Value>, asker: Asker) -> Result<Request> {
+    let get = |k: &str| params.get(k).and_then(Value::as_str);
     if get("response_type") != Some("vp_token") {
         return Err(malformed("response_type is not vp_token"));
     }
@@ -89,10 +210,16 @@ pub fn parse_request(text: &str) -> Result<Request> {
     let client_id = get("client_id")
         .ok_or(malformed("no client_id"))?
         .to_owned();
-    match client_id.split_once(':') {
-        Some(("redirect_uri", uri)) if uri == response_uri => {}
-        Some(("redirect_uri", _)) => {
+    match (client_id.split_once(':'), &asker) {
+        (Some(("redirect_uri", uri)), Asker::Unverified) if uri == response_uri => {}
+        (Some(("redirect_uri", _)), Asker::Unverified) => {
             return Err(malformed("the client id is not the response URI"));
+        }
+        (Some(("decentralized_identifier", _)), Asker::Signed { .. }) => {}
+        (Some(("decentralized_identifier", _)), Asker::Unverified) => {
+            return Err(Error::RequestSignatureInvalid(
+                "a request from a DID client id must be signed",
+            ));
         }
         _ => return Err(Error::RequestUnsupported("this client id prefix")),
     }
@@ -104,20 +231,55 @@ pub fn parse_request(text: &str) -> Result<Request> {
         })
         .ok_or(malformed("the nonce"))?
         .to_owned();
-    let state = match get("state") {
-        Some(s) if s.len() > 256 => return Err(malformed("the state")),
-        s => s.map(str::to_owned),
+    let state = match params.get("state") {
+        None => None,
+        Some(Value::String(s)) if s.len() <= 256 => Some(s.clone()),
+        Some(_) => return Err(malformed("the state")),
     };
-    let dcql: Value = serde_json::from_str(get("dcql_query").ok_or(malformed("no dcql_query"))?)
-        .map_err(|_| malformed("the dcql_query is not JSON"))?;
+    let dcql = match params.get("dcql_query") {
+        Some(Value::String(text)) => {
+            serde_json::from_str(text).map_err(|_| malformed("the dcql_query is not JSON"))?
+        }
+        Some(v @ Value::Object(_)) => v.clone(),
+        _ => return Err(malformed("no dcql_query")),
+    };
     let query = Query::parse(&dcql)?;
     Ok(Request {
         client_id,
+        asker,
         response_uri,
         nonce,
         state,
         query,
     })
+}
+
+/// Who is asking, as the chain names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VerifierOut {
+    /// The client id.
+    pub client_id: String,
+    /// What the chain says it is.
+    pub kind: VerifierKind,
+    /// Its registered name (an organisation's name, an officer's department), if any.
+    pub name: Option<String>,
+    /// The height of the verified header the chain facts are proven at.
+    pub height: Option<u64>,
+}
+
+/// What the chain says a verifier is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum VerifierKind {
+    /// Named only by its web address; the chain does not vouch for it.
+    Unverified,
+    /// A key holding the officer role.
+    Officer,
+    /// A registered, active organisation's key.
+    Organisation,
 }
 
 /// One thing a verifier asks for, as a citizen sees it.
@@ -147,6 +309,25 @@ pub struct Candidate {
     pub kind: CredentialType,
     /// The claims it would disclose (core names).
     pub disclose: Vec<String>,
+    /// Its claims it would not disclose (core names).
+    pub withhold: Vec<String>,
+}
+
+impl Candidate {
+    fn new(credential: String, kind: CredentialType, disclose: Vec<String>) -> Self {
+        let withhold = kind
+            .claims()
+            .iter()
+            .map(|c| c.name.to_owned())
+            .filter(|c| !disclose.contains(c))
+            .collect();
+        Self {
+            credential,
+            kind,
+            disclose,
+            withhold,
+        }
+    }
 }
 
 /// A verifier's request, as a citizen sees it before answering.
@@ -154,8 +335,8 @@ pub struct Candidate {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct RequestPreview {
-    /// Who asks (its client id).
-    pub verifier: String,
+    /// Who asks.
+    pub verifier: VerifierOut,
     /// What it asks for.
     pub asked: Vec<AskedCredential>,
     /// Whether the held credentials can answer.
@@ -184,7 +365,113 @@ fn claim_names(kind: CredentialType, pointers: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Fetch the request object at `uri` (GET, no redirects, at most [`MAX_REQUEST_BYTES`]).
+fn fetch_request_object(uri: &str) -> Result<String> {
+    crate::issuance::check_url(uri)
+        .map_err(|_| Error::RequestMalformed("the request URI is not https"))?;
+    let client = reqwest::blocking::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::VerifierUnreachable(e.to_string()))?;
+    let resp = client
+        .get(uri)
+        .header(
+            reqwest::header::ACCEPT,
+            format!("application/{REQUEST_OBJECT_TYPE}"),
+        )
+        .send()
+        .map_err(|e| Error::VerifierUnreachable(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(Error::VerifierRefused(resp.status().as_u16()));
+    }
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(resp, MAX_REQUEST_BYTES as u64 + 1),
+        &mut body,
+    )
+    .map_err(|e| Error::VerifierUnreachable(e.to_string()))?;
+    if body.len() > MAX_REQUEST_BYTES {
+        return Err(Error::TooLarge {
+            what: "the presentation request",
+            limit: MAX_REQUEST_BYTES as u64,
+        });
+    }
+    String::from_utf8(body).map_err(|_| malformed("the request object is not text"))
+}
+
 impl Wallet {
+    /// Read `text`: a request by value (unsigned, `redirect_uri:` client id), a signed
+    /// request object by value (`request`) or by reference (`request_uri`, fetched with
+    /// GET). A signed request is checked against its client id's `did:key` and this
+    /// wallet's clock.
+    pub fn resolve_request(&self, text: &str) -> Result<Request> {
+        let params = uri_params(text)?;
+        let outer = params.get("client_id").and_then(Value::as_str);
+        let jwt = match (params.get("request"), params.get("request_uri")) {
+            (None, None) => return from_params(&params, Asker::Unverified),
+            (Some(_), Some(_)) => return Err(malformed("both request and request_uri")),
+            (Some(Value::String(jwt)), None) => jwt.clone(),
+            (None, Some(Value::String(uri))) => {
+                match params.get("request_uri_method").and_then(Value::as_str) {
+                    None | Some("get") => {}
+                    Some(_) => return Err(Error::RequestUnsupported("request_uri_method post")),
+                }
+                if !outer.is_some_and(|c| c.starts_with(DID_PREFIX)) {
+                    return Err(Error::RequestUnsupported("this client id prefix"));
+                }
+                fetch_request_object(uri)?
+            }
+            _ => return Err(malformed("the request parameter")),
+        };
+        let (claims, asker) = check_request_object(&jwt, outer, self.now_secs())?;
+        from_params(&claims, asker)
+    }
+
+    /// Who asks, from the chain at a header verified now: the signing key must hold the
+    /// officer role, or be the key of the active organisation the request names. A request
+    /// by value names only its response URI.
+    pub fn who_asks(&mut self, r: &Request) -> Result<VerifierOut> {
+        let Asker::Signed { key, org } = &r.asker else {
+            return Ok(VerifierOut {
+                client_id: r.client_id.clone(),
+                kind: VerifierKind::Unverified,
+                name: None,
+                height: None,
+            });
+        };
+        let mut s = self.anchored(crate::Spend::Sync)?;
+        let at = s.fresh()?;
+        let height = Some(at.height().value());
+        let unknown = || Error::VerifierUnknown(r.client_id.clone());
+        let (kind, name) = match org {
+            Some(id) => {
+                let rec = s.org(&at, id)?.ok_or_else(unknown)?;
+                if rec.status != citywallet_protocol::Status::Active
+                    || !rec.key.eq_ignore_ascii_case(&hex::encode(key))
+                {
+                    return Err(unknown());
+                }
+                (VerifierKind::Organisation, Some(rec.name))
+            }
+            None => {
+                let department = s
+                    .role_department(&at, citywallet_protocol::Role::Officer, key)?
+                    .ok_or_else(unknown)?;
+                (
+                    VerifierKind::Officer,
+                    Some(department).filter(|d| !d.is_empty()),
+                )
+            }
+        };
+        Ok(VerifierOut {
+            client_id: r.client_id.clone(),
+            kind,
+            name,
+            height,
+        })
+    }
+
     /// The W3C credentials held: id, JSON, expanded types.
     pub(crate) fn held_vcs(&self) -> Result<Vec<(String, Value, Vec<String>)>> {
         self.vault()?
@@ -201,8 +488,9 @@ impl Wallet {
 
     /// Read `request` and say who asks for what, and what each held credential would
     /// disclose. Nothing is sent.
-    pub fn preview_request(&self, request: &str) -> Result<RequestPreview> {
-        let r = parse_request(request)?;
+    pub fn preview_request(&mut self, request: &str) -> Result<RequestPreview> {
+        let r = self.resolve_request(request)?;
+        let verifier = self.who_asks(&r)?;
         let held = self.held_vcs()?;
         let pairs: Vec<(Value, Vec<String>)> = held
             .iter()
@@ -226,11 +514,11 @@ impl Wallet {
                     .filter_map(|(i, (v, t))| {
                         let pointers = q.matches(v, t)?;
                         let kind = crate::issuance::summary(v).ok()?.kind;
-                        Some(Candidate {
-                            credential: held[i].0.clone(),
+                        Some(Candidate::new(
+                            held[i].0.clone(),
                             kind,
-                            disclose: claim_names(kind, &pointers),
-                        })
+                            claim_names(kind, &pointers),
+                        ))
                     })
                     .collect();
                 AskedCredential {
@@ -242,7 +530,7 @@ impl Wallet {
             })
             .collect();
         Ok(RequestPreview {
-            verifier: r.client_id,
+            verifier,
             asked,
             answerable: matched.is_ok(),
         })
@@ -258,7 +546,8 @@ impl Wallet {
         request: &str,
         choose: &BTreeMap<String, String>,
     ) -> Result<Vec<Candidate>> {
-        let r = parse_request(request)?;
+        let r = self.resolve_request(request)?;
+        let verifier = self.who_asks(&r)?;
         let held = self.held_vcs()?;
         let pairs: Vec<(Value, Vec<String>)> = held
             .iter()
@@ -300,17 +589,18 @@ impl Wallet {
             )?;
             token.insert(id.clone(), json!([vp]));
             let kind = crate::issuance::summary(vc)?.kind;
-            shown.push(Candidate {
-                credential: credential.clone(),
+            shown.push(Candidate::new(
+                credential.clone(),
                 kind,
-                disclose: claim_names(kind, &pick.disclose),
-            });
+                claim_names(kind, &pick.disclose),
+            ));
         }
         let vp_token = Value::Object(token).to_string();
         post(&r, &[("vp_token", vp_token)])?;
         self.vault_mut()?.log_activity(
             VaultEvent::CredentialPresented,
-            &json!({ "verifier": r.client_id, "answered": shown.iter().map(|c| json!({
+            &json!({ "verifier": r.client_id, "verifierName": verifier.name,
+                "verifierKind": verifier.kind, "answered": shown.iter().map(|c| json!({
                 "credential": c.credential, "disclosed": c.disclose })).collect::<Vec<_>>() }),
         )?;
         Ok(shown)
@@ -318,7 +608,7 @@ impl Wallet {
 
     /// Refuse `request`: the verifier is told `access_denied`; nothing is disclosed.
     pub fn refuse_request(&mut self, request: &str) -> Result<()> {
-        let r = parse_request(request)?;
+        let r = self.resolve_request(request)?;
         post(&r, &[("error", "access_denied".to_owned())])
     }
 }
@@ -343,4 +633,146 @@ fn post(r: &Request, fields: &[(&str, String)]) -> Result<()> {
         return Err(Error::VerifierRefused(resp.status().as_u16()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer as _, SigningKey};
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn public(k: &SigningKey) -> citywallet_core::keys::PublicKey {
+        citywallet_core::keys::PublicKey::from_bytes(&k.verifying_key().to_bytes()).expect("key")
+    }
+
+    fn client_id(k: &SigningKey) -> String {
+        format!("{DID_PREFIX}{}", public(k).did_key())
+    }
+
+    fn claims(k: &SigningKey) -> Value {
+        json!({
+            "client_id": client_id(k),
+            "aud": SELF_ISSUED_AUDIENCE,
+            "response_type": "vp_token",
+            "response_mode": "direct_post",
+            "response_uri": "https://verifier.example/response",
+            "nonce": "n0nce",
+            "state": "s",
+            "dcql_query": { "credentials": [{ "id": "c", "format": "ldp_vc",
+                "meta": { "type_values": [["https://w3id.org/citywallet#CreditScoreCredential"]] } }] },
+            "iat": NOW,
+            "exp": NOW + 300,
+            "verifier_info": [{ "format": ORG_INFO_FORMAT, "data": "health-research" }],
+        })
+    }
+
+    fn jwt(k: &SigningKey, claims: &Value) -> String {
+        crate::jws::sign(REQUEST_OBJECT_TYPE, claims, &public(k), &|m| k.sign(m))
+    }
+
+    fn check(jwt: &str, outer: Option<&str>) -> Result<Request> {
+        let (claims, asker) = check_request_object(jwt, outer, NOW)?;
+        from_params(&claims, asker)
+    }
+
+    #[test]
+    fn a_signed_request_names_its_key_and_organisation() {
+        let k = SigningKey::from_bytes(&[3; 32]);
+        let r = check(&jwt(&k, &claims(&k)), Some(&client_id(&k))).expect("request");
+        assert_eq!(
+            r.asker,
+            Asker::Signed {
+                key: k.verifying_key().to_bytes(),
+                org: Some("health-research".into())
+            }
+        );
+        assert_eq!(r.nonce, "n0nce");
+        assert_eq!(r.query.credentials[0].id, "c");
+    }
+
+    #[test]
+    fn signed_requests_that_do_not_check_are_refused() {
+        let k = SigningKey::from_bytes(&[3; 32]);
+        let other = SigningKey::from_bytes(&[4; 32]);
+        let id = client_id(&k);
+        let with = |f: &dyn Fn(&mut Value)| {
+            let mut c = claims(&k);
+            f(&mut c);
+            jwt(&k, &c)
+        };
+        let cases: Vec<(&str, String, Option<String>, WalletErrorCode)> = vec![
+            (
+                "expired",
+                with(&|c| c["exp"] = json!(NOW)),
+                Some(id.clone()),
+                WalletErrorCode::RequestExpired,
+            ),
+            (
+                "for another wallet",
+                with(&|c| c["aud"] = json!("https://other.example")),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "issued in the future",
+                with(&|c| c["iat"] = json!(NOW + 3600)),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "outer client id differs",
+                jwt(&k, &claims(&k)),
+                Some(client_id(&other)),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "signed by another key",
+                jwt(&other, &claims(&k)),
+                Some(id.clone()),
+                WalletErrorCode::RequestSignatureInvalid,
+            ),
+            (
+                "no expiry",
+                with(&|c| {
+                    c.as_object_mut().expect("obj").remove("exp");
+                }),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "a bad organisation id",
+                with(&|c| c["verifier_info"][0]["data"] = json!("Not An Id!")),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "a response mode not taken",
+                with(&|c| c["response_mode"] = json!("direct_post.jwt")),
+                Some(id.clone()),
+                WalletErrorCode::RequestUnsupported,
+            ),
+        ];
+        for (label, jwt, outer, want) in cases {
+            let e = check(&jwt, outer.as_deref()).expect_err(label);
+            assert_eq!(e.code(), crate::ErrorCode::Wallet(want), "{label}: {e}");
+        }
+        // An unsigned request may not use a DID client id.
+        let uri = format!(
+            "openid4vp://?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_id", &id)
+                .append_pair("response_type", "vp_token")
+                .append_pair("response_mode", "direct_post")
+                .append_pair("response_uri", "https://verifier.example/response")
+                .append_pair("nonce", "n")
+                .append_pair("dcql_query", &claims(&k)["dcql_query"].to_string())
+                .finish()
+        );
+        let e = parse_request(&uri).expect_err("unsigned DID client");
+        assert_eq!(
+            e.code(),
+            crate::ErrorCode::Wallet(WalletErrorCode::RequestSignatureInvalid)
+        );
+    }
 }

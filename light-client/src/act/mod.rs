@@ -304,10 +304,20 @@ impl Session<'_> {
     /// The department `key` holds the technician role in (proven): `None` when it is not a
     /// technician, `""` when the chain records no department for it.
     pub fn technician_department(&self, at: &LightBlock, key: &[u8; 32]) -> Result<Option<String>> {
-        if !self.has_role(at, Role::Technician, key)? {
+        self.role_department(at, Role::Technician, key)
+    }
+    /// The department `key` holds `role` in (proven): `None` when it does not hold the
+    /// role, `""` when the chain records no department for it.
+    pub fn role_department(
+        &self,
+        at: &LightBlock,
+        role: Role,
+        key: &[u8; 32],
+    ) -> Result<Option<String>> {
+        if !self.has_role(at, role, key)? {
             return Ok(None);
         }
-        let d: Option<String> = self.read_as(at, keys::department(Role::Technician, key))?;
+        let d: Option<String> = self.read_as(at, keys::department(role, key))?;
         Ok(Some(d.unwrap_or_default()))
     }
     /// The most points one report may be credited (proven; the default when the genesis

@@ -35,6 +35,9 @@ import type { NodesOut } from './bindings/NodesOut';
 import type { SettingItem } from './bindings/SettingItem';
 import type { TrustedOut } from './bindings/TrustedOut';
 import type { ReportForm } from './bindings/ReportForm';
+import type { Ask } from './bindings/Ask';
+import type { CreatedRequest } from './bindings/CreatedRequest';
+import type { RequestOutcome } from './bindings/RequestOutcome';
 
 export function isErrorInfo(e: unknown): e is ErrorInfo {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
@@ -92,6 +95,9 @@ export const api = {
   newChallenge: () => call<ChallengeOut>('new_challenge'),
   verify: (presentation: string, challenge: string, offline: boolean) =>
     call<VerdictOut>('verify_presentation', { presentation, challenge, offline }),
+  askForms: () => call<Ask[]>('ask_forms'),
+  officerAsk: (asks: Ask[]) => call<CreatedRequest>('officer_ask', { asks }),
+  requestOutcome: (id: string) => call<RequestOutcome>('request_outcome', { id }),
   sync: () => call<ChainStatus>('sync_chain'),
   chainStatus: () => call<ChainStatus>('chain_status'),
   reanchor: () => call<ChainStatus>('reanchor'),

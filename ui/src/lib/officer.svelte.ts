@@ -7,3 +7,12 @@ export const officerState: { challenge: ChallengeOut | null; presentation: strin
   presentation: '',
   offline: false,
 });
+
+// The officer's open OpenID4VP request and what became of it.
+import type { CreatedRequest } from './bindings/CreatedRequest';
+import type { RequestOutcome } from './bindings/RequestOutcome';
+
+export const askState: { request: CreatedRequest | null; outcome: RequestOutcome | null } = $state({
+  request: null,
+  outcome: null,
+});

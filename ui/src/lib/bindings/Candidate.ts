@@ -16,4 +16,8 @@ kind: CredentialType,
 /**
  * The claims it would disclose (core names).
  */
-disclose: Array<string>, };
+disclose: Array<string>, 
+/**
+ * Its claims it would not disclose (core names).
+ */
+withhold: Array<string>, };
