@@ -225,8 +225,9 @@ impl Wallet {
         let now = self.now_secs();
         let expires = now + REQUEST_TTL_SECS;
         let client_id = format!("{DID_PREFIX}{}", signer.public.did_key());
+        // No `iss` (RFC 9101 only recommends it): with a client id prefix it is not the DID
+        // the key id names, and wallets on @openid4vc/openid4vp then refuse the signer.
         let mut claims = json!({
-            "iss": client_id,
             "aud": SELF_ISSUED_AUDIENCE,
             "client_id": client_id,
             "response_type": "vp_token",
