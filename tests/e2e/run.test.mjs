@@ -443,6 +443,72 @@ test("a citizen answers an OpenID4VP verifier's request, and refuses another", a
   }
 });
 
+/// The officer's request, made in the officer's app: the link it shows.
+async function officerRequest(officer, shot) {
+  await officer.tab('Officer');
+  await officer.select('Credential to ask for', 'credit');
+  await officer.check('tier');
+  await officer.button('Make the request');
+  await officer.browser.$('img[alt="QR code of the request"]').waitForDisplayed({ timeout: 60_000 });
+  const link = await officer.value('Request link (for a wallet on this device, or to send)');
+  assert.match(link, /^openid4vp:\/\/\?client_id=decentralized_identifier%3Adid%3Akey%3Az6Mk/);
+  await officer.see('Waiting for the citizen');
+  if (shot) await officer.shot(shot);
+  return link;
+}
+
+test("an officer's request made in one app is answered by a citizen in another, then one is refused (officer at desktop size, citizen at phone size)", async () => {
+  const officer = await app('desk-officer');
+  const citizen = await app('desk-citizen', 'phone');
+  try {
+    await onboard(officer);
+    await officer.tab('Credentials');
+    await officer.select('Demo credential type', 'officer');
+    await officer.button('Request demo credential');
+    await officer.text('//ul[contains(@class,"list")]//strong[normalize-space()="Field officer"]');
+    await onboard(citizen);
+    await citizen.tab('Credentials');
+    await citizen.select('Demo credential type', 'credit');
+    await citizen.button('Request demo credential');
+    await citizen.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
+
+    const link = await officerRequest(officer, '18-officer-request');
+    await citizen.tab('Present');
+    await citizen.fill("Paste or scan a verifier's request (OpenID4VP)", link);
+    await citizen.button('See what is asked');
+    await citizen.see('A city officer');
+    await citizen.see('Their officer role is on the city chain');
+    await citizen.see('would show tier');
+    await citizen.see('not shown: score');
+    await citizen.browser.$('[data-testid="request-preview"]').scrollIntoView({ block: 'center' });
+    await citizen.shot('18-officer-request-preview');
+    await citizen.button('Send the answer');
+    await citizen.see('Sent: tier');
+    const verdict = await officer.text('[data-testid="ask-verified"]');
+    assert.match(verdict, /Credit score credential from City Credit Bureau/);
+    assert.match(verdict, /tier\s*A/);
+    assert.doesNotMatch(verdict, /score\s*\d/);
+    await officer.browser.$('[data-testid="ask-verified"]').scrollIntoView({ block: 'center' });
+    await officer.shot('19-officer-answer-verified');
+
+    const second = await officerRequest(officer);
+    await citizen.fill("Paste or scan a verifier's request (OpenID4VP)", second);
+    await citizen.button('See what is asked');
+    await citizen.see('A city officer');
+    await citizen.button('Refuse');
+    await citizen.see('Refused.');
+    await officer.see('The citizen refused. Nothing was shared.');
+    await officer.shot('20-officer-refused');
+    await citizen.tab('Activity');
+    await citizen.see('Credential presented');
+    await citizen.see('decentralized_identifier:did:key:');
+    await citizen.shot('19-activity-disclosure');
+  } finally {
+    await citizen.close();
+    await officer.close();
+  }
+});
+
 async function reportAndGrant(ui) {
   await ui.tab('Reports');
   await ui.select('Category', 'pothole');

@@ -136,7 +136,19 @@ fn an_organisation_asks_and_the_citizen_sees_its_registered_name_and_answers_onc
         RequestOutcome::Pending { .. }
     ));
 
+    // Before any grant, the citizen sees the institute has none; after one, its categories.
     let preview = alice.preview_request(&r.uri).expect("preview");
+    assert!(preview.verifier.granted.is_empty());
+    alice
+        .create_grant(&citywallet_wallet::dto::GrantIn {
+            org: "health-research".into(),
+            categories: vec!["health".into()],
+            purpose: "asthma study".into(),
+            expires: "2099-12-31".into(),
+        })
+        .expect("grant");
+    let preview = alice.preview_request(&r.uri).expect("preview");
+    assert_eq!(preview.verifier.granted, ["health"]);
     assert_eq!(preview.verifier.kind, VerifierKind::Organisation);
     assert_eq!(
         preview.verifier.name.as_deref(),

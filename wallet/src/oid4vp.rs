@@ -24,6 +24,7 @@ use crate::Wallet;
 use crate::WalletErrorCode;
 use crate::error::{Error, Result};
 use crate::issuance::VC_SPACE;
+use citywallet_light_client::session::unix;
 
 /// Longest request read (the URI, or the request object it points to).
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -267,6 +268,9 @@ pub struct VerifierOut {
     pub name: Option<String>,
     /// The height of the verified header the chain facts are proven at.
     pub height: Option<u64>,
+    /// For an organisation: the data categories this citizen's active grants give it
+    /// (from the grants this wallet made).
+    pub granted: Vec<String>,
 }
 
 /// What the chain says a verifier is.
@@ -438,12 +442,14 @@ impl Wallet {
                 kind: VerifierKind::Unverified,
                 name: None,
                 height: None,
+                granted: Vec::new(),
             });
         };
         let mut s = self.anchored(crate::Spend::Sync)?;
         let at = s.fresh()?;
         let height = Some(at.height().value());
         let unknown = || Error::VerifierUnknown(r.client_id.clone());
+        let mut granted = Vec::new();
         let (kind, name) = match org {
             Some(id) => {
                 let rec = s.org(&at, id)?.ok_or_else(unknown)?;
@@ -452,6 +458,17 @@ impl Wallet {
                 {
                     return Err(unknown());
                 }
+                let now = u64::try_from(unix(s.now())).unwrap_or(0);
+                for g in s.vault().grants()? {
+                    if g.org == *id
+                        && g.status == citywallet_core::vault::GrantState::Active
+                        && g.expires_at > now
+                    {
+                        granted.extend(g.categories);
+                    }
+                }
+                granted.sort();
+                granted.dedup();
                 (VerifierKind::Organisation, Some(rec.name))
             }
             None => {
@@ -469,6 +486,7 @@ impl Wallet {
             kind,
             name,
             height,
+            granted,
         })
     }
 

@@ -20,4 +20,9 @@ name: string | null,
 /**
  * The height of the verified header the chain facts are proven at.
  */
-height: bigint | null, };
+height: bigint | null, 
+/**
+ * For an organisation: the data categories this citizen's active grants give it
+ * (from the grants this wallet made).
+ */
+granted: Array<string>, };
