@@ -437,7 +437,7 @@ test("a citizen answers an OpenID4VP verifier's request, and refuses another", a
     // The disclosure is in the activity log, with the verifier.
     await ui.tab('Activity');
     await ui.see('Credential presented');
-    await ui.see('redirect_uri:http://127.0.0.1:');
+    await ui.see('Shown to redirect_uri:http://127.0.0.1:');
   } finally {
     await ui.close();
   }
@@ -501,7 +501,7 @@ test("an officer's request made in one app is answered by a citizen in another, 
     await officer.shot('20-officer-refused');
     await citizen.tab('Activity');
     await citizen.see('Credential presented');
-    await citizen.see('decentralized_identifier:did:key:');
+    await citizen.see('Shown to A city officer (Field Services): tier');
     await citizen.shot('19-activity-disclosure');
   } finally {
     await citizen.close();
