@@ -168,18 +168,11 @@ enum OfferCmd {
 }
 
 fn passphrase(cli: &Cli) -> anyhow::Result<Passphrase> {
-    let text = match &cli.passphrase_file {
-        Some(p) => {
-            Zeroizing::new(std::fs::read_to_string(p).with_context(|| p.display().to_string())?)
-        }
-        None => Zeroizing::new(
-            std::env::var("CITYWALLET_ISSUER_PASSPHRASE")
-                .context("set CITYWALLET_ISSUER_PASSPHRASE or pass --passphrase-file")?,
-        ),
-    };
-    Ok(Passphrase::new(
-        text.trim_end_matches(['\r', '\n']).to_owned(),
-    ))
+    citywallet_wallet::input::service_passphrase(
+        cli.passphrase_file.as_deref(),
+        "CITYWALLET_ISSUER_PASSPHRASE",
+    )
+    .context("set CITYWALLET_ISSUER_PASSPHRASE or pass --passphrase-file")
 }
 
 fn show(cli: &Cli, value: &serde_json::Value, text: impl FnOnce() -> String) {

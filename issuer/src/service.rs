@@ -9,7 +9,7 @@ use std::sync::Arc;
 use citywallet_core::credentials::{CredentialType, IssuerKey};
 use citywallet_core::vault::{KdfParams, Passphrase};
 use citywallet_vc::{base, city};
-use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
+use citywallet_wallet::{Network, Wallet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -131,16 +131,7 @@ fn vault_path(data: &Path) -> PathBuf {
 }
 
 fn wallet(data: &Path, kdf: KdfParams) -> Wallet {
-    Wallet::new(
-        &vault_path(data),
-        kdf,
-        Network {
-            primary: String::new(),
-            witnesses: Vec::new(),
-        },
-        Arc::new(HttpConnect),
-        Arc::new(SystemClock),
-    )
+    Wallet::for_service(&vault_path(data), kdf)
 }
 
 impl Issuer {

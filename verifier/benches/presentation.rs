@@ -6,30 +6,23 @@
 //! client and DCQL. Also the parts: the request made, and the request read and checked
 //! (fetch + signature + chain) without answering.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use citywallet_chain_tests::Net;
 use citywallet_core::credentials::CredentialType;
-use citywallet_core::vault::{KdfParams, Passphrase};
-use citywallet_verifier::Service;
-use citywallet_verifier::http::Server;
+use citywallet_core::vault::Passphrase;
 use citywallet_wallet::verifier::{Ask, RequestOutcome};
-use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
+use citywallet_wallet::{HttpConnect, SystemClock, Wallet};
+use common::FAST;
 use criterion::{Criterion, criterion_group, criterion_main};
-
-const FAST: KdfParams = KdfParams {
-    m_cost_kib: 256,
-    t_cost: 1,
-    p_cost: 1,
-};
 
 fn presentation(c: &mut Criterion) {
     let net = Net::start_devnet(4);
-    let network = Network {
-        primary: net.primary.clone(),
-        witnesses: vec![net.witness.clone()],
-    };
+    let network = common::network(&net);
     let _issuers = citywallet_issuer::demo::serve_in_background(net.data_dir(), &network, FAST)
         .expect("issuers");
     let dir = tempfile::tempdir().expect("dir");
@@ -46,26 +39,7 @@ fn presentation(c: &mut Criterion) {
     w.accept_offer(&demo.offer(CredentialType::Credit).expect("offer"), None)
         .expect("credential");
 
-    let key = std::fs::read(
-        net.data_dir()
-            .join(citywallet_node::devnet::org_key_file("health-research")),
-    )
-    .expect("org key file");
-    let data = dir.path().join("verifier");
-    std::fs::create_dir_all(&data).expect("dir");
-    let mut s = Service::init(
-        &data,
-        &Passphrase::from("bench verifier 1"),
-        FAST,
-        &key,
-        &network,
-    )
-    .expect("init");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    s.set_url(&format!("http://{}", listener.local_addr().expect("addr")))
-        .expect("url");
-    let s = Arc::new(Mutex::new(s));
-    let _server = Server::spawn(listener, s.clone()).expect("serve");
+    let (s, _server) = common::institute(&net, dir.path());
     let asks = [Ask {
         kind: CredentialType::Credit,
         claims: vec!["tier".into()],

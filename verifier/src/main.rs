@@ -24,7 +24,6 @@ use citywallet_wallet::Network;
 use citywallet_wallet::verifier::Ask;
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -96,18 +95,11 @@ enum Cmd {
 }
 
 fn passphrase(cli: &Cli) -> anyhow::Result<Passphrase> {
-    let text = match &cli.passphrase_file {
-        Some(p) => {
-            Zeroizing::new(std::fs::read_to_string(p).with_context(|| p.display().to_string())?)
-        }
-        None => Zeroizing::new(
-            std::env::var("CITYWALLET_VERIFIER_PASSPHRASE")
-                .context("set CITYWALLET_VERIFIER_PASSPHRASE or pass --passphrase-file")?,
-        ),
-    };
-    Ok(Passphrase::new(
-        text.trim_end_matches(['\r', '\n']).to_owned(),
-    ))
+    citywallet_wallet::input::service_passphrase(
+        cli.passphrase_file.as_deref(),
+        "CITYWALLET_VERIFIER_PASSPHRASE",
+    )
+    .context("set CITYWALLET_VERIFIER_PASSPHRASE or pass --passphrase-file")
 }
 
 fn show(cli: &Cli, value: &serde_json::Value, text: impl FnOnce() -> String) {

@@ -5,13 +5,13 @@
 //! reads outcomes; [`crate::http`] serves the citizen's wallet.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use citywallet_core::keys::PublicKey;
 use citywallet_core::vault::{KdfParams, NodeRole, Passphrase};
 use citywallet_protocol::keyfile::OrgKeyFile;
 use citywallet_wallet::verifier::{Ask, CreatedRequest, RequestOutcome, VerifierKey};
-use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
+use citywallet_wallet::{Network, Wallet};
 use ed25519_dalek::{Signer as _, SigningKey};
 
 use crate::{Result, VerifierError};
@@ -43,16 +43,7 @@ fn vault_path(data: &Path) -> PathBuf {
 }
 
 fn wallet(data: &Path, kdf: KdfParams) -> Wallet {
-    Wallet::new(
-        &vault_path(data),
-        kdf,
-        Network {
-            primary: String::new(),
-            witnesses: Vec::new(),
-        },
-        Arc::new(HttpConnect),
-        Arc::new(SystemClock),
-    )
+    Wallet::for_service(&vault_path(data), kdf)
 }
 
 fn read_key(bytes: &[u8]) -> Result<(String, SigningKey)> {

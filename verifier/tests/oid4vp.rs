@@ -5,31 +5,20 @@
 //! signer the chain does not name, a replayed answer, an answer made for another client id
 //! or another request's nonce, an oversized or malformed answer.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use citywallet_chain_tests::Net;
 use citywallet_core::credentials::CredentialType;
-use citywallet_core::vault::{KdfParams, Passphrase};
-use citywallet_verifier::Service;
+use citywallet_core::vault::Passphrase;
 use citywallet_verifier::http::Server;
 use citywallet_wallet::oid4vp::VerifierKind;
 use citywallet_wallet::verifier::{Ask, RequestOutcome};
-use citywallet_wallet::{Error, HttpConnect, Network, SystemClock, Wallet, WalletErrorCode};
-
-const FAST: KdfParams = KdfParams {
-    m_cost_kib: 256,
-    t_cost: 1,
-    p_cost: 1,
-};
-
-fn network(net: &Net) -> Network {
-    Network {
-        primary: net.primary.clone(),
-        witnesses: vec![net.witness.clone()],
-    }
-}
+use citywallet_wallet::{Error, HttpConnect, SystemClock, Wallet, WalletErrorCode};
+use common::{FAST, institute, network};
 
 fn wallet(net: &Net, dir: &Path, name: &str) -> Wallet {
     let mut w = Wallet::new(
@@ -58,30 +47,6 @@ fn citizen(net: &Net, dir: &Path, name: &str) -> Wallet {
     let demo = citywallet_demo::Demo::new(net.data_dir(), &net.primary);
     citywallet_demo::request(&demo, &mut w, "credit", now()).expect("credit credential");
     w
-}
-
-fn org_service(net: &Net, dir: &Path) -> (Arc<Mutex<Service>>, Server) {
-    let key = std::fs::read(
-        net.data_dir()
-            .join(citywallet_node::devnet::org_key_file("health-research")),
-    )
-    .expect("org key file");
-    let data = dir.join("verifier");
-    std::fs::create_dir_all(&data).expect("dir");
-    let mut s = Service::init(
-        &data,
-        &Passphrase::from("institute verifier passphrase 9"),
-        FAST,
-        &key,
-        &network(net),
-    )
-    .expect("init");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    s.set_url(&url).expect("url");
-    let s = Arc::new(Mutex::new(s));
-    let server = Server::spawn(listener, s.clone()).expect("serve");
-    (s, server)
 }
 
 fn tier() -> Vec<Ask> {
@@ -115,7 +80,7 @@ fn an_organisation_asks_and_the_citizen_sees_its_registered_name_and_answers_onc
         citywallet_issuer::demo::serve_in_background(net.data_dir(), &network(&net), FAST)
             .expect("demo issuers");
     let dir = tempfile::tempdir().expect("dir");
-    let (service, server) = org_service(&net, dir.path());
+    let (service, server) = institute(&net, dir.path());
     let mut alice = citizen(&net, dir.path(), "alice");
 
     let (rec, matches) = service.lock().expect("lock").status().expect("status");

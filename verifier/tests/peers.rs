@@ -6,24 +6,15 @@
 //! `@openid4vc/openid4vci` (`oid4vci-client.mjs`), answers the health research institute's
 //! request, and the institute's verifier accepts the answer once.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+mod common;
 
 use citywallet_chain_tests::Net;
 use citywallet_core::credentials::CredentialType;
-use citywallet_core::vault::{KdfParams, Passphrase};
-use citywallet_verifier::Service;
-use citywallet_verifier::http::Server;
-use citywallet_wallet::Network;
 use citywallet_wallet::verifier::{Ask, RequestOutcome};
+use common::{FAST, institute, network};
 use serde_json::Value;
-
-const FAST: KdfParams = KdfParams {
-    m_cost_kib: 256,
-    t_cost: 1,
-    p_cost: 1,
-};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn interop(script: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,12 +45,9 @@ fn node(script: &str, args: &[&str], env: &[(&str, &str)]) -> (Value, bool) {
 #[test]
 fn the_librarys_wallet_answers_our_organisations_signed_request() {
     let net = Net::start_devnet(1);
-    let network = Network {
-        primary: net.primary.clone(),
-        witnesses: vec![net.witness.clone()],
-    };
-    let _issuers = citywallet_issuer::demo::serve_in_background(net.data_dir(), &network, FAST)
-        .expect("demo issuers");
+    let _issuers =
+        citywallet_issuer::demo::serve_in_background(net.data_dir(), &network(&net), FAST)
+            .expect("demo issuers");
     let dir = tempfile::tempdir().expect("dir");
 
     // The library's wallet takes a credit credential from the demo issuer.
@@ -73,26 +61,7 @@ fn the_librarys_wallet_answers_our_organisations_signed_request() {
     std::fs::write(&credential, got.to_string()).expect("write");
 
     // The institute's verifier asks for the tier.
-    let key = std::fs::read(
-        net.data_dir()
-            .join(citywallet_node::devnet::org_key_file("health-research")),
-    )
-    .expect("org key file");
-    let data = dir.path().join("verifier");
-    std::fs::create_dir_all(&data).expect("dir");
-    let mut s = Service::init(
-        &data,
-        &Passphrase::from("institute verifier passphrase 9"),
-        FAST,
-        &key,
-        &network,
-    )
-    .expect("init");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    s.set_url(&format!("http://{}", listener.local_addr().expect("addr")))
-        .expect("url");
-    let s = Arc::new(Mutex::new(s));
-    let _server = Server::spawn(listener, s.clone()).expect("serve");
+    let (s, _server) = institute(&net, dir.path());
     let r = s
         .lock()
         .expect("lock")

@@ -65,6 +65,23 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     })
 }
 
+/// A service's vault passphrase (an issuer's, a verifier's): the first line of `file` when
+/// given, else the environment variable `var`.
+pub fn service_passphrase(
+    file: Option<&Path>,
+    var: &str,
+) -> Result<citywallet_core::vault::Passphrase> {
+    let text = match file {
+        Some(p) => zeroize::Zeroizing::new(
+            String::from_utf8(read_file(p, 4096)?).map_err(|_| Error::PassphraseRequired)?,
+        ),
+        None => zeroize::Zeroizing::new(std::env::var(var).map_err(|_| Error::PassphraseRequired)?),
+    };
+    Ok(citywallet_core::vault::Passphrase::new(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
 /// SHA-256 of a file, read in pieces (evidence files can be large; they never leave the
 /// device).
 pub fn sha256_file(path: &Path) -> Result<[u8; 32]> {

@@ -154,6 +154,22 @@ pub(crate) fn trusted_out(b: &LightBlock) -> TrustedOut {
 }
 
 impl Wallet {
+    /// A wallet over a service's own vault at `vault_path` (a department's issuer, an
+    /// organisation's verifier): its nodes are the ones its vault names, reached over HTTP,
+    /// time from the system clock.
+    pub fn for_service(vault_path: &Path, kdf: KdfParams) -> Self {
+        Self::new(
+            vault_path,
+            kdf,
+            Network {
+                primary: String::new(),
+                witnesses: Vec::new(),
+            },
+            Arc::new(HttpConnect),
+            Arc::new(SystemClock),
+        )
+    }
+
     /// A wallet whose vault is (or will be) at `vault_path`, made with `kdf`, using
     /// `network` when the vault names no node, reaching nodes through `connect` and judging
     /// time by `clock`. Nothing is opened yet.

@@ -369,16 +369,20 @@ fn claim_names(kind: CredentialType, pointers: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The verifier's HTTP client: no redirects, a time limit.
+fn client() -> Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::VerifierUnreachable(e.to_string()))
+}
+
 /// Fetch the request object at `uri` (GET, no redirects, at most [`MAX_REQUEST_BYTES`]).
 fn fetch_request_object(uri: &str) -> Result<String> {
     crate::issuance::check_url(uri)
         .map_err(|_| Error::RequestMalformed("the request URI is not https"))?;
-    let client = reqwest::blocking::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::VerifierUnreachable(e.to_string()))?;
-    let resp = client
+    let resp = client()?
         .get(uri)
         .header(
             reqwest::header::ACCEPT,
@@ -637,12 +641,7 @@ fn post(r: &Request, fields: &[(&str, String)]) -> Result<()> {
     if let Some(s) = &r.state {
         form.push(("state", s));
     }
-    let client = reqwest::blocking::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::VerifierUnreachable(e.to_string()))?;
-    let resp = client
+    let resp = client()?
         .post(&r.response_uri)
         .form(&form)
         .send()
