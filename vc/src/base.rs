@@ -14,6 +14,20 @@ use crate::{Result, VcError, canon};
 
 /// The first bytes of a baseline base proof value.
 pub const BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x02];
+/// The first bytes of an anonymous holder binding base proof value (the signature is a
+/// blind one over the holder's committed secret; the components are the baseline's).
+pub const HOLDER_BINDING_BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x04];
+
+/// The `bbs-2023` feature a proof uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Feature {
+    /// The baseline: a plain BBS signature.
+    #[default]
+    Baseline,
+    /// Anonymous holder binding: a blind signature over a secret only the holder knows,
+    /// whose knowledge every derived proof shows.
+    AnonymousHolderBinding,
+}
 /// The longest base proof value read (characters): a credential's mandatory pointers are few.
 pub const MAX_PROOF_VALUE_CHARS: usize = 16 * 1024;
 
@@ -114,6 +128,7 @@ pub fn sign_document(
         public_key: public.to_bytes(),
         hmac_key: *hmac_key,
         mandatory_pointers: mandatory_pointers.to_vec(),
+        feature: Feature::Baseline,
     };
     let mut proof_object = opts.clone();
     proof_object.insert("proofValue".into(), Value::String(proof.to_proof_value()?));
@@ -139,6 +154,12 @@ pub fn verify_document(signed: &serde_json::Value, public: &IssuerPublicKey) -> 
         ));
     }
     let base = BaseProof::from_proof_value(crate::derived::proof_value(&proof)?)?;
+    if base.feature != Feature::Baseline {
+        // Checked with the holder's secret and blind, which this path does not take.
+        return Err(VcError::ProofValue(
+            "a holder binding base proof is checked with the holder's secret",
+        ));
+    }
     if base.public_key != public.to_bytes() {
         return Err(VcError::ProofInvalid("made with another issuer key"));
     }
@@ -176,6 +197,8 @@ pub struct BaseProof {
     pub hmac_key: [u8; 32],
     /// JSON pointers to what every derived proof must disclose.
     pub mandatory_pointers: Vec<String>,
+    /// The feature.
+    pub feature: Feature,
 }
 
 impl fmt::Debug for BaseProof {
@@ -189,10 +212,14 @@ impl fmt::Debug for BaseProof {
 }
 
 impl BaseProof {
-    /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` ‖ CBOR components).
+    /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` (or `04` with holder
+    /// binding) ‖ CBOR components).
     pub fn to_proof_value(&self) -> Result<String> {
         crate::envelope::encode(
-            BASE_PROOF_HEADER,
+            match self.feature {
+                Feature::Baseline => BASE_PROOF_HEADER,
+                Feature::AnonymousHolderBinding => HOLDER_BINDING_BASE_PROOF_HEADER,
+            },
             vec![
                 Value::Bytes(self.signature.to_vec()),
                 Value::Bytes(self.header.to_vec()),
@@ -209,14 +236,22 @@ impl BaseProof {
         )
     }
 
-    /// `parseBaseProofValue` for the baseline feature; anything else is refused.
+    /// `parseBaseProofValue` for the baseline and anonymous holder binding features;
+    /// anything else is refused.
     pub fn from_proof_value(value: &str) -> Result<Self> {
-        let [signature, header, public_key, hmac_key, pointers] = crate::envelope::decode(
+        let (kind, parts) = crate::envelope::decode_any(
             value,
-            BASE_PROOF_HEADER,
+            &[BASE_PROOF_HEADER, HOLDER_BINDING_BASE_PROOF_HEADER],
             MAX_PROOF_VALUE_CHARS,
-            "not a baseline base proof",
+            "not a baseline or holder binding base proof",
         )?;
+        let feature = if kind == BASE_PROOF_HEADER {
+            Feature::Baseline
+        } else {
+            Feature::AnonymousHolderBinding
+        };
+        let [signature, header, public_key, hmac_key, pointers] = <[Value; 5]>::try_from(parts)
+            .map_err(|_| VcError::ProofValue("the wrong number of components"))?;
         let pointers = match pointers {
             Value::Array(items) => items
                 .into_iter()
@@ -233,6 +268,7 @@ impl BaseProof {
             public_key: fixed(public_key, "public key")?,
             hmac_key: fixed(hmac_key, "HMAC key")?,
             mandatory_pointers: pointers,
+            feature,
         })
     }
 }

@@ -20,6 +20,11 @@ use crate::{Result, VcError, canon, select};
 
 /// The first bytes of a baseline derived proof value.
 pub const DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x03];
+/// The first bytes of an anonymous holder binding derived proof value (the baseline's
+/// components, then the number of messages the issuer signed).
+pub const HOLDER_BINDING_DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x05];
+/// The most issuer messages a holder binding proof may say were signed.
+pub const MAX_BBS_MESSAGES: usize = 4096;
 /// The longest derived proof value read (characters).
 pub const MAX_PROOF_VALUE_CHARS: usize = 64 * 1024;
 
@@ -36,6 +41,9 @@ pub struct DerivedProof {
     pub selective_indexes: Vec<usize>,
     /// The BBS presentation header (a verifier's challenge goes here).
     pub presentation_header: Vec<u8>,
+    /// With anonymous holder binding: how many messages the issuer signed (the holder's
+    /// committed secret comes after them); `None` for the baseline.
+    pub length_bbs_messages: Option<usize>,
 }
 
 /// `createDisclosureData`: the derived proof's parts and the reveal document (without
@@ -58,6 +66,11 @@ fn disclose(
 ) -> Result<(DerivedProof, Value)> {
     let value = proof_value(proof)?;
     let base = BaseProof::from_proof_value(value)?;
+    if base.feature != base::Feature::Baseline {
+        return Err(VcError::ProofValue(
+            "a holder binding credential is derived with the holder's secret",
+        ));
+    }
     let combined: Vec<String> = [base.mandatory_pointers.as_slice(), selective_pointers].concat();
     let grouped = canon::canonicalize_and_group(
         document,
@@ -113,6 +126,7 @@ fn disclose(
             mandatory_indexes,
             selective_indexes,
             presentation_header: presentation_header.to_vec(),
+            length_bbs_messages: None,
         },
         reveal,
     ))
@@ -182,13 +196,27 @@ pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
         }
     }
     let header = base::bbs_header(&proof_hash, &base::mandatory_hash(&mandatory));
-    if !public.proof_verify(
-        &parsed.bbs_proof,
-        &header,
-        &parsed.presentation_header,
-        &disclosed,
-        &parsed.selective_indexes,
-    ) {
+    let valid = match parsed.length_bbs_messages {
+        None => public.proof_verify(
+            &parsed.bbs_proof,
+            &header,
+            &parsed.presentation_header,
+            &disclosed,
+            &parsed.selective_indexes,
+        ),
+        // The holder's secret is committed after the issuer's messages and never disclosed.
+        Some(signed) => public.blind_proof_verify(
+            &parsed.bbs_proof,
+            &header,
+            &parsed.presentation_header,
+            signed,
+            &disclosed,
+            &[],
+            &parsed.selective_indexes,
+            &[],
+        ),
+    };
+    if !valid {
         return Err(VcError::ProofInvalid("the BBS proof does not verify"));
     }
     Ok(parsed.presentation_header)
@@ -253,30 +281,50 @@ impl DerivedProof {
         }
         map.sort_unstable();
         let list = |v: &[usize]| Cbor::Array(v.iter().map(|&i| Cbor::Integer(i.into())).collect());
-        crate::envelope::encode(
-            DERIVED_PROOF_HEADER,
-            vec![
-                Cbor::Bytes(self.bbs_proof.clone()),
-                Cbor::Map(
-                    map.into_iter()
-                        .map(|(k, v)| (Cbor::Integer(k.into()), Cbor::Integer(v.into())))
-                        .collect(),
-                ),
-                list(&self.mandatory_indexes),
-                list(&self.selective_indexes),
-                Cbor::Bytes(self.presentation_header.clone()),
-            ],
-        )
+        let header = match self.length_bbs_messages {
+            None => DERIVED_PROOF_HEADER,
+            Some(_) => HOLDER_BINDING_DERIVED_PROOF_HEADER,
+        };
+        let mut components = vec![
+            Cbor::Bytes(self.bbs_proof.clone()),
+            Cbor::Map(
+                map.into_iter()
+                    .map(|(k, v)| (Cbor::Integer(k.into()), Cbor::Integer(v.into())))
+                    .collect(),
+            ),
+            list(&self.mandatory_indexes),
+            list(&self.selective_indexes),
+            Cbor::Bytes(self.presentation_header.clone()),
+        ];
+        if let Some(l) = self.length_bbs_messages {
+            components.push(Cbor::Integer(l.into()));
+        }
+        crate::envelope::encode(header, components)
     }
 
-    /// `parseDerivedProofValue` for the baseline feature; anything else is refused.
+    /// `parseDerivedProofValue` for the baseline and anonymous holder binding features;
+    /// anything else is refused.
     pub fn from_proof_value(value: &str) -> Result<Self> {
-        let [proof, map, mandatory, selective, ph] = crate::envelope::decode(
+        let (kind, mut parts) = crate::envelope::decode_any(
             value,
-            DERIVED_PROOF_HEADER,
+            &[DERIVED_PROOF_HEADER, HOLDER_BINDING_DERIVED_PROOF_HEADER],
             MAX_PROOF_VALUE_CHARS,
-            "not a baseline derived proof",
+            "not a baseline or holder binding derived proof",
         )?;
+        let length_bbs_messages = if kind == HOLDER_BINDING_DERIVED_PROOF_HEADER {
+            if parts.len() != 6 {
+                return Err(VcError::ProofValue("the wrong number of components"));
+            }
+            let l = parts.pop().as_ref().map(uint).transpose()?.unwrap_or(0);
+            match usize::try_from(l) {
+                Ok(l) if (1..=MAX_BBS_MESSAGES).contains(&l) => Some(l),
+                _ => return Err(VcError::ProofValue("the number of signed messages")),
+            }
+        } else {
+            None
+        };
+        let [proof, map, mandatory, selective, ph] = <[Cbor; 5]>::try_from(parts)
+            .map_err(|_| VcError::ProofValue("the wrong number of components"))?;
         let (Cbor::Bytes(bbs_proof), Cbor::Map(map), Cbor::Bytes(presentation_header)) =
             (proof, map, ph)
         else {
@@ -303,6 +351,7 @@ impl DerivedProof {
             mandatory_indexes: indexes(mandatory)?,
             selective_indexes: indexes(selective)?,
             presentation_header,
+            length_bbs_messages,
         })
     }
 }

@@ -17,14 +17,14 @@ pub fn encode(header: [u8; 3], components: Vec<Value>) -> Result<String> {
     ))
 }
 
-/// The `N` components of `value` if it is at most `max_chars` long and starts with `header`
-/// (`kind` names it in the error otherwise).
-pub fn decode<const N: usize>(
+/// The header `value` starts with (one of `headers`) and its components, if it is at most
+/// `max_chars` long (`kind` names what was expected in the error otherwise).
+pub fn decode_any(
     value: &str,
-    header: [u8; 3],
+    headers: &[[u8; 3]],
     max_chars: usize,
     kind: &'static str,
-) -> Result<[Value; N]> {
+) -> Result<([u8; 3], Vec<Value>)> {
     if value.len() > max_chars {
         return Err(VcError::ProofValue("too long"));
     }
@@ -34,12 +34,13 @@ pub fn decode<const N: usize>(
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| VcError::ProofValue("not base64url"))?;
-    let cbor = bytes
-        .strip_prefix(&header[..])
+    let (header, cbor) = headers
+        .iter()
+        .find_map(|h| bytes.strip_prefix(&h[..]).map(|rest| (*h, rest)))
         .ok_or(VcError::ProofValue(kind))?;
     let value: Value = ciborium::from_reader(cbor).map_err(|_| VcError::ProofValue("not CBOR"))?;
     let Value::Array(parts) = value else {
         return Err(VcError::ProofValue("not an array"));
     };
-    <[Value; N]>::try_from(parts).map_err(|_| VcError::ProofValue("the wrong number of components"))
+    Ok((header, parts))
 }

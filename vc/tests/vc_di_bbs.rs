@@ -291,6 +291,7 @@ fn add_signed_sd_base(s: &Set) {
         public_key: unhex(&keys["publicKeyHex"]),
         hmac_key: hmac_key(),
         mandatory_pointers: lines(&s.json(s.mandatory)),
+        feature: base::Feature::Baseline,
     };
     let signed = s.json("addSignedSDBase.json");
     let value = proof.to_proof_value().expect("serialise");
@@ -492,6 +493,7 @@ fn derived_reveal_document_proof_value(s: &Set) {
         mandatory_indexes: list(&data["mandatoryIndexes"]),
         selective_indexes: list(&data["adjSelectiveIndexes"]),
         presentation_header: presentation_header(),
+        length_bbs_messages: None,
     };
     let value = proof.to_proof_value().expect("serialise");
     assert_eq!(

@@ -4,11 +4,14 @@
 //! issuer's blind signature over the 23 non-mandatory statements is reproduced byte for
 //! byte; the holder verifies it with its secret and blind; the vector's derived BBS proof
 //! verifies with the 23 issuer messages and the selected ones, and fails with anything else.
-//! (The document layer, the `0x04`/`0x05` proof values, comes with the feature's proof
-//! values.)
+//! Then the proof values: the vector's base proof value (`d9 5d 04`) and derived proof
+//! value (`d9 5d 05`, with the number of issuer messages) are parsed and written again
+//! byte for byte.
 
 use citywallet_core::credentials::bbs::blind;
 use citywallet_core::credentials::{IssuerPublicKey, IssuerSecretKey};
+use citywallet_vc::base::{BaseProof, Feature};
+use citywallet_vc::derived::DerivedProof;
 use serde_json::Value;
 
 const DIR: &str = concat!(
@@ -145,12 +148,7 @@ fn derived_disclosure_data_proof_verifies() {
         selected,
         numbers(&json("HolderBinding/derivedAdjIndexes.json")["adjSelectiveIndexes"])
     );
-    let ph: Vec<u8> = {
-        let o = d["presentationHeader"].as_object().expect("bytes");
-        (0..o.len())
-            .map(|i| o[&i.to_string()].as_u64().expect("byte") as u8)
-            .collect()
-    };
+    let ph = presentation_header(&d);
     let messages = messages();
     let disclosed: Vec<Vec<u8>> = selected.iter().map(|i| messages[*i].clone()).collect();
     let proof = hex_of(&d["bbsProof"]);
@@ -228,4 +226,77 @@ fn a_fresh_proof_from_the_vector_signature_with_the_holder_secret_verifies() {
         )
         .is_err()
     );
+}
+
+fn presentation_header(d: &Value) -> Vec<u8> {
+    let o = d["presentationHeader"].as_object().expect("bytes");
+    (0..o.len())
+        .map(|i| o[&i.to_string()].as_u64().expect("byte") as u8)
+        .collect()
+}
+
+#[test]
+fn add_signed_sd_base_proof_value_written_and_read_again() {
+    let info = json("HolderBinding/addRawBaseSignatureInfo.json");
+    let pointers: Vec<String> =
+        serde_json::from_value(json("FeatureInputs/licenseMandatory.json")).expect("pointers");
+    let proof = BaseProof {
+        signature: hex_of(&info["bbsSignature"]).try_into().expect("80 bytes"),
+        header: header().try_into().expect("64 bytes"),
+        public_key: hex_of(&info["publicKey"]).try_into().expect("96 bytes"),
+        hmac_key: hex_of(&info["hmacKey"]).try_into().expect("32 bytes"),
+        mandatory_pointers: pointers,
+        feature: Feature::AnonymousHolderBinding,
+    };
+    let vector = json("HolderBinding/addSignedSDBase.json")["proof"]["proofValue"].clone();
+    assert_eq!(proof.to_proof_value().expect("write"), vector);
+    assert_eq!(
+        BaseProof::from_proof_value(vector.as_str().expect("text")).expect("read"),
+        proof
+    );
+    // The same parts with the baseline header are another proof value.
+    let baseline = BaseProof {
+        feature: Feature::Baseline,
+        ..proof
+    };
+    assert_ne!(baseline.to_proof_value().expect("write"), vector);
+}
+
+#[test]
+fn derived_reveal_document_proof_value_written_and_read_again() {
+    let d = json("HolderBinding/derivedDisclosureData.json");
+    let vector = json("HolderBinding/derivedRevealDocument.json")["proof"]["proofValue"].clone();
+    let parsed = DerivedProof::from_proof_value(vector.as_str().expect("text")).expect("read");
+    assert_eq!(parsed.bbs_proof, hex_of(&d["bbsProof"]));
+    assert_eq!(parsed.length_bbs_messages, Some(23));
+    assert_eq!(parsed.mandatory_indexes, numbers(&d["mandatoryIndexes"]));
+    assert_eq!(parsed.selective_indexes, numbers(&d["adjSelectiveIndexes"]));
+    assert_eq!(parsed.presentation_header, presentation_header(&d));
+    let pairs: Vec<(String, String)> =
+        serde_json::from_value(d["labelMap"]["value"].clone()).expect("map");
+    assert_eq!(parsed.label_map, pairs.into_iter().collect());
+    assert_eq!(parsed.to_proof_value().expect("write"), vector);
+    // A holder binding proof value that claims no issuer messages, or too many, is refused.
+    for l in [0, citywallet_vc::derived::MAX_BBS_MESSAGES + 1] {
+        let bad = DerivedProof {
+            length_bbs_messages: Some(l),
+            ..parsed.clone()
+        };
+        let text = bad.to_proof_value().expect("write");
+        assert!(DerivedProof::from_proof_value(&text).is_err(), "{l}");
+    }
+}
+
+#[test]
+fn the_baseline_paths_refuse_a_holder_binding_credential() {
+    let signed = json("HolderBinding/addSignedSDBase.json");
+    let (_, pk) = keys();
+    assert!(matches!(
+        citywallet_vc::base::verify_document(&signed, &pk),
+        Err(citywallet_vc::VcError::ProofValue(_))
+    ));
+    assert!(matches!(
+        citywallet_vc::derived::derive(&signed, &[], b"ph"),
+        Err(citywallet_vc::VcError::ProofValue(_))
+    ));
 }
