@@ -137,6 +137,12 @@ impl Seed {
     pub fn derive(&self, path: KeyPath) -> Result<KeyPair> {
         derive_at(self.as_bytes(), &path.child_indices()).map(|signing| KeyPair { signing, path })
     }
+
+    /// The holder secret ([`HOLDER_SECRET_PATH`]): the SLIP-0010 private key bytes there.
+    pub fn holder_secret(&self) -> Result<HolderSecret> {
+        let key = derive_at(self.as_bytes(), &HOLDER_SECRET_PATH)?;
+        Ok(HolderSecret(Zeroizing::new(key.to_bytes())))
+    }
 }
 
 impl fmt::Debug for Seed {
@@ -168,6 +174,34 @@ pub(crate) fn derive_at(seed: &[u8], indices: &[u32]) -> Result<SigningKey> {
     let mut derived = derived.map_err(|_| Error::Derivation)?;
     derived.chain_code.zeroize();
     Ok(derived.signing_key.clone())
+}
+
+/// The holder secret's path, `m/7083'/0'/3'/0'`: the role level 3 is the holder secret's
+/// alone (no key is derived there), so a recovery phrase restores it with the keys.
+pub const HOLDER_SECRET_PATH: [u32; 4] = [
+    PURPOSE | 0x8000_0000,
+    0x8000_0000,
+    3 | 0x8000_0000,
+    0x8000_0000,
+];
+
+/// The secret a wallet's credentials are bound to without revealing it (the W3C `bbs-2023`
+/// anonymous holder binding): 32 bytes derived along [`HOLDER_SECRET_PATH`], committed to
+/// at issuance and proven known in every presentation, never sent. Zeroized on drop,
+/// `Debug` redacted.
+pub struct HolderSecret(Zeroizing<[u8; 32]>);
+
+impl HolderSecret {
+    /// The 32 bytes, as the committed message.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for HolderSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HolderSecret([redacted])")
+    }
 }
 
 /// What a key is for: the third level of every path.

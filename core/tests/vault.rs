@@ -90,6 +90,41 @@ fn create_then_open_gives_the_same_identity() {
 }
 
 #[test]
+fn the_holder_secret_comes_back_with_the_recovery_phrase_and_is_no_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, phrase, vault) = new_vault(dir.path());
+    let secret = vault.holder_secret().expect("secret");
+    let restored = Vault::create(
+        &dir.path().join("restored.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &phrase,
+        "",
+    )
+    .expect("recover");
+    assert_eq!(
+        restored.holder_secret().expect("secret").as_bytes(),
+        secret.as_bytes()
+    );
+    let other = Vault::create(
+        &dir.path().join("other.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &RecoveryPhrase::generate().expect("rng"),
+        "",
+    )
+    .expect("create");
+    assert_ne!(
+        other.holder_secret().expect("secret").as_bytes(),
+        secret.as_bytes()
+    );
+    // Not the identity key's secret, and not shown in Debug.
+    let identity = vault.identity().expect("identity");
+    assert_ne!(hex::encode(secret.as_bytes()), identity.public_key_hex);
+    assert_eq!(format!("{secret:?}"), "HolderSecret([redacted])");
+}
+
+#[test]
 fn a_bip39_passphrase_gives_a_different_identity() {
     let dir = tempfile::tempdir().expect("tmp");
     let phrase = RecoveryPhrase::generate().expect("rng");

@@ -226,6 +226,11 @@ impl Vault {
         })
     }
 
+    /// The holder secret, derived from the vault's seed (never stored, never sent).
+    pub fn holder_secret(&self) -> Result<crate::keys::HolderSecret> {
+        self.seed()?.holder_secret()
+    }
+
     /// The key pair at `path`, derived from the vault's seed.
     pub fn key_pair(&self, path: KeyPath) -> Result<KeyPair> {
         self.seed()?.derive(path)
