@@ -300,3 +300,17 @@ fn the_baseline_paths_refuse_a_holder_binding_credential() {
         Err(citywallet_vc::VcError::ProofValue(_))
     ));
 }
+
+#[test]
+fn derived_reveal_document_verifies_and_a_changed_one_does_not() {
+    let (_, pk) = keys();
+    let reveal = json("HolderBinding/derivedRevealDocument.json");
+    let ph = citywallet_vc::derived::verify(&reveal, &pk).expect("the W3C reveal document");
+    assert_eq!(
+        ph,
+        presentation_header(&json("HolderBinding/derivedDisclosureData.json"))
+    );
+    let mut changed = reveal.clone();
+    changed["credentialSubject"]["driversLicense"]["issuing_country"] = "CA".into();
+    assert!(citywallet_vc::derived::verify(&changed, &pk).is_err());
+}
