@@ -104,6 +104,57 @@ pub fn sign_document(
     public: &IssuerPublicKey,
     hmac_key: &[u8; 32],
 ) -> Result<serde_json::Value> {
+    sign_with(
+        document,
+        options,
+        mandatory_pointers,
+        public,
+        hmac_key,
+        |h, m| Ok((sign(secret, public, h, m)?, Feature::Baseline)),
+    )
+}
+
+/// [`sign_document`] with anonymous holder binding: the signature is a blind one over the
+/// holder's `commitment_with_proof` to its one holder secret (checked: a commitment to
+/// anything else, or whose proof fails, is refused).
+pub fn sign_document_bound(
+    document: &serde_json::Value,
+    options: &serde_json::Value,
+    mandatory_pointers: &[String],
+    secret: &IssuerSecretKey,
+    public: &IssuerPublicKey,
+    hmac_key: &[u8; 32],
+    commitment_with_proof: &[u8],
+) -> Result<serde_json::Value> {
+    if citywallet_core::credentials::bbs::blind::committed_count(commitment_with_proof.len())
+        != Some(1)
+    {
+        return Err(VcError::Bbs("the holder's commitment is not to one secret"));
+    }
+    sign_with(
+        document,
+        options,
+        mandatory_pointers,
+        public,
+        hmac_key,
+        |h, m| {
+            let messages: Vec<Vec<u8>> = m.iter().map(|s| s.as_bytes().to_vec()).collect();
+            let signature = secret
+                .blind_sign(public, commitment_with_proof, h, &messages)
+                .map_err(|_| VcError::Bbs("the holder's commitment does not verify"))?;
+            Ok((signature, Feature::AnonymousHolderBinding))
+        },
+    )
+}
+
+fn sign_with(
+    document: &serde_json::Value,
+    options: &serde_json::Value,
+    mandatory_pointers: &[String],
+    public: &IssuerPublicKey,
+    hmac_key: &[u8; 32],
+    signer: impl FnOnce(&[u8; 64], &[String]) -> Result<([u8; 80], Feature)>,
+) -> Result<serde_json::Value> {
     use serde_json::Value;
     let (Value::Object(doc), Value::Object(opts)) = (document, options) else {
         return Err(VcError::JsonLd(
@@ -122,13 +173,14 @@ pub fn sign_document(
     let mandatory: Vec<String> = group.matching.into_values().collect();
     let non_mandatory: Vec<String> = group.non_matching.into_values().collect();
     let header = bbs_header(&proof_hash(&config)?, &mandatory_hash(&mandatory));
+    let (signature, feature) = signer(&header, &non_mandatory)?;
     let proof = BaseProof {
-        signature: sign(secret, public, &header, &non_mandatory)?,
+        signature,
         header,
         public_key: public.to_bytes(),
         hmac_key: *hmac_key,
         mandatory_pointers: mandatory_pointers.to_vec(),
-        feature: Feature::Baseline,
+        feature,
     };
     let mut proof_object = opts.clone();
     proof_object.insert("proofValue".into(), Value::String(proof.to_proof_value()?));

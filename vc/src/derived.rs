@@ -54,7 +54,29 @@ pub fn disclosure_data(
     presentation_header: &[u8],
 ) -> Result<(DerivedProof, Value)> {
     let (document, proof) = split(signed)?;
-    disclose(&document, &proof, selective_pointers, presentation_header)
+    disclose(
+        &document,
+        &proof,
+        selective_pointers,
+        presentation_header,
+        None,
+    )
+}
+
+/// The holder's part of an anonymous holder binding proof: its secret and the secret
+/// prover blind of the commitment the issuer signed.
+#[derive(Clone, Copy)]
+pub struct Holder<'a> {
+    /// The holder secret (the committed message).
+    pub secret: &'a [u8],
+    /// The secret prover blind.
+    pub blind: &'a [u8; 32],
+}
+
+impl std::fmt::Debug for Holder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Holder([redacted])")
+    }
 }
 
 /// [`disclosure_data`] of a credential already split from its `proof`.
@@ -63,13 +85,20 @@ fn disclose(
     proof: &Map<String, Value>,
     selective_pointers: &[String],
     presentation_header: &[u8],
+    holder: Option<Holder<'_>>,
 ) -> Result<(DerivedProof, Value)> {
     let value = proof_value(proof)?;
     let base = BaseProof::from_proof_value(value)?;
-    if base.feature != base::Feature::Baseline {
-        return Err(VcError::ProofValue(
-            "a holder binding credential is derived with the holder's secret",
-        ));
+    match (base.feature, holder.is_some()) {
+        (base::Feature::Baseline, false) | (base::Feature::AnonymousHolderBinding, true) => {}
+        (base::Feature::Baseline, true) => {
+            return Err(VcError::ProofValue("not a holder binding credential"));
+        }
+        (base::Feature::AnonymousHolderBinding, false) => {
+            return Err(VcError::ProofValue(
+                "a holder binding credential is derived with the holder's secret",
+            ));
+        }
     }
     let combined: Vec<String> = [base.mandatory_pointers.as_slice(), selective_pointers].concat();
     let grouped = canon::canonicalize_and_group(
@@ -104,15 +133,27 @@ fn disclose(
         .collect();
     let public = IssuerPublicKey::from_bytes(&base.public_key)
         .ok_or(VcError::InvalidKey("issuer public key"))?;
-    let bbs_proof = public
-        .proof_gen(
+    let bbs_proof = match holder {
+        None => public.proof_gen(
             &base.signature,
             &base.header,
             presentation_header,
             &messages,
             &selective_indexes,
-        )
-        .map_err(|_| VcError::Bbs("proof generation"))?;
+        ),
+        Some(h) => public.blind_proof_gen(
+            &base.signature,
+            &base.header,
+            presentation_header,
+            &messages,
+            &[h.secret.to_vec()],
+            &selective_indexes,
+            &[],
+            h.blind,
+        ),
+    }
+    .map_err(|_| VcError::Bbs("proof generation"))?;
+    let length_bbs_messages = holder.map(|_| messages.len());
     let reveal =
         select::select_json_ld(document, &combined)?.ok_or(VcError::BadPointer(String::new()))?;
     let label_map = canon::label_map(&all.selection, None)
@@ -126,7 +167,7 @@ fn disclose(
             mandatory_indexes,
             selective_indexes,
             presentation_header: presentation_header.to_vec(),
-            length_bbs_messages: None,
+            length_bbs_messages,
         },
         reveal,
     ))
@@ -138,8 +179,39 @@ pub fn derive(
     selective_pointers: &[String],
     presentation_header: &[u8],
 ) -> Result<Value> {
+    derive_with(signed, selective_pointers, presentation_header, None)
+}
+
+/// [`derive`] for an anonymous holder binding credential: the proof shows knowledge of the
+/// `holder`'s secret without disclosing it.
+pub fn derive_bound(
+    signed: &Value,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+    holder: Holder<'_>,
+) -> Result<Value> {
+    derive_with(
+        signed,
+        selective_pointers,
+        presentation_header,
+        Some(holder),
+    )
+}
+
+fn derive_with(
+    signed: &Value,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+    holder: Option<Holder<'_>>,
+) -> Result<Value> {
     let (document, mut proof) = split(signed)?;
-    let (derived, reveal) = disclose(&document, &proof, selective_pointers, presentation_header)?;
+    let (derived, reveal) = disclose(
+        &document,
+        &proof,
+        selective_pointers,
+        presentation_header,
+        holder,
+    )?;
     proof.insert(
         "proofValue".into(),
         Value::String(derived.to_proof_value()?),

@@ -7,7 +7,10 @@
 //! Skolemization works on the compact document: a node object is any JSON object outside
 //! `@context` that is not a value object (`@value`) or a list or set (`@list`, `@set`).
 //! Documents must alias `id` to `@id`, or use `@id` (the VC 2.0 context does); a new
-//! identifier is written as `@id`. Properties of type `@json` are not supported.
+//! identifier is written as `@id`. A property a shipped context types `@json` holds a JSON
+//! literal, not nodes: its value is left as it is (the spec skolemizes the expanded
+//! document, where such a value is a value object; here the terms come from the shipped
+//! contexts, the only ones a document may use).
 
 use serde_json::{Map, Value};
 
@@ -26,6 +29,35 @@ pub fn skolemize(document: &Value, nonce: &str) -> Value {
     out
 }
 
+/// The terms any shipped context types `@json` (`driving_privileges`, `jsonSchema`, …).
+fn json_literal_terms() -> &'static std::collections::BTreeSet<String> {
+    static TERMS: std::sync::OnceLock<std::collections::BTreeSet<String>> =
+        std::sync::OnceLock::new();
+    TERMS.get_or_init(|| {
+        fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+            match v {
+                Value::Object(map) => {
+                    for (term, def) in map {
+                        if def.get("@type").and_then(Value::as_str) == Some("@json") {
+                            out.insert(term.clone());
+                        }
+                        walk(def, out);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        for (_, text) in crate::contexts::SHIPPED {
+            if let Ok(v) = serde_json::from_str::<Value>(text) {
+                walk(&v, &mut out);
+            }
+        }
+        out
+    })
+}
+
 fn name_nodes(value: &mut Value, nonce: &str, count: &mut u64) {
     match value {
         Value::Array(items) => {
@@ -41,7 +73,7 @@ fn name_nodes(value: &mut Value, nonce: &str, count: &mut u64) {
                 name_node(map, nonce, count);
             }
             for (key, child) in map.iter_mut() {
-                if key != "@context" {
+                if key != "@context" && !json_literal_terms().contains(key) {
                     name_nodes(child, nonce, count);
                 }
             }

@@ -314,3 +314,76 @@ fn derived_reveal_document_verifies_and_a_changed_one_does_not() {
     changed["credentialSubject"]["driversLicense"]["issuing_country"] = "CA".into();
     assert!(citywallet_vc::derived::verify(&changed, &pk).is_err());
 }
+
+/// The whole issuer side at once: `license.json` signed with the vector's proof options,
+/// mandatory pointers and the holder's commitment is `addSignedSDBase.json`, byte for byte
+/// (the blind signature is deterministic).
+#[test]
+fn add_signed_sd_base_from_the_document() {
+    let (sk, pk) = keys();
+    let want = json("HolderBinding/addSignedSDBase.json");
+    let mut options = want["proof"].clone();
+    options.as_object_mut().expect("proof").remove("proofValue");
+    let pointers: Vec<String> =
+        serde_json::from_value(json("FeatureInputs/licenseMandatory.json")).expect("pointers");
+    let hmac: [u8; 32] = hex_of(&json("HolderBinding/addRawBaseSignatureInfo.json")["hmacKey"])
+        .try_into()
+        .expect("32 bytes");
+    let doc = json("FeatureInputs/license.json");
+    let signed = citywallet_vc::base::sign_document_bound(
+        &doc,
+        &options,
+        &pointers,
+        &sk,
+        &pk,
+        &hmac,
+        &commitment(),
+    )
+    .expect("sign");
+    assert_eq!(signed["proof"], want["proof"]);
+    // A commitment to two messages is not a holder binding.
+    let two = blind::commit(&[vec![1; 32], vec![2; 32]]).expect("commit");
+    assert!(
+        citywallet_vc::base::sign_document_bound(
+            &doc,
+            &options,
+            &pointers,
+            &sk,
+            &pk,
+            &hmac,
+            &two.with_proof
+        )
+        .is_err()
+    );
+}
+
+/// The holder's side: from the vector's signed credential, a proof with the holder's secret
+/// for the vector's selective pointers verifies; without the secret none is made.
+#[test]
+fn our_derived_proof_with_the_holder_secret_verifies() {
+    let (_, pk) = keys();
+    let signed = json("HolderBinding/addSignedSDBase.json");
+    let selective: Vec<String> =
+        serde_json::from_value(json("FeatureInputs/licenseSelective.json")).expect("pointers");
+    let secret = holder_secret().remove(0);
+    let blind = prover_blind();
+    let holder = citywallet_vc::derived::Holder {
+        secret: &secret,
+        blind: &blind,
+    };
+    let derived = citywallet_vc::derived::derive_bound(&signed, &selective, b"nonce-1", holder)
+        .expect("derive");
+    assert_eq!(
+        citywallet_vc::derived::verify(&derived, &pk).expect("verify"),
+        b"nonce-1"
+    );
+    // What the vector's reveal document shows, this one shows (the proof differs).
+    let vector = json("HolderBinding/derivedRevealDocument.json");
+    assert_eq!(derived["credentialSubject"], vector["credentialSubject"]);
+    let wrong = [0u8; 32];
+    let copied = citywallet_vc::derived::Holder {
+        secret: &wrong,
+        blind: &blind,
+    };
+    assert!(citywallet_vc::derived::derive_bound(&signed, &selective, b"nonce-1", copied).is_err());
+}
