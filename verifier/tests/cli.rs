@@ -66,6 +66,8 @@ fn an_operator_sets_up_serves_asks_and_reads_the_outcome() {
         key,
         "--node",
         &net.primary,
+        "--witness",
+        &net.witness,
         "--test-kdf",
     ];
     assert_eq!(run(&data, &init).expect("init")["org"], "health-research");
