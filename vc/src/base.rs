@@ -17,6 +17,12 @@ pub const BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x02];
 /// The first bytes of an anonymous holder binding base proof value (the signature is a
 /// blind one over the holder's committed secret; the components are the baseline's).
 pub const HOLDER_BINDING_BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x04];
+/// The first bytes of a pseudonym base proof value (the components then end with the
+/// signer's nym entropy).
+pub const PSEUDONYM_BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x06];
+/// The first bytes of a holder binding pseudonym base proof value. The W3C Pseudonym
+/// vectors write it for both pseudonym features, so both are read either way.
+pub const HOLDER_BINDING_PSEUDONYM_BASE_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x08];
 
 /// The `bbs-2023` feature a proof uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,6 +33,33 @@ pub enum Feature {
     /// Anonymous holder binding: a blind signature over a secret only the holder knows,
     /// whose knowledge every derived proof shows.
     AnonymousHolderBinding,
+    /// Pseudonyms (BBS per-verifier linkability -01): a blind signature over the holder's
+    /// `prover_nym` (and, `holder_bound`, its holder secret) with the issuer's
+    /// `signer_nym_entropy` added; every derived proof shows a pseudonym for one verifier
+    /// context.
+    Pseudonym {
+        /// With anonymous holder binding as well (the holder secret is committed too).
+        holder_bound: bool,
+        /// The issuer's part of the nym secret (a scalar).
+        signer_nym_entropy: [u8; 32],
+    },
+}
+
+impl Feature {
+    /// The base proof value's header bytes.
+    pub fn base_header(&self) -> [u8; 3] {
+        match self {
+            Self::Baseline => BASE_PROOF_HEADER,
+            Self::AnonymousHolderBinding => HOLDER_BINDING_BASE_PROOF_HEADER,
+            Self::Pseudonym {
+                holder_bound: false,
+                ..
+            } => PSEUDONYM_BASE_PROOF_HEADER,
+            Self::Pseudonym {
+                holder_bound: true, ..
+            } => HOLDER_BINDING_PSEUDONYM_BASE_PROOF_HEADER,
+        }
+    }
 }
 /// The longest base proof value read (characters): a credential's mandatory pointers are few.
 pub const MAX_PROOF_VALUE_CHARS: usize = 16 * 1024;
@@ -143,6 +176,60 @@ pub fn sign_document_bound(
                 .blind_sign(public, commitment_with_proof, h, &messages)
                 .map_err(|_| VcError::Bbs("the holder's commitment does not verify"))?;
             Ok((signature, Feature::AnonymousHolderBinding))
+        },
+    )
+}
+
+/// [`sign_document`] with pseudonyms: the signature is a blind one over the holder's
+/// `commitment_with_proof` (from `pseudonym::nym_commit`: its `prover_nym`, after the holder
+/// secret when `holder_bound`) with the issuer's `signer_nym_entropy` added. The number of
+/// committed messages must match `holder_bound`.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_document_nym(
+    document: &serde_json::Value,
+    options: &serde_json::Value,
+    mandatory_pointers: &[String],
+    secret: &IssuerSecretKey,
+    public: &IssuerPublicKey,
+    hmac_key: &[u8; 32],
+    commitment_with_proof: &[u8],
+    signer_nym_entropy: &[u8; 32],
+) -> Result<serde_json::Value> {
+    let holder_bound =
+        match citywallet_core::credentials::pseudonym::committed_count(commitment_with_proof.len())
+        {
+            Some(1) => false,
+            Some(2) => true,
+            _ => {
+                return Err(VcError::Bbs(
+                    "the holder's commitment is not to a prover nym (and a holder secret)",
+                ));
+            }
+        };
+    sign_with(
+        document,
+        options,
+        mandatory_pointers,
+        public,
+        hmac_key,
+        |h, m| {
+            let messages: Vec<Vec<u8>> = m.iter().map(|s| s.as_bytes().to_vec()).collect();
+            let signature = secret
+                .blind_sign_with_nym(
+                    public,
+                    commitment_with_proof,
+                    h,
+                    &messages,
+                    signer_nym_entropy,
+                )
+                .map_err(|_| VcError::Bbs("the holder's commitment does not verify"))?;
+            Ok((
+                signature,
+                Feature::Pseudonym {
+                    holder_bound,
+                    signer_nym_entropy: *signer_nym_entropy,
+                },
+            ))
         },
     )
 }
@@ -264,43 +351,59 @@ impl fmt::Debug for BaseProof {
 }
 
 impl BaseProof {
-    /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` (or `04` with holder
-    /// binding) ‖ CBOR components).
+    /// `serializeBaseProofValue`: `u` + base64url(`d9 5d 02` (`04` with holder binding,
+    /// `06` / `08` with pseudonyms) ‖ CBOR components; the signer's nym entropy last, as a
+    /// byte string (the specification allows no CBOR tag).
     pub fn to_proof_value(&self) -> Result<String> {
-        crate::envelope::encode(
-            match self.feature {
-                Feature::Baseline => BASE_PROOF_HEADER,
-                Feature::AnonymousHolderBinding => HOLDER_BINDING_BASE_PROOF_HEADER,
-            },
-            vec![
-                Value::Bytes(self.signature.to_vec()),
-                Value::Bytes(self.header.to_vec()),
-                Value::Bytes(self.public_key.to_vec()),
-                Value::Bytes(self.hmac_key.to_vec()),
-                Value::Array(
-                    self.mandatory_pointers
-                        .iter()
-                        .cloned()
-                        .map(Value::Text)
-                        .collect(),
-                ),
-            ],
-        )
+        let mut components = vec![
+            Value::Bytes(self.signature.to_vec()),
+            Value::Bytes(self.header.to_vec()),
+            Value::Bytes(self.public_key.to_vec()),
+            Value::Bytes(self.hmac_key.to_vec()),
+            Value::Array(
+                self.mandatory_pointers
+                    .iter()
+                    .cloned()
+                    .map(Value::Text)
+                    .collect(),
+            ),
+        ];
+        if let Feature::Pseudonym {
+            signer_nym_entropy, ..
+        } = self.feature
+        {
+            components.push(Value::Bytes(signer_nym_entropy.to_vec()));
+        }
+        crate::envelope::encode(self.feature.base_header(), components)
     }
 
-    /// `parseBaseProofValue` for the baseline and anonymous holder binding features;
-    /// anything else is refused.
+    /// `parseBaseProofValue` for the four features; anything else is refused. The signer's
+    /// nym entropy is read as a byte string or, as the W3C vectors write it, a CBOR bignum.
     pub fn from_proof_value(value: &str) -> Result<Self> {
-        let (kind, parts) = crate::envelope::decode_any(
+        let (kind, mut parts) = crate::envelope::decode_any(
             value,
-            &[BASE_PROOF_HEADER, HOLDER_BINDING_BASE_PROOF_HEADER],
+            &[
+                BASE_PROOF_HEADER,
+                HOLDER_BINDING_BASE_PROOF_HEADER,
+                PSEUDONYM_BASE_PROOF_HEADER,
+                HOLDER_BINDING_PSEUDONYM_BASE_PROOF_HEADER,
+            ],
             MAX_PROOF_VALUE_CHARS,
-            "not a baseline or holder binding base proof",
+            "not a bbs-2023 base proof",
         )?;
-        let feature = if kind == BASE_PROOF_HEADER {
-            Feature::Baseline
-        } else {
-            Feature::AnonymousHolderBinding
+        let feature = match kind {
+            BASE_PROOF_HEADER => Feature::Baseline,
+            HOLDER_BINDING_BASE_PROOF_HEADER => Feature::AnonymousHolderBinding,
+            _ => {
+                if parts.len() != 6 {
+                    return Err(VcError::ProofValue("the wrong number of components"));
+                }
+                let entropy = parts.pop().map(scalar_component).transpose()?;
+                Feature::Pseudonym {
+                    holder_bound: kind == HOLDER_BINDING_PSEUDONYM_BASE_PROOF_HEADER,
+                    signer_nym_entropy: entropy.unwrap_or_default(),
+                }
+            }
         };
         let [signature, header, public_key, hmac_key, pointers] = <[Value; 5]>::try_from(parts)
             .map_err(|_| VcError::ProofValue("the wrong number of components"))?;
@@ -323,6 +426,30 @@ impl BaseProof {
             feature,
         })
     }
+}
+
+/// A scalar component: 32 bytes, or a CBOR bignum (tag 2) of at most 32 bytes.
+fn scalar_component(value: Value) -> Result<[u8; 32]> {
+    let bytes = match value {
+        Value::Bytes(b) => b,
+        Value::Tag(2, inner) => match *inner {
+            Value::Bytes(b) if b.len() <= 32 => {
+                let mut padded = vec![0u8; 32 - b.len()];
+                padded.extend(b);
+                padded
+            }
+            _ => return Err(VcError::ProofValue("the signer's nym entropy")),
+        },
+        _ => return Err(VcError::ProofValue("the signer's nym entropy")),
+    };
+    let raw: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| VcError::ProofValue("the signer's nym entropy"))?;
+    citywallet_core::credentials::pseudonym::scalar(&raw)
+        .map(|_| raw)
+        .ok_or(VcError::ProofValue(
+            "the signer's nym entropy is not a scalar",
+        ))
 }
 
 fn fixed<const N: usize>(value: Value, what: &'static str) -> Result<[u8; N]> {

@@ -23,6 +23,12 @@ pub const DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x03];
 /// The first bytes of an anonymous holder binding derived proof value (the baseline's
 /// components, then the number of messages the issuer signed).
 pub const HOLDER_BINDING_DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x05];
+/// The first bytes of a pseudonym derived proof value (the holder binding one's
+/// components with the verifier context and the pseudonym before the message count).
+pub const PSEUDONYM_DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x07];
+/// The first bytes of a holder binding pseudonym derived proof value. The W3C vectors
+/// write it for both pseudonym features, without the verifier context; both are read.
+pub const HOLDER_BINDING_PSEUDONYM_DERIVED_PROOF_HEADER: [u8; 3] = [0xd9, 0x5d, 0x09];
 /// The most issuer messages a holder binding proof may say were signed.
 pub const MAX_BBS_MESSAGES: usize = 4096;
 /// The longest derived proof value read (characters).
@@ -44,6 +50,20 @@ pub struct DerivedProof {
     /// With anonymous holder binding: how many messages the issuer signed (the holder's
     /// committed secret comes after them); `None` for the baseline.
     pub length_bbs_messages: Option<usize>,
+    /// With pseudonyms: the pseudonym and the context it is for.
+    pub pseudonym: Option<Nym>,
+}
+
+/// A derived proof's pseudonym.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nym {
+    /// The verifier context (`nym_domain`); `None` in the W3C vectors' form, where the
+    /// verifier knows its own.
+    pub domain: Option<Vec<u8>>,
+    /// The pseudonym (a compressed G1 point).
+    pub value: [u8; 48],
+    /// Written with the holder binding pseudonym header.
+    pub holder_bound: bool,
 }
 
 /// `createDisclosureData`: the derived proof's parts and the reveal document (without
@@ -59,7 +79,7 @@ pub fn disclosure_data(
         &proof,
         selective_pointers,
         presentation_header,
-        None,
+        Prover::Plain,
     )
 }
 
@@ -79,24 +99,61 @@ impl std::fmt::Debug for Holder<'_> {
     }
 }
 
+/// The holder's part of a pseudonym proof: its committed messages (the holder secret, or
+/// none), the secret prover blind, and the nym secret (`prover_nym` plus the issuer's
+/// entropy).
+#[derive(Clone, Copy)]
+pub struct NymHolder<'a> {
+    /// The committed messages before `prover_nym`: the holder secret with holder binding.
+    pub committed: &'a [Vec<u8>],
+    /// The secret prover blind.
+    pub blind: &'a [u8; 32],
+    /// The nym secret.
+    pub nym_secret: &'a [u8; 32],
+}
+
+impl std::fmt::Debug for NymHolder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NymHolder([redacted])")
+    }
+}
+
+/// Who derives, and with what.
+#[derive(Clone, Copy)]
+enum Prover<'a> {
+    Plain,
+    Bound(Holder<'a>),
+    Nym {
+        holder: NymHolder<'a>,
+        context: &'a [u8],
+    },
+}
+
 /// [`disclosure_data`] of a credential already split from its `proof`.
 fn disclose(
     document: &Value,
     proof: &Map<String, Value>,
     selective_pointers: &[String],
     presentation_header: &[u8],
-    holder: Option<Holder<'_>>,
+    prover: Prover<'_>,
 ) -> Result<(DerivedProof, Value)> {
     let value = proof_value(proof)?;
     let base = BaseProof::from_proof_value(value)?;
-    match (base.feature, holder.is_some()) {
-        (base::Feature::Baseline, false) | (base::Feature::AnonymousHolderBinding, true) => {}
-        (base::Feature::Baseline, true) => {
+    match (base.feature, prover) {
+        (base::Feature::Baseline, Prover::Plain)
+        | (base::Feature::AnonymousHolderBinding, Prover::Bound(_))
+        | (base::Feature::Pseudonym { .. }, Prover::Nym { .. }) => {}
+        (base::Feature::Baseline, _) => {
             return Err(VcError::ProofValue("not a holder binding credential"));
         }
-        (base::Feature::AnonymousHolderBinding, false) => {
+        (base::Feature::AnonymousHolderBinding, _) => {
             return Err(VcError::ProofValue(
                 "a holder binding credential is derived with the holder's secret",
+            ));
+        }
+        (base::Feature::Pseudonym { .. }, _) => {
+            return Err(VcError::ProofValue(
+                "a pseudonym credential is derived with the holder's nym secret",
             ));
         }
     }
@@ -133,27 +190,58 @@ fn disclose(
         .collect();
     let public = IssuerPublicKey::from_bytes(&base.public_key)
         .ok_or(VcError::InvalidKey("issuer public key"))?;
-    let bbs_proof = match holder {
-        None => public.proof_gen(
-            &base.signature,
-            &base.header,
-            presentation_header,
-            &messages,
-            &selective_indexes,
+    let failed = |_| VcError::Bbs("proof generation");
+    let (bbs_proof, pseudonym) = match prover {
+        Prover::Plain => (
+            public
+                .proof_gen(
+                    &base.signature,
+                    &base.header,
+                    presentation_header,
+                    &messages,
+                    &selective_indexes,
+                )
+                .map_err(failed)?,
+            None,
         ),
-        Some(h) => public.blind_proof_gen(
-            &base.signature,
-            &base.header,
-            presentation_header,
-            &messages,
-            &[h.secret.to_vec()],
-            &selective_indexes,
-            &[],
-            h.blind,
+        Prover::Bound(h) => (
+            public
+                .blind_proof_gen(
+                    &base.signature,
+                    &base.header,
+                    presentation_header,
+                    &messages,
+                    &[h.secret.to_vec()],
+                    &selective_indexes,
+                    &[],
+                    h.blind,
+                )
+                .map_err(failed)?,
+            None,
         ),
-    }
-    .map_err(|_| VcError::Bbs("proof generation"))?;
-    let length_bbs_messages = holder.map(|_| messages.len());
+        Prover::Nym { holder, context } => {
+            let made = public
+                .nym_proof_gen(
+                    &base.signature,
+                    &base.header,
+                    presentation_header,
+                    context,
+                    &messages,
+                    holder.committed,
+                    &selective_indexes,
+                    holder.nym_secret,
+                    holder.blind,
+                )
+                .map_err(failed)?;
+            let nym = Nym {
+                domain: Some(context.to_vec()),
+                value: made.pseudonym,
+                holder_bound: !holder.committed.is_empty(),
+            };
+            (made.proof, Some(nym))
+        }
+    };
+    let length_bbs_messages = (!matches!(prover, Prover::Plain)).then_some(messages.len());
     let reveal =
         select::select_json_ld(document, &combined)?.ok_or(VcError::BadPointer(String::new()))?;
     let label_map = canon::label_map(&all.selection, None)
@@ -168,6 +256,7 @@ fn disclose(
             selective_indexes,
             presentation_header: presentation_header.to_vec(),
             length_bbs_messages,
+            pseudonym,
         },
         reveal,
     ))
@@ -179,7 +268,12 @@ pub fn derive(
     selective_pointers: &[String],
     presentation_header: &[u8],
 ) -> Result<Value> {
-    derive_with(signed, selective_pointers, presentation_header, None)
+    derive_with(
+        signed,
+        selective_pointers,
+        presentation_header,
+        Prover::Plain,
+    )
 }
 
 /// [`derive`] for an anonymous holder binding credential: the proof shows knowledge of the
@@ -194,7 +288,28 @@ pub fn derive_bound(
         signed,
         selective_pointers,
         presentation_header,
-        Some(holder),
+        Prover::Bound(holder),
+    )
+}
+
+/// [`derive`] for a pseudonym credential: the proof carries the holder's pseudonym for the
+/// verifier `context` (the same every time for one context, unrelated across contexts) and
+/// shows knowledge of the nym secret (and the holder secret) without disclosing them.
+pub fn derive_nym(
+    signed: &Value,
+    selective_pointers: &[String],
+    presentation_header: &[u8],
+    holder: NymHolder<'_>,
+    context: &[u8],
+) -> Result<Value> {
+    if context.len() > citywallet_core::credentials::pseudonym::MAX_CONTEXT_BYTES {
+        return Err(VcError::ProofValue("the verifier context is too long"));
+    }
+    derive_with(
+        signed,
+        selective_pointers,
+        presentation_header,
+        Prover::Nym { holder, context },
     )
 }
 
@@ -202,7 +317,7 @@ fn derive_with(
     signed: &Value,
     selective_pointers: &[String],
     presentation_header: &[u8],
-    holder: Option<Holder<'_>>,
+    prover: Prover<'_>,
 ) -> Result<Value> {
     let (document, mut proof) = split(signed)?;
     let (derived, reveal) = disclose(
@@ -210,7 +325,7 @@ fn derive_with(
         &proof,
         selective_pointers,
         presentation_header,
-        holder,
+        prover,
     )?;
     proof.insert(
         "proofValue".into(),
@@ -229,7 +344,30 @@ fn derive_with(
 /// disclosed statements, the mandatory ones and the proof options are what the issuer
 /// signed, bound to the proof's presentation header (returned, for the caller to compare
 /// with its challenge).
+///
+/// A pseudonym proof is refused here: it is checked for the verifier's context
+/// ([`verify_nym`]).
 pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
+    check(derived, public, None).map(|(ph, _)| ph)
+}
+
+/// [`verify`] for a pseudonym proof made for the verifier `context`: `Ok` with the
+/// presentation header and the pseudonym only when the proof is valid, carries a pseudonym,
+/// and is for this context (its `nym_domain`, when it states one, must be `context`).
+pub fn verify_nym(
+    derived: &Value,
+    public: &IssuerPublicKey,
+    context: &[u8],
+) -> Result<(Vec<u8>, [u8; 48])> {
+    match check(derived, public, Some(context))? {
+        (ph, Some(nym)) => Ok((ph, nym)),
+        (_, None) => Err(VcError::ProofValue("the proof carries no pseudonym")),
+    }
+}
+
+type Checked = (Vec<u8>, Option<[u8; 48]>);
+
+fn check(derived: &Value, public: &IssuerPublicKey, context: Option<&[u8]>) -> Result<Checked> {
     let (document, proof) = split(derived)?;
     if proof.get("type").and_then(Value::as_str) != Some("DataIntegrityProof")
         || proof.get("cryptosuite").and_then(Value::as_str) != Some("bbs-2023")
@@ -237,6 +375,15 @@ pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
         return Err(VcError::ProofValue("not a bbs-2023 DataIntegrityProof"));
     }
     let parsed = DerivedProof::from_proof_value(proof_value(&proof)?)?;
+    match (&parsed.pseudonym, context) {
+        (None, Some(_)) => return Err(VcError::ProofValue("the proof carries no pseudonym")),
+        (Some(_), None) => {
+            return Err(VcError::ProofValue(
+                "a pseudonym proof is checked for the verifier's context",
+            ));
+        }
+        _ => {}
+    }
     let mut options = proof.clone();
     options.remove("proofValue");
     if let Some(context) = document.get("@context") {
@@ -268,6 +415,25 @@ pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
         }
     }
     let header = base::bbs_header(&proof_hash, &base::mandatory_hash(&mandatory));
+    if let (Some(nym), Some(context)) = (&parsed.pseudonym, context) {
+        if nym.domain.as_deref().is_some_and(|d| d != context) {
+            return Err(VcError::ProofInvalid("a pseudonym for another verifier"));
+        }
+        let signed = parsed.length_bbs_messages.unwrap_or(0);
+        if !public.nym_proof_verify(
+            &parsed.bbs_proof,
+            &header,
+            &parsed.presentation_header,
+            &nym.value,
+            context,
+            signed,
+            &disclosed,
+            &parsed.selective_indexes,
+        ) {
+            return Err(VcError::ProofInvalid("the BBS proof does not verify"));
+        }
+        return Ok((parsed.presentation_header, Some(nym.value)));
+    }
     let valid = match parsed.length_bbs_messages {
         None => public.proof_verify(
             &parsed.bbs_proof,
@@ -291,7 +457,7 @@ pub fn verify(derived: &Value, public: &IssuerPublicKey) -> Result<Vec<u8>> {
     if !valid {
         return Err(VcError::ProofInvalid("the BBS proof does not verify"));
     }
-    Ok(parsed.presentation_header)
+    Ok((parsed.presentation_header, None))
 }
 
 fn ascending_within(indexes: &[usize], len: usize) -> bool {
@@ -353,9 +519,11 @@ impl DerivedProof {
         }
         map.sort_unstable();
         let list = |v: &[usize]| Cbor::Array(v.iter().map(|&i| Cbor::Integer(i.into())).collect());
-        let header = match self.length_bbs_messages {
-            None => DERIVED_PROOF_HEADER,
-            Some(_) => HOLDER_BINDING_DERIVED_PROOF_HEADER,
+        let header = match (&self.pseudonym, self.length_bbs_messages) {
+            (Some(n), _) if n.holder_bound => HOLDER_BINDING_PSEUDONYM_DERIVED_PROOF_HEADER,
+            (Some(_), _) => PSEUDONYM_DERIVED_PROOF_HEADER,
+            (None, None) => DERIVED_PROOF_HEADER,
+            (None, Some(_)) => HOLDER_BINDING_DERIVED_PROOF_HEADER,
         };
         let mut components = vec![
             Cbor::Bytes(self.bbs_proof.clone()),
@@ -368,23 +536,38 @@ impl DerivedProof {
             list(&self.selective_indexes),
             Cbor::Bytes(self.presentation_header.clone()),
         ];
+        if let Some(n) = &self.pseudonym {
+            if let Some(d) = &n.domain {
+                components.push(Cbor::Bytes(d.clone()));
+            }
+            components.push(Cbor::Bytes(n.value.to_vec()));
+        }
         if let Some(l) = self.length_bbs_messages {
             components.push(Cbor::Integer(l.into()));
         }
         crate::envelope::encode(header, components)
     }
 
-    /// `parseDerivedProofValue` for the baseline and anonymous holder binding features;
-    /// anything else is refused.
+    /// `parseDerivedProofValue` for the four features; anything else is refused. A
+    /// pseudonym proof value carries its verifier context (`nym_domain`, eight components)
+    /// or, as the W3C vectors write it, not (seven).
     pub fn from_proof_value(value: &str) -> Result<Self> {
         let (kind, mut parts) = crate::envelope::decode_any(
             value,
-            &[DERIVED_PROOF_HEADER, HOLDER_BINDING_DERIVED_PROOF_HEADER],
+            &[
+                DERIVED_PROOF_HEADER,
+                HOLDER_BINDING_DERIVED_PROOF_HEADER,
+                PSEUDONYM_DERIVED_PROOF_HEADER,
+                HOLDER_BINDING_PSEUDONYM_DERIVED_PROOF_HEADER,
+            ],
             MAX_PROOF_VALUE_CHARS,
-            "not a baseline or holder binding derived proof",
+            "not a bbs-2023 derived proof",
         )?;
-        let length_bbs_messages = if kind == HOLDER_BINDING_DERIVED_PROOF_HEADER {
-            if parts.len() != 6 {
+        let nym = kind == PSEUDONYM_DERIVED_PROOF_HEADER
+            || kind == HOLDER_BINDING_PSEUDONYM_DERIVED_PROOF_HEADER;
+        let length_bbs_messages = if kind != DERIVED_PROOF_HEADER {
+            let expected: &[usize] = if nym { &[7, 8] } else { &[6] };
+            if !expected.contains(&parts.len()) {
                 return Err(VcError::ProofValue("the wrong number of components"));
             }
             let l = parts.pop().as_ref().map(uint).transpose()?.unwrap_or(0);
@@ -392,6 +575,33 @@ impl DerivedProof {
                 Ok(l) if (1..=MAX_BBS_MESSAGES).contains(&l) => Some(l),
                 _ => return Err(VcError::ProofValue("the number of signed messages")),
             }
+        } else {
+            None
+        };
+        let pseudonym = if nym {
+            let value = match parts.pop() {
+                Some(Cbor::Bytes(b)) => <[u8; 48]>::try_from(b)
+                    .map_err(|_| VcError::ProofValue("the pseudonym is not 48 bytes"))?,
+                _ => return Err(VcError::ProofValue("the pseudonym is not bytes")),
+            };
+            let domain = if parts.len() == 6 {
+                match parts.pop() {
+                    Some(Cbor::Bytes(d))
+                        if d.len()
+                            <= citywallet_core::credentials::pseudonym::MAX_CONTEXT_BYTES =>
+                    {
+                        Some(d)
+                    }
+                    _ => return Err(VcError::ProofValue("the verifier context")),
+                }
+            } else {
+                None
+            };
+            Some(Nym {
+                domain,
+                value,
+                holder_bound: kind == HOLDER_BINDING_PSEUDONYM_DERIVED_PROOF_HEADER,
+            })
         } else {
             None
         };
@@ -424,6 +634,7 @@ impl DerivedProof {
             selective_indexes: indexes(selective)?,
             presentation_header,
             length_bbs_messages,
+            pseudonym,
         })
     }
 }

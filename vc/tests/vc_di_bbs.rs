@@ -547,6 +547,7 @@ fn derived_reveal_document_proof_value(s: &Set) {
         selective_indexes: list(&data["adjSelectiveIndexes"]),
         presentation_header: presentation_header(),
         length_bbs_messages: None,
+        pseudonym: None,
     };
     let value = proof.to_proof_value().expect("serialise");
     assert_eq!(

@@ -5,6 +5,7 @@ pub mod bbs;
 mod credential;
 mod issuer_key;
 mod presentation;
+pub mod pseudonym;
 pub mod qr;
 pub mod schema;
 
