@@ -3,11 +3,16 @@
 //! commitment to its secret, the issuer's blind signature (which checks the commitment's
 //! proof), the holder's proof (which first checks the signature with its secret and blind),
 //! and the verifier's check; the baseline's sign, proof and verify on the same messages.
+//! Then pseudonyms with holder binding (per-verifier linkability -01, our own code): the
+//! holder's commitment to its secret and `prover_nym`, the issuer's blind signature with its
+//! nym entropy, the holder's proof with a pseudonym (signature checked first), the
+//! verifier's check.
 
 use std::hint::black_box;
 
 use citywallet_core::credentials::IssuerSecretKey;
 use citywallet_core::credentials::bbs::blind;
+use citywallet_core::credentials::pseudonym;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const HEADER: &[u8] = &[0x3a; 64];
@@ -116,5 +121,93 @@ fn holder_binding(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, holder_binding);
+fn messages(n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| {
+            format!("_:b0 <https://w3id.org/citywallet#claim{i}> \"value {i}\" .\n").into_bytes()
+        })
+        .collect()
+}
+
+fn pseudonyms(c: &mut Criterion) {
+    let (sk, pk) = IssuerSecretKey::generate().expect("keygen");
+    let secret = vec![vec![0x8f; 32]];
+    let context = b"https://city.example/reports/2026-12";
+    for (n, k) in [(8usize, 2usize), (20, 5)] {
+        let messages = messages(n);
+        let disclosed: Vec<usize> = (0..k).map(|i| i * 3).collect();
+        let disclosed_msgs: Vec<Vec<u8>> = disclosed.iter().map(|&i| messages[i].clone()).collect();
+        let prover_nym = pseudonym::random_scalar_bytes().expect("nym");
+        let entropy = pseudonym::random_scalar_bytes().expect("entropy");
+        let nym = pseudonym::nym_secret(&prover_nym, &entropy).expect("nym secret");
+        let commitment = pseudonym::nym_commit(&secret, &prover_nym).expect("commit");
+        let sig = sk
+            .blind_sign_with_nym(&pk, &commitment.with_proof, HEADER, &messages, &entropy)
+            .expect("sign");
+        let prove = || {
+            pk.nym_proof_gen(
+                &sig,
+                HEADER,
+                PH,
+                context,
+                &messages,
+                &secret,
+                &disclosed,
+                &nym,
+                &commitment.blind,
+            )
+            .expect("proof")
+        };
+        let proof = prove();
+        let mut g = c.benchmark_group(format!(
+            "pseudonym with holder binding, {n} messages, {k} disclosed"
+        ));
+        g.sample_size(20);
+        g.bench_function("holder: commit to the secret and prover nym", |b| {
+            b.iter(|| pseudonym::nym_commit(black_box(&secret), &prover_nym).expect("commit"))
+        });
+        g.bench_function(
+            "issuer: blind sign with nym entropy (commitment checked)",
+            |b| {
+                b.iter(|| {
+                    sk.blind_sign_with_nym(
+                        &pk,
+                        black_box(&commitment.with_proof),
+                        HEADER,
+                        &messages,
+                        &entropy,
+                    )
+                    .expect("sign")
+                })
+            },
+        );
+        g.bench_function(
+            "holder: proof with pseudonym (signature checked first)",
+            |b| b.iter(prove),
+        );
+        g.bench_function("verifier: proof with pseudonym verify", |b| {
+            b.iter(|| {
+                assert!(pk.nym_proof_verify(
+                    black_box(&proof.proof),
+                    HEADER,
+                    PH,
+                    &proof.pseudonym,
+                    context,
+                    n,
+                    &disclosed_msgs,
+                    &disclosed
+                ))
+            })
+        });
+        g.finish();
+        println!(
+            "sizes, {n} messages: nym commitment {} B, proof {} B + pseudonym {} B",
+            commitment.with_proof.len(),
+            proof.proof.len(),
+            proof.pseudonym.len()
+        );
+    }
+}
+
+criterion_group!(benches, holder_binding, pseudonyms);
 criterion_main!(benches);

@@ -52,9 +52,73 @@ impl Loader for Shipped {
     }
 }
 
+/// Whether every `%XX` sequence in `s` decodes, with the bytes around it, to UTF-8.
+fn percent_decodes_to_utf8(s: &str) -> bool {
+    if !s.contains('%') {
+        return true;
+    }
+    let bytes = s.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
+/// The first string (key or value) of `v` whose percent-encoding is not UTF-8.
+fn bad_percent_encoding(v: &serde_json::Value) -> Option<&str> {
+    match v {
+        serde_json::Value::String(s) => (!percent_decodes_to_utf8(s)).then_some(s.as_str()),
+        serde_json::Value::Array(items) => items.iter().find_map(bad_percent_encoding),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if percent_decodes_to_utf8(k) {
+                bad_percent_encoding(v)
+            } else {
+                Some(k.as_str())
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// The document's RDF statements.
+///
+/// `json-ld`'s IRI type (`iref` over `pct-str`) panics on a percent-encoded sequence that is
+/// not UTF-8 (one changed byte in a presentation makes one), so such a string is refused
+/// first; and any other panic inside the processor on hostile input is caught here and
+/// refused the same way, with a typed error, instead of ending the caller's thread.
 pub fn quads(document: &[u8]) -> Result<Vec<Quad>> {
     let text = std::str::from_utf8(document).map_err(|_| VcError::JsonLd("not UTF-8".into()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    if bad_percent_encoding(&json).is_some() {
+        return Err(VcError::JsonLd(
+            "a percent-encoded sequence that is not UTF-8".into(),
+        ));
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quads_of(text))).unwrap_or_else(|_| {
+        Err(VcError::JsonLd(
+            "the JSON-LD processor could not read this document".into(),
+        ))
+    })
+}
+
+fn quads_of(text: &str) -> Result<Vec<Quad>> {
     let (value, _) = Value::parse_str(text).map_err(|e| VcError::JsonLd(e.to_string()))?;
     let input = RemoteDocument::new(None, None, value);
     let loader = Shipped {

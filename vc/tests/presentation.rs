@@ -210,3 +210,106 @@ fn changed_or_stolen_presentations_are_refused() {
         Err(VcError::TooLarge { .. })
     ));
 }
+
+/// What the end-to-end test does to a presentation, at every position of its text: one
+/// base64 character of the compact form replaced (`A`, or `B` where it is an `A`). Each
+/// one is refused with a typed error, never a panic and never a pass. (A change that
+/// put a percent-encoded sequence that is not UTF-8 into an IRI once panicked inside the
+/// JSON-LD processor.)
+#[test]
+fn every_single_character_change_of_a_compact_presentation_is_a_typed_refusal() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let alice = holder(1);
+    let (signed, pk) = credential(&alice.public().did_key());
+    let challenge = Challenge::new("officer-7", NOW).expect("challenge");
+    let vp = presentation::present(
+        &signed,
+        &["tier"],
+        &challenge,
+        &alice,
+        "2026-12-01T00:00:00Z",
+    )
+    .expect("present");
+    let text = b64.encode(presentation::to_compact(&vp).expect("compact"));
+    let mut refused = std::collections::BTreeMap::<String, usize>::new();
+    for i in 0..text.len() {
+        let mut chars: Vec<char> = text.chars().collect();
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        let changed: String = chars.into_iter().collect();
+        let Ok(bytes) = b64.decode(&changed) else {
+            *refused.entry("not base64".into()).or_default() += 1;
+            continue;
+        };
+        let outcome = std::panic::catch_unwind(|| {
+            presentation::parse(&bytes).and_then(|p| p.verify(&challenge, &pk, NOW + 5, 300))
+        });
+        match outcome {
+            Err(_) => panic!("position {i}: a panic"),
+            Ok(Ok(_)) => panic!("position {i}: a changed presentation passed"),
+            Ok(Err(e)) => {
+                let kind = match e {
+                    VcError::Rejected(r) => format!("{r:?}"),
+                    other => format!("{other:?}")
+                        .split('(')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                };
+                *refused.entry(kind).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(refused.values().sum::<usize>(), text.len(), "{refused:?}");
+}
+
+/// An IRI with a percent-encoded sequence that is not UTF-8 (`%ff`, `%c3(`) anywhere a
+/// JSON-LD processor reads IRIs: the credential id, the holder's id, a type, a context
+/// entry, a property name. Each is a typed refusal; the processor's IRI type (`iref` over
+/// `pct-str`) once panicked on them, which one changed byte of a presentation can make.
+#[test]
+fn an_iri_whose_percent_encoding_is_not_utf8_is_refused_without_a_panic() {
+    let alice = holder(1);
+    let (signed, pk) = credential(&alice.public().did_key());
+    let challenge = Challenge::new("officer-7", NOW).expect("challenge");
+    let vp = presentation::present(
+        &signed,
+        &["tier"],
+        &challenge,
+        &alice,
+        "2026-12-01T00:00:00Z",
+    )
+    .expect("present");
+    type Edit = (&'static str, fn(&mut Value));
+    let edits: [Edit; 5] = [
+        ("credential id", |v| {
+            v["verifiableCredential"][0]["id"] = "urn:uuid:%ff".into()
+        }),
+        ("holder", |v| v["holder"] = "did:key:z6Mk%c3(".into()),
+        ("subject id", |v| {
+            v["verifiableCredential"][0]["credentialSubject"]["id"] = "did:key:%e9".into()
+        }),
+        ("type", |v| {
+            v["verifiableCredential"][0]["type"][1] = "urn:x:%ff".into()
+        }),
+        ("property", |v| {
+            v["verifiableCredential"][0]["credentialSubject"]["urn:x:%ff"] = "1".into()
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut changed = vp.clone();
+        if changed["verifiableCredential"].is_object() {
+            let one = changed["verifiableCredential"].take();
+            changed["verifiableCredential"] = Value::Array(vec![one]);
+        }
+        edit(&mut changed);
+        let bytes = serde_json::to_vec(&changed).expect("json");
+        let outcome = std::panic::catch_unwind(|| {
+            presentation::parse(&bytes).and_then(|p| p.verify(&challenge, &pk, NOW + 5, 300))
+        });
+        match outcome {
+            Err(_) => panic!("{what}: a panic"),
+            Ok(r) => assert!(r.is_err(), "{what}: passed"),
+        }
+    }
+}

@@ -400,3 +400,32 @@ fn a_fresh_credential_with_a_pseudonym_from_commitment_to_proof() {
         .is_err()
     );
 }
+
+mod hostile {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever a verifier or an issuer is handed, the answer is a refusal, never a
+        /// panic: proofs and pseudonyms of any length, any message counts and indexes, any
+        /// commitment.
+        #[test]
+        fn random_inputs_are_refused_without_a_panic(
+            proof in vec(any::<u8>(), 0..1200),
+            nym in vec(any::<u8>(), 0..60),
+            commitment in vec(any::<u8>(), 0..420),
+            l in 0usize..40,
+            disclosed in vec(0usize..50, 0..6),
+        ) {
+            let (sk, pk) = IssuerSecretKey::from_key_material(&[9u8; 32], None, None).expect("key");
+            let shown: Vec<Vec<u8>> = disclosed.iter().map(|i| vec![*i as u8]).collect();
+            prop_assert!(!pk.nym_proof_verify(&proof, b"h", b"ph", &nym, b"ctx", l, &shown, &disclosed));
+            let msgs: Vec<Vec<u8>> = (0..l).map(|i| vec![i as u8]).collect();
+            prop_assert!(sk.blind_sign_with_nym(&pk, &commitment, b"h", &msgs, &[1u8; 32]).is_err());
+        }
+    }
+}
