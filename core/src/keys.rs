@@ -143,6 +143,16 @@ impl Seed {
         let key = derive_at(self.as_bytes(), &HOLDER_SECRET_PATH)?;
         Ok(HolderSecret(Zeroizing::new(key.to_bytes())))
     }
+
+    /// The holder's part of its pseudonyms' secret ([`PROVER_NYM_PATH`]): the SLIP-0010
+    /// private key bytes there, hashed to a BLS12-381 scalar.
+    pub fn prover_nym(&self) -> Result<ProverNym> {
+        let key = derive_at(self.as_bytes(), &PROVER_NYM_PATH)?;
+        let bytes = Zeroizing::new(key.to_bytes());
+        Ok(ProverNym(
+            crate::credentials::pseudonym::scalar_from_secret(&bytes),
+        ))
+    }
 }
 
 impl fmt::Debug for Seed {
@@ -184,6 +194,33 @@ pub const HOLDER_SECRET_PATH: [u32; 4] = [
     3 | 0x8000_0000,
     0x8000_0000,
 ];
+
+/// The path of the holder's `prover_nym`, `m/7083'/0'/4'/0'`: like the holder secret, no
+/// key is derived at role level 4, and a recovery phrase restores it.
+pub const PROVER_NYM_PATH: [u32; 4] = [
+    PURPOSE | 0x8000_0000,
+    0x8000_0000,
+    4 | 0x8000_0000,
+    0x8000_0000,
+];
+
+/// The holder's part of the secret its pseudonyms are made from (BBS per-verifier
+/// linkability: the issuer adds its own part at issuance), a scalar's 32 bytes. Committed
+/// at issuance, never sent. Zeroized on drop, `Debug` redacted.
+pub struct ProverNym(Zeroizing<[u8; 32]>);
+
+impl ProverNym {
+    /// The scalar's 32 big-endian bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ProverNym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProverNym([redacted])")
+    }
+}
 
 /// The secret a wallet's credentials are bound to without revealing it (the W3C `bbs-2023`
 /// anonymous holder binding): 32 bytes derived along [`HOLDER_SECRET_PATH`], committed to

@@ -125,6 +125,45 @@ fn the_holder_secret_comes_back_with_the_recovery_phrase_and_is_no_key() {
 }
 
 #[test]
+fn the_prover_nym_comes_back_with_the_recovery_phrase_and_is_a_scalar_of_its_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, phrase, vault) = new_vault(dir.path());
+    let nym = vault.prover_nym().expect("nym");
+    assert!(citywallet_core::credentials::pseudonym::scalar(nym.as_bytes()).is_some());
+    let restored = Vault::create(
+        &dir.path().join("restored.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &phrase,
+        "",
+    )
+    .expect("recover");
+    assert_eq!(
+        restored.prover_nym().expect("nym").as_bytes(),
+        nym.as_bytes()
+    );
+    let other = Vault::create(
+        &dir.path().join("other.db"),
+        &PASS.into(),
+        TEST_KDF,
+        &RecoveryPhrase::generate().expect("rng"),
+        "",
+    )
+    .expect("create");
+    assert_ne!(other.prover_nym().expect("nym").as_bytes(), nym.as_bytes());
+    // Neither the holder secret nor the identity key, and not shown in Debug.
+    assert_ne!(
+        vault.holder_secret().expect("secret").as_bytes(),
+        nym.as_bytes()
+    );
+    assert_ne!(
+        hex::encode(nym.as_bytes()),
+        vault.identity().expect("identity").public_key_hex
+    );
+    assert_eq!(format!("{nym:?}"), "ProverNym([redacted])");
+}
+
+#[test]
 fn a_bip39_passphrase_gives_a_different_identity() {
     let dir = tempfile::tempdir().expect("tmp");
     let phrase = RecoveryPhrase::generate().expect("rng");

@@ -77,6 +77,12 @@ pub fn scalar(bytes: &[u8; 32]) -> Option<Scalar> {
     Option::from(Scalar::from_be_bytes(bytes))
 }
 
+/// A uniform scalar from 32 secret bytes (a key derived from the recovery phrase): the
+/// drafts' hash-to-scalar with this crate's own domain separation tag.
+pub fn scalar_from_secret(secret: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(h2s(secret, b"CITYWALLET_PROVER_NYM_H2S_").to_be_bytes())
+}
+
 /// A fresh random scalar's 32 bytes (a `prover_nym`, a `signer_nym_entropy`).
 pub fn random_scalar_bytes() -> Result<Zeroizing<[u8; 32]>> {
     Ok(Zeroizing::new(random_scalars(1)?[0].to_be_bytes()))

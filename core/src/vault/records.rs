@@ -231,6 +231,11 @@ impl Vault {
         self.seed()?.holder_secret()
     }
 
+    /// The holder's part of its pseudonyms' secret, derived from the vault's seed.
+    pub fn prover_nym(&self) -> Result<crate::keys::ProverNym> {
+        self.seed()?.prover_nym()
+    }
+
     /// The key pair at `path`, derived from the vault's seed.
     pub fn key_pair(&self, path: KeyPath) -> Result<KeyPair> {
         self.seed()?.derive(path)
