@@ -642,3 +642,97 @@ fn pseudonym_our_derived_proof_has_the_vector_pseudonym() {
 fn pseudonym_hb_our_derived_proof_has_the_vector_pseudonym() {
     our_derived_proof(PSEUDONYM_HB);
 }
+
+/// What two showings give away. The licence of the vectors (no credential id, no subject
+/// id) signed with holder binding and pseudonyms for two citizens, under one HMAC key (as one
+/// issuer, type and window share one): two presentations of one credential to two verifiers
+/// share nothing but what is disclosed and the issuer's public data; two citizens'
+/// presentations of the same claims have the same shape and length.
+#[test]
+fn presentations_share_only_the_disclosed_claims_and_the_issuer_data() {
+    use citywallet_vc::derived::{self, DerivedProof, NymHolder};
+    let (sk, pk) = keys();
+    let mut options = PSEUDONYM_HB.json("addSignedSDBase.json")["proof"].clone();
+    options.as_object_mut().expect("proof").remove("proofValue");
+    let pointers: Vec<String> =
+        serde_json::from_value(json("FeatureInputs/licenseMandatory.json")).expect("pointers");
+    let selective: Vec<String> =
+        serde_json::from_value(json("FeatureInputs/licenseSelective.json")).expect("pointers");
+    let hmac = [0x42u8; 32];
+    // A citizen: its secrets, its commitment, the issuer's signature over it.
+    let citizen = |n: u8| {
+        let secret = vec![vec![n; 32]];
+        let prover = pseudonym::random_scalar_bytes().expect("nym");
+        let entropy = pseudonym::random_scalar_bytes().expect("entropy");
+        let c = pseudonym::nym_commit(&secret, &prover).expect("commit");
+        let signed = citywallet_vc::base::sign_document_nym(
+            &json("FeatureInputs/license.json"),
+            &options,
+            &pointers,
+            &sk,
+            &pk,
+            &hmac,
+            &c.with_proof,
+            &entropy,
+        )
+        .expect("sign");
+        let nym = pseudonym::nym_secret(&prover, &entropy).expect("nym secret");
+        (signed, secret, *c.blind, *nym)
+    };
+    let show = |c: &(Value, Vec<Vec<u8>>, [u8; 32], [u8; 32]), context: &[u8], nonce: &[u8]| {
+        let holder = NymHolder {
+            committed: &c.1,
+            blind: &c.2,
+            nym_secret: &c.3,
+        };
+        let shown = derived::derive_nym(&c.0, &selective, nonce, holder, context).expect("derive");
+        derived::verify_nym(&shown, &pk, context).expect("verify");
+        let value = shown["proof"]["proofValue"]
+            .as_str()
+            .expect("text")
+            .to_owned();
+        let mut document = shown.clone();
+        document.as_object_mut().expect("doc").remove("proof");
+        (
+            document,
+            DerivedProof::from_proof_value(&value).expect("read"),
+            value,
+        )
+    };
+    let alice = citizen(1);
+    let (doc_a, proof_a, text_a) = show(&alice, b"urn:verifier:a", b"nonce a");
+    let (doc_b, proof_b, _) = show(&alice, b"urn:verifier:b", b"nonce b");
+    // The documents are the disclosed claims and the issuer's data, the same both times.
+    assert_eq!(doc_a, doc_b);
+    // The structure is the issuer's (the same for every holder of this type and window).
+    assert_eq!(proof_a.label_map, proof_b.label_map);
+    assert_eq!(proof_a.mandatory_indexes, proof_b.mandatory_indexes);
+    assert_eq!(proof_a.selective_indexes, proof_b.selective_indexes);
+    // The BBS proofs share no 32-byte scalar or 48-byte point, and the pseudonyms differ.
+    let chunks = |p: &[u8]| -> std::collections::HashSet<Vec<u8>> {
+        let mut set: std::collections::HashSet<Vec<u8>> =
+            p[..144].chunks(48).map(<[u8]>::to_vec).collect();
+        set.extend(p[144..].chunks(32).map(<[u8]>::to_vec));
+        set
+    };
+    assert!(chunks(&proof_a.bbs_proof).is_disjoint(&chunks(&proof_b.bbs_proof)));
+    let (nym_a, nym_b) = (
+        proof_a.pseudonym.expect("nym"),
+        proof_b.pseudonym.expect("nym"),
+    );
+    assert_ne!(nym_a.value, nym_b.value);
+    // The same verifier again: the same pseudonym, a fresh proof.
+    let (_, again, _) = show(&alice, b"urn:verifier:a", b"nonce c");
+    assert_eq!(again.pseudonym.expect("nym").value, nym_a.value);
+    assert!(chunks(&again.bbs_proof).is_disjoint(&chunks(&proof_a.bbs_proof)));
+
+    // Another citizen, the same claims, the same verifier: the same document, the same shape
+    // and length, another pseudonym.
+    let bob = citizen(2);
+    let (doc_bob, proof_bob, text_bob) = show(&bob, b"urn:verifier:a", b"nonce a");
+    assert_eq!(doc_bob, doc_a);
+    assert_eq!(text_bob.len(), text_a.len());
+    assert_eq!(proof_bob.bbs_proof.len(), proof_a.bbs_proof.len());
+    assert_eq!(proof_bob.label_map, proof_a.label_map);
+    assert_ne!(proof_bob.pseudonym.expect("nym").value, nym_a.value);
+}
