@@ -23,6 +23,18 @@ pub const MANDATORY_POINTERS: [&str; 5] = [
     "/credentialSubject/id",
 ];
 
+/// What every presentation of a private city credential (holder binding and pseudonyms, no
+/// ids: [`private_document`]) discloses: who issued it, its type, until when it holds.
+pub const PRIVATE_MANDATORY_POINTERS: [&str; 3] = ["/issuer", "/type", "/validUntil"];
+
+/// [`PRIVATE_MANDATORY_POINTERS`] as [`crate::base::sign_document_nym`] takes them.
+pub fn private_mandatory_pointers() -> Vec<String> {
+    PRIVATE_MANDATORY_POINTERS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
 /// [`MANDATORY_POINTERS`] as [`crate::base::sign_document`] takes them.
 pub fn mandatory_pointers() -> Vec<String> {
     MANDATORY_POINTERS.iter().map(|p| (*p).to_owned()).collect()
@@ -111,6 +123,20 @@ pub fn document(draft: &Draft<'_>) -> Result<Value> {
         "validUntil": draft.valid_until,
         "credentialSubject": subject,
     }))
+}
+
+/// The credential document of `draft` for holder binding and pseudonyms: [`document`]
+/// without the credential id and the subject id, the values a verifier could link by.
+pub fn private_document(draft: &Draft<'_>) -> Result<Value> {
+    let mut doc = document(draft)?;
+    let Value::Object(map) = &mut doc else {
+        return Err(VcError::JsonLd("a credential is an object".into()));
+    };
+    map.remove("id");
+    if let Some(Value::Object(subject)) = map.get_mut("credentialSubject") {
+        subject.remove("id");
+    }
+    Ok(doc)
 }
 
 /// The pointer that discloses claim `name` of a city credential.

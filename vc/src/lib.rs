@@ -34,6 +34,7 @@ mod envelope;
 mod error;
 mod jsonld;
 pub mod presentation;
+pub mod private;
 pub mod select;
 
 pub use error::{Result, VcError};
