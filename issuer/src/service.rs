@@ -27,6 +27,13 @@ pub const TOKEN_TTL_SECS: i64 = 300;
 pub const NONCE_TTL_SECS: i64 = 300;
 /// How long a credential holds, seconds.
 pub const CREDENTIAL_VALIDITY_SECS: i64 = 365 * 24 * 3600;
+/// The validity window of private credentials (holder binding with pseudonyms): each one
+/// holds from a window's start to its end, so every holder of a type and window has the same
+/// validity, label map and BBS header; the wallet refreshes it for the next window.
+pub const PRIVATE_WINDOW_SECS: i64 = 7 * 24 * 3600;
+/// The credential request parameter with the holder's commitment (base64url) to its holder
+/// secret and prover nym: the request for a private credential.
+pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
 /// Wrong transaction codes before an offer is void.
 pub const MAX_TX_CODE_TRIES: u32 = 3;
 /// Digits of a transaction code.
@@ -358,6 +365,80 @@ impl Issuer {
         Ok((id, doc))
     }
 
+    /// A private credential (holder binding with pseudonyms, no ids) for `citizen` over the
+    /// holder's checked `commitment`: valid for the current window; the label key is the
+    /// issuer's for the type and window, and the nym entropy the issuer's for the citizen and
+    /// type, both derived from the issuer's secret key (HMAC-SHA-256, each with its own
+    /// label), so a refreshed credential keeps the citizen's pseudonyms. Returns the
+    /// issuer's own record id, the credential and its end.
+    fn private_credential(
+        &self,
+        kind: CredentialType,
+        claims: &BTreeMap<String, String>,
+        citizen: &str,
+        commitment: &[u8],
+        now: i64,
+    ) -> Result<(String, Value, i64)> {
+        let start = now - now.rem_euclid(PRIVATE_WINDOW_SECS);
+        let end = start + PRIVATE_WINDOW_SECS;
+        let pairs: Vec<(&str, &str)> = claims
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let issuer = city::issuer_iri(&self.identity.id);
+        let document = city::private_document(&city::Draft {
+            kind,
+            id: "",
+            issuer: &issuer,
+            holder: "",
+            claims: &pairs,
+            valid_from: &rfc3339(start)?,
+            valid_until: &rfc3339(end)?,
+        })?;
+        let secret = self.key.secret.to_bytes();
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_ref());
+        let mac = |parts: &[&[u8]]| {
+            let mut ctx = ring::hmac::Context::with_key(&key);
+            for p in parts {
+                ctx.update(&(p.len() as u32).to_be_bytes());
+                ctx.update(p);
+            }
+            let tag = ctx.sign();
+            let mut out = Zeroizing::new([0u8; 32]);
+            out.copy_from_slice(tag.as_ref());
+            out
+        };
+        let window = start.to_be_bytes();
+        let hmac_key = mac(&[
+            b"CityWallet bbs-2023 label key",
+            kind.as_str().as_bytes(),
+            &window,
+        ]);
+        let entropy = citywallet_core::credentials::pseudonym::scalar_from_secret(&mac(&[
+            b"CityWallet nym entropy",
+            citizen.as_bytes(),
+            kind.as_str().as_bytes(),
+        ]));
+        let signed = base::sign_document_nym(
+            &document,
+            &base::proof_options(
+                &city::verification_method(&self.identity.id),
+                &rfc3339(start)?,
+            ),
+            &city::private_mandatory_pointers(),
+            &self.key.secret,
+            &self.key.public,
+            &hmac_key,
+            commitment,
+            &entropy,
+        )?;
+        Ok((
+            citywallet_core::credentials::new_credential_id()?,
+            signed,
+            end,
+        ))
+    }
+
     // ---- offers ----
 
     /// Offer citizen `citizen` a credential of `kind` their record entitles them to; with
@@ -657,6 +738,7 @@ impl Issuer {
             return Err(IssuerError::UnknownConfiguration);
         }
         let jwt = proof_jwt(request)?;
+        let commitment = holder_commitment(request)?;
         let possession = jwt::check_proof(jwt, &self.url, now)?;
         let s = self.wallet.store()?;
         let nonce_ok = possession.nonce.len() <= 256
@@ -679,21 +761,27 @@ impl Issuer {
                     citizen: grant.citizen.clone(),
                     kind: grant.kind.clone(),
                 })?;
-        let (id, document) = self.document_for(kind, claims, &possession.holder, now)?;
-        let mut hmac_key = Zeroizing::new([0u8; 32]);
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), hmac_key.as_mut())
-            .map_err(|_| IssuerError::Core(citywallet_core::Error::Rng))?;
-        let signed = base::sign_document(
-            &document,
-            &base::proof_options(
-                &city::verification_method(&self.identity.id),
-                &rfc3339(now)?,
-            ),
-            &city::mandatory_pointers(),
-            &self.key.secret,
-            &self.key.public,
-            &hmac_key,
-        )?;
+        let (id, signed, valid_until) = match &commitment {
+            None => {
+                let (id, document) = self.document_for(kind, claims, &possession.holder, now)?;
+                let mut hmac_key = Zeroizing::new([0u8; 32]);
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), hmac_key.as_mut())
+                    .map_err(|_| IssuerError::Core(citywallet_core::Error::Rng))?;
+                let signed = base::sign_document(
+                    &document,
+                    &base::proof_options(
+                        &city::verification_method(&self.identity.id),
+                        &rfc3339(now)?,
+                    ),
+                    &city::mandatory_pointers(),
+                    &self.key.secret,
+                    &self.key.public,
+                    &hmac_key,
+                )?;
+                (id, signed, now + CREDENTIAL_VALIDITY_SECS)
+            }
+            Some(c) => self.private_credential(kind, claims, &grant.citizen, c, now)?,
+        };
         let issued = Issued {
             id: id.clone(),
             offer: grant.offer.clone(),
@@ -701,7 +789,7 @@ impl Issuer {
             kind: grant.kind.clone(),
             holder: possession.holder,
             issued_at: now,
-            valid_until: now + CREDENTIAL_VALIDITY_SECS,
+            valid_until,
         };
         self.wallet
             .store()?
@@ -709,6 +797,33 @@ impl Issuer {
         self.log_offer(&grant.offer, "issued", Some(&id))?;
         Ok(json!({ "credentials": [{ "credential": signed }] }))
     }
+}
+
+/// The holder's commitment of a request for a private credential, checked (a commitment to
+/// its holder secret and prover nym whose proof verifies) before the request spends
+/// anything; `None` for an ordinary request.
+fn holder_commitment(request: &serde_json::Map<String, Value>) -> Result<Option<Vec<u8>>> {
+    use base64::Engine as _;
+    let Some(v) = request.get(HOLDER_COMMITMENT_PARAM) else {
+        return Ok(None);
+    };
+    let bytes = v
+        .as_str()
+        .filter(|s| s.len() <= 1024)
+        .and_then(|s| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()
+        })
+        .ok_or(IssuerError::InvalidRequest(
+            "the holder commitment is not base64url",
+        ))?;
+    if citywallet_core::credentials::pseudonym::checked_commitment(&bytes) != Some(2) {
+        return Err(IssuerError::InvalidRequest(
+            "the holder commitment is not to a holder secret and a prover nym, or its proof fails",
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 /// The one proof JWT of a credential request: OpenID4VCI 1.0's `proofs.jwt` (exactly one:

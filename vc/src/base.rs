@@ -282,6 +282,65 @@ fn sign_with(
 /// these mandatory statements, and the signature covers the other statements. Returns the
 /// parsed proof.
 pub fn verify_document(signed: &serde_json::Value, public: &IssuerPublicKey) -> Result<BaseProof> {
+    let (base, header, non_mandatory) = signed_parts(signed, public)?;
+    if base.feature != Feature::Baseline {
+        // Checked with the holder's secret and blind, which this path does not take.
+        return Err(VcError::ProofValue(
+            "a holder binding base proof is checked with the holder's secret",
+        ));
+    }
+    if !public.verify_signature(&base.signature, &header, &non_mandatory) {
+        return Err(VcError::ProofInvalid("the base signature"));
+    }
+    Ok(base)
+}
+
+/// [`verify_document`] for a credential signed with pseudonyms and holder binding over the
+/// holder's `committed` messages (its holder secret) and `prover_nym` with the secret prover
+/// `blind`: the holder's check before keeping one. Returns the parsed proof and the nym
+/// secret (the holder's part plus the issuer's entropy).
+pub fn verify_document_nym(
+    signed: &serde_json::Value,
+    public: &IssuerPublicKey,
+    committed: &[Vec<u8>],
+    prover_nym: &[u8; 32],
+    blind: &[u8; 32],
+) -> Result<(BaseProof, zeroize::Zeroizing<[u8; 32]>)> {
+    let (base, header, non_mandatory) = signed_parts(signed, public)?;
+    let Feature::Pseudonym {
+        holder_bound,
+        signer_nym_entropy,
+    } = base.feature
+    else {
+        return Err(VcError::ProofValue("not a pseudonym base proof"));
+    };
+    if holder_bound == committed.is_empty() {
+        return Err(VcError::ProofValue(
+            "not the holder binding this holder asked for",
+        ));
+    }
+    let nym = citywallet_core::credentials::pseudonym::nym_secret(prover_nym, &signer_nym_entropy)
+        .map_err(|_| VcError::ProofValue("the signer's nym entropy"))?;
+    if !public.verify_blind_signature_with_nym(
+        &base.signature,
+        &header,
+        &non_mandatory,
+        committed,
+        &nym,
+        blind,
+    ) {
+        return Err(VcError::ProofInvalid("the base signature"));
+    }
+    Ok((base, nym))
+}
+
+/// A signed credential's base proof (a `bbs-2023` `DataIntegrityProof` for
+/// `assertionMethod` made with `public`), its recomputed BBS header (refused unless it is the
+/// proof's), and the non-mandatory statements the signature covers.
+fn signed_parts(
+    signed: &serde_json::Value,
+    public: &IssuerPublicKey,
+) -> Result<(BaseProof, [u8; 64], Vec<Vec<u8>>)> {
     use serde_json::Value;
     let (document, proof) = crate::derived::split(signed)?;
     if proof.get("type").and_then(Value::as_str) != Some("DataIntegrityProof")
@@ -293,12 +352,6 @@ pub fn verify_document(signed: &serde_json::Value, public: &IssuerPublicKey) -> 
         ));
     }
     let base = BaseProof::from_proof_value(crate::derived::proof_value(&proof)?)?;
-    if base.feature != Feature::Baseline {
-        // Checked with the holder's secret and blind, which this path does not take.
-        return Err(VcError::ProofValue(
-            "a holder binding base proof is checked with the holder's secret",
-        ));
-    }
     if base.public_key != public.to_bytes() {
         return Err(VcError::ProofInvalid("made with another issuer key"));
     }
@@ -316,10 +369,10 @@ pub fn verify_document(signed: &serde_json::Value, public: &IssuerPublicKey) -> 
         .map(String::into_bytes)
         .collect();
     let header = bbs_header(&proof_hash(&config)?, &mandatory_hash(&mandatory));
-    if header != base.header || !public.verify_signature(&base.signature, &header, &non_mandatory) {
+    if header != base.header {
         return Err(VcError::ProofInvalid("the base signature"));
     }
-    Ok(base)
+    Ok((base, header, non_mandatory))
 }
 
 /// The parts of a baseline base proof value.

@@ -170,10 +170,13 @@ impl Parsed {
         context: Option<&[u8]>,
     ) -> Result<Shown> {
         let vc = self.vc.as_object().ok_or_else(malformed)?;
-        let subject = vc
-            .get("credentialSubject")
-            .and_then(Value::as_object)
-            .ok_or_else(malformed)?;
+        // With no claim chosen, nothing of the subject is revealed at all.
+        let none = Map::new();
+        let subject = match vc.get("credentialSubject") {
+            None => &none,
+            Some(Value::Object(s)) => s,
+            Some(_) => return Err(malformed()),
+        };
         if vc.contains_key("id") || subject.contains_key("id") {
             return Err(malformed());
         }

@@ -17,6 +17,7 @@ use citywallet_light_client::Precondition;
 use citywallet_protocol::Status;
 use citywallet_vc::{base, city};
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use zeroize::Zeroizing;
 
 use crate::dto::{CredentialItem, OfferPreview};
@@ -25,6 +26,12 @@ use crate::{Spend, Wallet};
 
 /// The vault space the wallet keeps its W3C credentials in.
 pub const VC_SPACE: &str = "vc";
+/// The vault space of private credentials (holder binding with pseudonyms, no ids), each
+/// kept with the secret prover blind of its commitment.
+pub const PRIVATE_VC_SPACE: &str = "vc.private";
+/// The credential request parameter with the holder's commitment (the issuer's
+/// `HOLDER_COMMITMENT_PARAM`).
+pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
 /// Longest offer text taken (a URI, or the JSON it carries).
 pub const MAX_OFFER_BYTES: usize = 8 * 1024;
 /// Largest answer read from an issuer.
@@ -321,6 +328,28 @@ impl Wallet {
     /// flow, then the checks against the chain, then the credential is kept. Nothing is kept
     /// on any failure.
     pub fn accept_offer(&mut self, offer: &str, tx_code: Option<&str>) -> Result<CredentialItem> {
+        self.accept(offer, tx_code, false)
+    }
+
+    /// [`Wallet::accept_offer`] for a private credential: the request carries a commitment
+    /// to the holder secret and the prover nym (both from the recovery phrase), the issuer
+    /// signs blindly, and the credential (no ids, this window's validity) is kept once its
+    /// signature verifies with those secrets and the chain's key. It is presented with no
+    /// DID ([`Wallet::present_private`]).
+    pub fn accept_offer_private(
+        &mut self,
+        offer: &str,
+        tx_code: Option<&str>,
+    ) -> Result<CredentialItem> {
+        self.accept(offer, tx_code, true)
+    }
+
+    fn accept(
+        &mut self,
+        offer: &str,
+        tx_code: Option<&str>,
+        private: bool,
+    ) -> Result<CredentialItem> {
         let offer = parse_offer(offer)?;
         let tx_code = tx_code.map(str::trim).filter(|t| !t.is_empty());
         if offer.tx_code.is_some() && tx_code.is_none() {
@@ -355,10 +384,25 @@ impl Wallet {
                 .map(str::to_owned),
         };
         let proof = self.proof_jwt(&offer.issuer, nonce.as_deref())?;
-        let request = json!({
+        let mut request = json!({
             "credential_configuration_id": configuration,
             "proofs": { "jwt": [proof] },
         });
+        let commitment = if private {
+            let v = self.vault()?;
+            let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
+            let c = citywallet_core::credentials::pseudonym::nym_commit(
+                &[secret.as_bytes().to_vec()],
+                prover.as_bytes(),
+            )?;
+            request[HOLDER_COMMITMENT_PARAM] = Value::from(base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                &c.with_proof,
+            ));
+            Some(c)
+        } else {
+            None
+        };
         let answer = issuer.answer(
             issuer
                 .post(&m.credential_endpoint)?
@@ -372,7 +416,10 @@ impl Wallet {
             .or_else(|| answer.get("credential"))
             .filter(|c| c.is_object())
             .ok_or(Error::IssuerAnswerMalformed("credential"))?;
-        self.keep_vc(credential, Some(kind))
+        match commitment {
+            None => self.keep_vc(credential, Some(kind)),
+            Some(c) => self.keep_private_vc(credential, kind, &c.blind),
+        }
     }
 
     /// The compact JWS proving this wallet holds its identity key, for issuer `audience`.
@@ -430,6 +477,146 @@ impl Wallet {
         {
             return Err(Error::CredentialHolderMismatch);
         }
+        let public = self.registered_key(&item)?;
+        base::verify_document(credential, &public)?;
+        let v = self.vault_mut()?;
+        v.put_document(VC_SPACE, &item.id, &bytes)?;
+        v.log_activity(
+            citywallet_core::vault::VaultEvent::CredentialsAdded,
+            &json!({ "count": 1, "credential": item.id, "issuer": item.issuer }),
+        )?;
+        Ok(item)
+    }
+
+    /// A private credential from the issuer, kept once it is one (no credential id, no
+    /// subject id, the type asked for, in force), its issuer may issue its type on the
+    /// chain, and its blind signature verifies with this wallet's holder secret, prover nym
+    /// and `blind` and the chain's key. Kept under a local id with its blind.
+    fn keep_private_vc(
+        &mut self,
+        credential: &Value,
+        offered: CredentialType,
+        blind: &[u8; 32],
+    ) -> Result<CredentialItem> {
+        let bytes = serde_json::to_vec(credential).map_err(|_| Error::Encode("the credential"))?;
+        if bytes.len() > citywallet_core::vault::MAX_DOCUMENT_BYTES {
+            return Err(Error::TooLarge {
+                what: "the credential",
+                limit: citywallet_core::vault::MAX_DOCUMENT_BYTES as u64,
+            });
+        }
+        if credential.get("id").is_some() || credential.pointer("/credentialSubject/id").is_some() {
+            return Err(Error::CredentialMalformed(
+                "a private credential carries an id",
+            ));
+        }
+        let digest = sha2::Sha256::digest(&bytes);
+        let local = format!("private-{}", hex::encode(&digest[..12]));
+        let mut with_id = credential.clone();
+        with_id["id"] = Value::from(local.clone());
+        let item = summary(&with_id)?;
+        if item.kind != offered {
+            return Err(Error::CredentialUnsupported(
+                "the credential is not the type offered".into(),
+            ));
+        }
+        let public = self.registered_key(&item)?;
+        let v = self.vault()?;
+        let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
+        base::verify_document_nym(
+            credential,
+            &public,
+            &[secret.as_bytes().to_vec()],
+            prover.as_bytes(),
+            blind,
+        )?;
+        let kept = Zeroizing::new(
+            serde_json::to_vec(&json!({ "credential": credential, "blind": hex::encode(blind) }))
+                .map_err(|_| Error::Encode("the credential"))?,
+        );
+        let v = self.vault_mut()?;
+        v.put_document(PRIVATE_VC_SPACE, &local, &kept)?;
+        v.log_activity(
+            citywallet_core::vault::VaultEvent::CredentialsAdded,
+            &json!({ "count": 1, "credential": local, "issuer": item.issuer }),
+        )?;
+        Ok(item)
+    }
+
+    /// The private credentials held.
+    pub fn private_vcs(&self) -> Result<Vec<CredentialItem>> {
+        let v = self.vault()?;
+        let mut out = Vec::new();
+        for d in v.documents(PRIVATE_VC_SPACE)? {
+            let kept: Value = serde_json::from_slice(&d.body)
+                .map_err(|_| Error::CredentialMalformed("stored"))?;
+            let mut c = kept["credential"].clone();
+            c["id"] = Value::from(d.name.clone());
+            out.push(summary(&c)?);
+        }
+        Ok(out)
+    }
+
+    /// Present the private credential `id` to a verifier `client_id` that gave `nonce`,
+    /// disclosing `claims` (core names) beside its type, issuer and validity, with no DID and
+    /// no holder signature; the pseudonym is for `context` when the verifier asked for one,
+    /// else for a fresh random context.
+    pub fn present_private(
+        &self,
+        id: &str,
+        claims: &[&str],
+        nonce: &str,
+        client_id: &str,
+        context: Option<&str>,
+    ) -> Result<Value> {
+        let v = self.vault()?;
+        let d =
+            v.document(PRIVATE_VC_SPACE, id)?
+                .ok_or_else(|| citywallet_core::Error::NotFound {
+                    kind: "credential",
+                    id: id.to_owned(),
+                })?;
+        let kept: Value =
+            serde_json::from_slice(&d.body).map_err(|_| Error::CredentialMalformed("stored"))?;
+        let blind: Zeroizing<[u8; 32]> = kept["blind"]
+            .as_str()
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(Zeroizing::new)
+            .ok_or(Error::CredentialMalformed("stored"))?;
+        let credential = &kept["credential"];
+        let base = base::BaseProof::from_proof_value(
+            credential
+                .pointer("/proof/proofValue")
+                .and_then(Value::as_str)
+                .ok_or(Error::CredentialMalformed("no proof"))?,
+        )?;
+        let base::Feature::Pseudonym {
+            signer_nym_entropy, ..
+        } = base.feature
+        else {
+            return Err(Error::CredentialMalformed("not a private credential"));
+        };
+        let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
+        let nym = citywallet_core::credentials::pseudonym::nym_secret(
+            prover.as_bytes(),
+            &signer_nym_entropy,
+        )?;
+        let committed = [secret.as_bytes().to_vec()];
+        let holder = citywallet_vc::derived::NymHolder {
+            committed: &committed,
+            blind: &blind,
+            nym_secret: &nym,
+        };
+        let pointers: Vec<String> = claims.iter().map(|c| city::claim_pointer(c)).collect();
+        Ok(citywallet_vc::private::present(
+            credential, &pointers, nonce, client_id, holder, context,
+        )?)
+    }
+
+    /// The chain's key of `item`'s issuer, once the chain (at a header verified now) says the
+    /// issuer is registered, active and may issue the type, and the credential is in force.
+    fn registered_key(&mut self, item: &CredentialItem) -> Result<IssuerPublicKey> {
         let now = self.now_secs();
         if item.valid_until <= now {
             return Err(Error::Core(citywallet_core::Error::Rejected(
@@ -457,18 +644,10 @@ impl Wallet {
             }));
         }
         // The registry checked the key when the issuer was registered.
-        let public = hex::decode(&record.bbs_public_key)
+        hex::decode(&record.bbs_public_key)
             .ok()
             .and_then(|b| IssuerPublicKey::from_bytes(&b))
-            .ok_or(Error::Encode("the issuer's registered key"))?;
-        base::verify_document(credential, &public)?;
-        let v = self.vault_mut()?;
-        v.put_document(VC_SPACE, &item.id, &bytes)?;
-        v.log_activity(
-            citywallet_core::vault::VaultEvent::CredentialsAdded,
-            &json!({ "count": 1, "credential": item.id, "issuer": item.issuer }),
-        )?;
-        Ok(item)
+            .ok_or(Error::Encode("the issuer's registered key"))
     }
 
     /// The W3C credentials held.

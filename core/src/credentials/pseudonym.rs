@@ -266,6 +266,14 @@ pub fn committed_count(len: usize) -> Option<usize> {
     (1..=MAX_COMMITTED + 1).contains(&m).then_some(m)
 }
 
+/// The number of committed scalars (`prover_nym` included) of `with_proof` if it is well
+/// formed and its proof verifies: what an issuer checks before it spends anything on a
+/// request.
+pub fn checked_commitment(with_proof: &[u8]) -> Option<usize> {
+    let m = committed_count(with_proof.len())?;
+    validate_commit(with_proof, &blind_generators(m + 1, API_ID), API_ID).map(|_| m)
+}
+
 /// The commitment, after checking its proof against `gens` (`Q_2, J_1..J_M`).
 fn validate_commit(
     with_proof: &[u8],
