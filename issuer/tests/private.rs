@@ -87,6 +87,43 @@ fn a_private_credential_is_issued_blindly_kept_and_shown_with_no_did() {
     };
     assert_eq!(nym(&w, &item.id, "a"), nym(&w, &second.id, "b"));
 
+    // An officer checks a presentation for its challenge, online and offline, from the
+    // compact form a QR code carries: valid, and it names no holder and no credential.
+    let mut officer = common::wallet_named(&net, dir.path(), "officer");
+    officer.sync(&mut |_| {}).expect("officer sync");
+    let (_, challenge) = officer.new_challenge(Some("officer-7")).expect("challenge");
+    let c = citywallet_core::credentials::Challenge::from_json(challenge.text.as_bytes())
+        .expect("challenge");
+    let vp = w
+        .present_private(&item.id, &["tier"], &c.nonce, &c.verifier, None)
+        .expect("present");
+    let compact = citywallet_vc::presentation::to_compact(&vp).expect("compact");
+    let qr = base64::engine::general_purpose::STANDARD.encode(&compact);
+    for check in [
+        citywallet_wallet::Check::Online,
+        citywallet_wallet::Check::Offline,
+    ] {
+        let v = officer
+            .verify_text(&qr, &challenge.text, check)
+            .expect("the officer's check");
+        assert_eq!(v.issuer, "city-credit-bureau");
+        assert_eq!(v.holder, "", "no holder named");
+        assert_eq!(v.disclosed.len(), 1);
+        assert_eq!(v.disclosed[0].value, "B");
+    }
+    let (_, other) = officer.new_challenge(Some("officer-7")).expect("challenge");
+    assert_eq!(
+        officer
+            .verify_text(&qr, &other.text, citywallet_wallet::Check::Online)
+            .expect_err("another challenge")
+            .code(),
+        "challenge_mismatch"
+    );
+    println!(
+        "private presentation for an officer: {} B compact",
+        compact.len()
+    );
+
     // The operator's list has both, by the issuer's own ids (none is in the credentials).
     let issued = common::operator(&s.data, &["issued"]).expect("issued");
     assert_eq!(issued.as_array().expect("list").len(), 2);

@@ -9,9 +9,13 @@
 //! proven against one verified header and checked again on use). The answer says how old
 //! the snapshot is, and the check is refused when it is older than the configured limit.
 //!
-//! Both presentation forms are taken: the core's (a BBS proof over the credential's
-//! messages) and the W3C one (a VC 2.0 credential derived with `bbs-2023` inside a
-//! presentation the holder signed, JSON or compact; see `citywallet_vc::presentation`).
+//! Three presentation forms are taken: the core's (a BBS proof over the credential's
+//! messages), the W3C one (a VC 2.0 credential derived with `bbs-2023` inside a
+//! presentation the holder signed, JSON or compact; see `citywallet_vc::presentation`), and
+//! the private one (a credential without ids, holder binding and a pseudonym, no DID and
+//! no holder signature; `citywallet_vc::private`). A private presentation names no holder
+//! and no credential id: its `holder` and `credential_id` are empty, and no revocation list
+//! can be looked up for it; it is short-lived instead (its issuer's window).
 
 use citywallet_core::credentials::{Challenge, IssuerPublicKey, Presentation, Verified};
 use citywallet_core::vault::{Snapshot, Vault};
@@ -86,6 +90,7 @@ pub fn snapshot_header_hash(vault: &Vault) -> Result<Option<Vec<u8>>> {
 enum Shown {
     Core(Presentation),
     W3c(citywallet_vc::presentation::Parsed),
+    Private(citywallet_vc::private::Parsed),
 }
 
 impl Shown {
@@ -94,9 +99,15 @@ impl Shown {
             || serde_json::from_slice::<serde_json::Value>(bytes)
                 .is_ok_and(|v| v.get("verifiableCredential").is_some());
         if w3c {
-            Ok(Self::W3c(
-                citywallet_vc::presentation::parse(bytes).map_err(vc_error)?,
-            ))
+            // A VerifiablePresentation with a holder is the signed form; without, the
+            // private one.
+            match citywallet_vc::presentation::parse(bytes) {
+                Ok(p) => Ok(Self::W3c(p)),
+                Err(first) => match citywallet_vc::private::parse(bytes) {
+                    Ok(p) => Ok(Self::Private(p)),
+                    Err(_) => Err(vc_error(first)),
+                },
+            }
         } else {
             Ok(Self::Core(Presentation::parse(bytes)?))
         }
@@ -106,6 +117,7 @@ impl Shown {
         match self {
             Self::Core(p) => &p.issuer,
             Self::W3c(p) => &p.issuer,
+            Self::Private(p) => &p.issuer,
         }
     }
 
@@ -123,7 +135,31 @@ impl Shown {
             Self::W3c(p) => p
                 .verify(challenge, &key, now, max_age_secs)
                 .map_err(vc_error),
+            Self::Private(p) => {
+                let age = now.saturating_sub(challenge.issued_at);
+                if age > max_age_secs || age < -citywallet_core::credentials::MAX_CLOCK_DRIFT_SECS {
+                    return Err(Error::Core(citywallet_core::Error::Rejected(
+                        citywallet_core::Rejection::ChallengeStale { age_secs: age },
+                    )));
+                }
+                let shown = p
+                    .verify_for(&challenge.nonce, &challenge.verifier, &key, now, None)
+                    .map_err(vc_error)?;
+                Ok(Verified {
+                    issuer: shown.issuer,
+                    credential_id: String::new(),
+                    kind: shown.kind,
+                    holder: String::new(),
+                    disclosed: shown.disclosed,
+                    valid_until: shown.valid_until,
+                })
+            }
         }
+    }
+
+    /// A private presentation carries no credential id to look a revocation up by.
+    fn has_credential_id(&self) -> bool {
+        !matches!(self, Self::Private(_))
     }
 }
 
@@ -178,7 +214,7 @@ impl Session<'_> {
         let (issuer_name, key) = check_issuer(rec, &p)?;
         let v = p.verify(challenge, key, unix(self.now()), max_challenge_age_secs)?;
         check_type(&types.unwrap_or_default(), &v)?;
-        if self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
+        if p.has_credential_id() && self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
             return Err(Precondition::CredentialRevoked(v.credential_id).into());
         }
         Ok(OfficerVerdict {
@@ -298,7 +334,12 @@ pub fn verify_presentation_offline(
     let count: u64 = find(keys::revocation_count(&v.issuer))?
         .decode()?
         .unwrap_or(0);
-    for p in 0..keys::log_pages(count) {
+    let pages = if p.has_credential_id() {
+        keys::log_pages(count)
+    } else {
+        0
+    };
+    for p in 0..pages {
         let page: Vec<String> = find(keys::revocation_page(&v.issuer, p))?
             .decode()?
             .unwrap_or_default();
