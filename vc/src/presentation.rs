@@ -265,35 +265,7 @@ impl Parsed {
         if subject.get("id").and_then(Value::as_str) != Some(self.holder.as_str()) {
             return Err(reject(Rejection::HolderBindingInvalid));
         }
-        let kind: CredentialType = vc
-            .get("type")
-            .and_then(Value::as_array)
-            .and_then(|t| t.iter().filter_map(Value::as_str).find_map(city::kind_of))
-            .ok_or_else(malformed)?;
-        let valid_until = text(vc, "validUntil")
-            .and_then(unix)
-            .ok_or_else(malformed)?;
-        if valid_until <= now {
-            return Err(reject(Rejection::Expired));
-        }
-        if text(vc, "validFrom")
-            .and_then(unix)
-            .is_some_and(|f| f > now + MAX_CLOCK_DRIFT_SECS)
-        {
-            return Err(reject(Rejection::NotYetValid));
-        }
-        let mut disclosed = Vec::new();
-        for spec in kind.claims() {
-            match subject.get(&city::term(spec.name)) {
-                None => {}
-                Some(Value::String(s)) => disclosed.push((spec.name.to_owned(), s.clone())),
-                Some(Value::Number(n)) => disclosed.push((spec.name.to_owned(), n.to_string())),
-                Some(_) => return Err(malformed()),
-            }
-        }
-        if subject.len() != disclosed.len() + 1 {
-            return Err(malformed());
-        }
+        let (kind, valid_until, disclosed) = credential_facts(vc, subject, now, 1)?;
         Ok(Verified {
             issuer: self.issuer.clone(),
             credential_id: text(vc, "id").ok_or_else(malformed)?.to_owned(),
@@ -303,6 +275,48 @@ impl Parsed {
             valid_until,
         })
     }
+}
+
+/// What a verified credential says, checked: its city type, that it is in force at `now`
+/// (`validUntil` ahead, `validFrom` not beyond the clock drift), and its disclosed claims
+/// in schema order, which must be all its subject holds but `extra` members (the subject's
+/// `id`, when the credential has one).
+pub(crate) fn credential_facts(
+    vc: &Map<String, Value>,
+    subject: &Map<String, Value>,
+    now: i64,
+    extra: usize,
+) -> Result<(CredentialType, i64, Vec<(String, String)>)> {
+    let kind: CredentialType = vc
+        .get("type")
+        .and_then(Value::as_array)
+        .and_then(|t| t.iter().filter_map(Value::as_str).find_map(city::kind_of))
+        .ok_or_else(malformed)?;
+    let valid_until = text(vc, "validUntil")
+        .and_then(unix)
+        .ok_or_else(malformed)?;
+    if valid_until <= now {
+        return Err(reject(Rejection::Expired));
+    }
+    if text(vc, "validFrom")
+        .and_then(unix)
+        .is_some_and(|f| f > now + MAX_CLOCK_DRIFT_SECS)
+    {
+        return Err(reject(Rejection::NotYetValid));
+    }
+    let mut disclosed = Vec::new();
+    for spec in kind.claims() {
+        match subject.get(&city::term(spec.name)) {
+            None => {}
+            Some(Value::String(s)) => disclosed.push((spec.name.to_owned(), s.clone())),
+            Some(Value::Number(n)) => disclosed.push((spec.name.to_owned(), n.to_string())),
+            Some(_) => return Err(malformed()),
+        }
+    }
+    if subject.len() != disclosed.len() + extra {
+        return Err(malformed());
+    }
+    Ok((kind, valid_until, disclosed))
 }
 
 fn to_cbor(v: &Value, proof_value: bool) -> Result<ciborium::Value> {

@@ -8,7 +8,7 @@
 //! nothing.
 
 use citywallet_core::Rejection;
-use citywallet_core::credentials::{CredentialType, IssuerPublicKey, MAX_CLOCK_DRIFT_SECS};
+use citywallet_core::credentials::{CredentialType, IssuerPublicKey};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -146,16 +146,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     Ok(Parsed { issuer, vc })
 }
 
-fn text<'a>(m: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    m.get(k).and_then(Value::as_str)
-}
-
-fn unix(rfc3339: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
-}
-
 impl Parsed {
     /// Check the presentation as the answer to `nonce` from verifier `client_id`, at `now`,
     /// with the issuer's key (from the chain). With `context`, the pseudonym must be for it
@@ -199,35 +189,8 @@ impl Parsed {
             return Err(reject(Rejection::ChallengeMismatch));
         }
         // From here every disclosed value is the issuer's.
-        let kind: CredentialType = vc
-            .get("type")
-            .and_then(Value::as_array)
-            .and_then(|t| t.iter().filter_map(Value::as_str).find_map(city::kind_of))
-            .ok_or_else(malformed)?;
-        let valid_until = text(vc, "validUntil")
-            .and_then(unix)
-            .ok_or_else(malformed)?;
-        if valid_until <= now {
-            return Err(reject(Rejection::Expired));
-        }
-        if text(vc, "validFrom")
-            .and_then(unix)
-            .is_some_and(|f| f > now + MAX_CLOCK_DRIFT_SECS)
-        {
-            return Err(reject(Rejection::NotYetValid));
-        }
-        let mut disclosed = Vec::new();
-        for spec in kind.claims() {
-            match subject.get(&city::term(spec.name)) {
-                None => {}
-                Some(Value::String(s)) => disclosed.push((spec.name.to_owned(), s.clone())),
-                Some(Value::Number(n)) => disclosed.push((spec.name.to_owned(), n.to_string())),
-                Some(_) => return Err(malformed()),
-            }
-        }
-        if subject.len() != disclosed.len() {
-            return Err(malformed());
-        }
+        let (kind, valid_until, disclosed) =
+            crate::presentation::credential_facts(vc, subject, now, 0)?;
         Ok(Shown {
             issuer: self.issuer.clone(),
             kind,

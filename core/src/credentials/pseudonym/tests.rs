@@ -74,6 +74,40 @@ fn nym_commit001_the_commitment_is_reproduced_and_validates() {
     assert!(validate_commit(&with_proof[..POINT], &gens, GROTTO_API_ID).is_none());
 }
 
+/// zkryptium's draft -03 commitment fixtures with one prover nym, which -01 computes the
+/// same way (see the fixtures' SOURCES.md).
+fn zkryptium_commitment_reproduced(name: &str) {
+    let f = fixture(&format!("zkryptium-03/{name}"));
+    let committed: Vec<Vec<u8>> = f["committedMessages"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(bytes)
+        .collect();
+    let nyms = f["proverNyms"].as_array().expect("nyms");
+    assert_eq!(nyms.len(), 1);
+    let rand = seeded(&f, "commit", committed.len() + 3);
+    let (with_proof, blind) = nym_commit_with(&committed, &sc(&nyms[0]), &rand, GROTTO_API_ID);
+    assert_eq!(
+        hex::encode(&with_proof),
+        f["commitmentWithProof"].as_str().expect("hex")
+    );
+    assert_eq!(blind, sc(&f["proverBlind"]));
+    assert_eq!(committed_count(with_proof.len()), Some(committed.len() + 1));
+    let gens = blind_generators(committed.len() + 2, GROTTO_API_ID);
+    assert!(validate_commit(&with_proof, &gens, GROTTO_API_ID).is_some());
+}
+
+#[test]
+fn zkryptium_nym_commit001_reproduced() {
+    zkryptium_commitment_reproduced("nymCommit001.json");
+}
+
+#[test]
+fn zkryptium_nym_commit002_with_five_committed_messages_reproduced() {
+    zkryptium_commitment_reproduced("nymCommit002.json");
+}
+
 #[test]
 fn nym_signature001_the_signature_is_reproduced_and_verifies_with_the_nym_secret() {
     let f = fixture("nymSignature001.json");
