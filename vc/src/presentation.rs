@@ -277,6 +277,9 @@ impl Parsed {
     }
 }
 
+/// A credential's type, the end of its validity (Unix seconds) and its disclosed claims.
+pub(crate) type Facts = (CredentialType, i64, Vec<(String, String)>);
+
 /// What a verified credential says, checked: its city type, that it is in force at `now`
 /// (`validUntil` ahead, `validFrom` not beyond the clock drift), and its disclosed claims
 /// in schema order, which must be all its subject holds but `extra` members (the subject's
@@ -286,7 +289,7 @@ pub(crate) fn credential_facts(
     subject: &Map<String, Value>,
     now: i64,
     extra: usize,
-) -> Result<(CredentialType, i64, Vec<(String, String)>)> {
+) -> Result<Facts> {
     let kind: CredentialType = vc
         .get("type")
         .and_then(Value::as_array)
