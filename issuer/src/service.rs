@@ -32,8 +32,8 @@ pub const CREDENTIAL_VALIDITY_SECS: i64 = 365 * 24 * 3600;
 /// validity, label map and BBS header; the wallet refreshes it for the next window.
 pub const PRIVATE_WINDOW_SECS: i64 = 7 * 24 * 3600;
 /// The credential request parameter with the holder's commitment (base64url) to its holder
-/// secret and prover nym: the request for a private credential.
-pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
+/// secret and prover nym: the request for a private credential (the wallet's name for it).
+pub use citywallet_wallet::issuance::HOLDER_COMMITMENT_PARAM;
 /// Wrong transaction codes before an offer is void.
 pub const MAX_TX_CODE_TRIES: u32 = 3;
 /// Digits of a transaction code.

@@ -136,14 +136,8 @@ impl Shown {
                 .verify(challenge, &key, now, max_age_secs)
                 .map_err(vc_error),
             Self::Private(p) => {
-                let age = now.saturating_sub(challenge.issued_at);
-                if age > max_age_secs || age < -citywallet_core::credentials::MAX_CLOCK_DRIFT_SECS {
-                    return Err(Error::Core(citywallet_core::Error::Rejected(
-                        citywallet_core::Rejection::ChallengeStale { age_secs: age },
-                    )));
-                }
                 let shown = p
-                    .verify_for(&challenge.nonce, &challenge.verifier, &key, now, None)
+                    .verify(challenge, &key, now, max_age_secs)
                     .map_err(vc_error)?;
                 Ok(Verified {
                     issuer: shown.issuer,
@@ -331,15 +325,14 @@ pub fn verify_presentation_offline(
     check_type(&types.unwrap_or_default(), &v)?;
     // Every page of the issuer's revocation log must be in the snapshot: a missing page
     // is refused, never read as "not revoked".
-    let count: u64 = find(keys::revocation_count(&v.issuer))?
-        .decode()?
-        .unwrap_or(0);
-    let pages = if p.has_credential_id() {
-        keys::log_pages(count)
+    let count: u64 = if p.has_credential_id() {
+        find(keys::revocation_count(&v.issuer))?
+            .decode()?
+            .unwrap_or(0)
     } else {
         0
     };
-    for p in 0..pages {
+    for p in 0..keys::log_pages(count) {
         let page: Vec<String> = find(keys::revocation_page(&v.issuer, p))?
             .decode()?
             .unwrap_or_default();

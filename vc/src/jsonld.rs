@@ -80,16 +80,24 @@ fn percent_decodes_to_utf8(s: &str) -> bool {
     std::str::from_utf8(&decoded).is_ok()
 }
 
-/// The first string (key or value) of `v` whose percent-encoding is not UTF-8.
-fn bad_percent_encoding(v: &serde_json::Value) -> Option<&str> {
+/// Deepest nesting [`unreadable`] walks.
+const MAX_DEPTH: usize = 128;
+
+/// Why `v` is not handed to the JSON-LD processor, if it is not: it nests deeper than
+/// [`MAX_DEPTH`], or a string (key or value) has a percent-encoding that is not UTF-8.
+fn unreadable(v: &Value, depth: usize) -> Option<&'static str> {
+    if depth > MAX_DEPTH {
+        return Some("the document nests too deep");
+    }
+    let bad = "a percent-encoded sequence that is not UTF-8";
     match v {
-        serde_json::Value::String(s) => (!percent_decodes_to_utf8(s)).then_some(s.as_str()),
-        serde_json::Value::Array(items) => items.iter().find_map(bad_percent_encoding),
-        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            if percent_decodes_to_utf8(k) {
-                bad_percent_encoding(v)
+        Value::String(s) => (!percent_decodes_to_utf8(s)).then_some(bad),
+        Value::Array(items) => items.iter().find_map(|i| unreadable(i, depth + 1)),
+        Value::Object(o) => o.iter().find_map(|e| {
+            if percent_decodes_to_utf8(&e.key) {
+                unreadable(&e.value, depth + 1)
             } else {
-                Some(k.as_str())
+                Some(bad)
             }
         }),
         _ => None,
@@ -104,22 +112,20 @@ fn bad_percent_encoding(v: &serde_json::Value) -> Option<&str> {
 /// refused the same way, with a typed error, instead of ending the caller's thread.
 pub fn quads(document: &[u8]) -> Result<Vec<Quad>> {
     let text = std::str::from_utf8(document).map_err(|_| VcError::JsonLd("not UTF-8".into()))?;
-    let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| VcError::JsonLd(e.to_string()))?;
-    if bad_percent_encoding(&json).is_some() {
-        return Err(VcError::JsonLd(
-            "a percent-encoded sequence that is not UTF-8".into(),
-        ));
+    let (value, _) = Value::parse_str(text).map_err(|e| VcError::JsonLd(e.to_string()))?;
+    if let Some(why) = unreadable(&value, 0) {
+        return Err(VcError::JsonLd(why.into()));
     }
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quads_of(text))).unwrap_or_else(|_| {
-        Err(VcError::JsonLd(
-            "the JSON-LD processor could not read this document".into(),
-        ))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quads_of(value))).unwrap_or_else(
+        |_| {
+            Err(VcError::JsonLd(
+                "the JSON-LD processor could not read this document".into(),
+            ))
+        },
+    )
 }
 
-fn quads_of(text: &str) -> Result<Vec<Quad>> {
-    let (value, _) = Value::parse_str(text).map_err(|e| VcError::JsonLd(e.to_string()))?;
+fn quads_of(value: Value) -> Result<Vec<Quad>> {
     let input = RemoteDocument::new(None, None, value);
     let loader = Shipped {
         refused: Mutex::new(None),

@@ -131,8 +131,9 @@ pub struct Parsed {
     holder: String,
 }
 
-/// Read presentation JSON or its compact form.
-pub fn parse(bytes: &[u8]) -> Result<Parsed> {
+/// Presentation JSON or its compact form, at most [`MAX_PRESENTATION_BYTES`], as an
+/// object, and whether its `type` names a `VerifiablePresentation`.
+pub(crate) fn read(bytes: &[u8]) -> Result<(Map<String, Value>, bool)> {
     if bytes.len() > MAX_PRESENTATION_BYTES {
         return Err(VcError::TooLarge {
             bytes: bytes.len(),
@@ -144,13 +145,29 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     } else {
         serde_json::from_slice(bytes).map_err(|_| malformed())?
     };
-    let Value::Object(mut vp) = value else {
+    let Value::Object(vp) = value else {
         return Err(malformed());
     };
     let is_vp = vp
         .get("type")
         .and_then(Value::as_array)
         .is_some_and(|t| t.iter().any(|x| x == "VerifiablePresentation"));
+    Ok((vp, is_vp))
+}
+
+/// `Ok` when `challenge`, issued at its `issued_at`, is at most `max_age_secs` old at `now`
+/// and not more than the clock drift ahead.
+pub(crate) fn challenge_fresh(challenge: &Challenge, now: i64, max_age_secs: i64) -> Result<()> {
+    let age = now.saturating_sub(challenge.issued_at);
+    if age > max_age_secs || age < -MAX_CLOCK_DRIFT_SECS {
+        return Err(reject(Rejection::ChallengeStale { age_secs: age }));
+    }
+    Ok(())
+}
+
+/// Read presentation JSON or its compact form.
+pub fn parse(bytes: &[u8]) -> Result<Parsed> {
+    let (mut vp, is_vp) = read(bytes)?;
     let Some(Value::Object(proof)) = vp.remove("proof") else {
         return Err(malformed());
     };
@@ -203,10 +220,7 @@ impl Parsed {
         now: i64,
         max_age_secs: i64,
     ) -> Result<Verified> {
-        let age = now.saturating_sub(challenge.issued_at);
-        if age > max_age_secs || age < -MAX_CLOCK_DRIFT_SECS {
-            return Err(reject(Rejection::ChallengeStale { age_secs: age }));
-        }
+        challenge_fresh(challenge, now, max_age_secs)?;
         self.verify_for(&challenge.nonce, &challenge.verifier, issuer_key, now)
     }
 

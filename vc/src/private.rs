@@ -8,12 +8,11 @@
 //! nothing.
 
 use citywallet_core::Rejection;
-use citywallet_core::credentials::{CredentialType, IssuerPublicKey};
+use citywallet_core::credentials::{Challenge, CredentialType, IssuerPublicKey};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::derived::{self, NymHolder};
-use crate::presentation::{COMPACT_MAGIC, MAX_PRESENTATION_BYTES, from_compact};
 use crate::{Result, VcError, city, contexts};
 
 /// The domain tag of [`presentation_header`].
@@ -112,24 +111,7 @@ pub struct Shown {
 /// Read a private presentation, JSON or compact: a `VerifiablePresentation` of exactly one
 /// credential, with no `holder` and no presentation proof.
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
-    if bytes.len() > MAX_PRESENTATION_BYTES {
-        return Err(VcError::TooLarge {
-            bytes: bytes.len(),
-            limit: MAX_PRESENTATION_BYTES,
-        });
-    }
-    let value = if bytes.starts_with(COMPACT_MAGIC) {
-        from_compact(bytes)?
-    } else {
-        serde_json::from_slice(bytes).map_err(|_| malformed())?
-    };
-    let Value::Object(vp) = value else {
-        return Err(malformed());
-    };
-    let is_vp = vp
-        .get("type")
-        .and_then(Value::as_array)
-        .is_some_and(|t| t.iter().any(|x| x == "VerifiablePresentation"));
+    let (vp, is_vp) = crate::presentation::read(bytes)?;
     if !is_vp || vp.contains_key("holder") || vp.contains_key("proof") {
         return Err(malformed());
     }
@@ -147,6 +129,19 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
 }
 
 impl Parsed {
+    /// [`Parsed::verify_for`] for an officer's `challenge`, at most `max_age_secs` old at
+    /// `now`, with no pseudonym context asked for.
+    pub fn verify(
+        &self,
+        challenge: &Challenge,
+        issuer_key: &IssuerPublicKey,
+        now: i64,
+        max_age_secs: i64,
+    ) -> Result<Shown> {
+        crate::presentation::challenge_fresh(challenge, now, max_age_secs)?;
+        self.verify_for(&challenge.nonce, &challenge.verifier, issuer_key, now, None)
+    }
+
     /// Check the presentation as the answer to `nonce` from verifier `client_id`, at `now`,
     /// with the issuer's key (from the chain). With `context`, the pseudonym must be for it
     /// (a verifier that asked for one); without, any context the proof names is taken (the

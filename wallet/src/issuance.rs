@@ -26,11 +26,13 @@ use crate::{Spend, Wallet};
 
 /// The vault space the wallet keeps its W3C credentials in.
 pub const VC_SPACE: &str = "vc";
-/// The vault space of private credentials (holder binding with pseudonyms, no ids), each
-/// kept with the secret prover blind of its commitment.
+/// The vault space of private credentials (holder binding with pseudonyms, no ids).
 pub const PRIVATE_VC_SPACE: &str = "vc.private";
-/// The credential request parameter with the holder's commitment (the issuer's
-/// `HOLDER_COMMITMENT_PARAM`).
+/// The vault space of the secret prover blinds of the private credentials' commitments, by
+/// the same local id: 32 bytes each, kept apart from the credential's JSON.
+pub const PRIVATE_BLIND_SPACE: &str = "vc.private.blind";
+/// The credential request parameter with the holder's commitment (base64url) to its holder
+/// secret and prover nym: the request for a private credential.
 pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
 /// Longest offer text taken (a URI, or the JSON it carries).
 pub const MAX_OFFER_BYTES: usize = 8 * 1024;
@@ -391,10 +393,9 @@ impl Wallet {
         let commitment = if private {
             let v = self.vault()?;
             let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
-            let c = citywallet_core::credentials::pseudonym::nym_commit(
-                &[secret.as_bytes().to_vec()],
-                prover.as_bytes(),
-            )?;
+            let committed = Zeroizing::new(vec![secret.as_bytes().to_vec()]);
+            let c =
+                citywallet_core::credentials::pseudonym::nym_commit(&committed, prover.as_bytes())?;
             request[HOLDER_COMMITMENT_PARAM] = Value::from(base64::Engine::encode(
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
                 &c.with_proof,
@@ -523,19 +524,11 @@ impl Wallet {
         let public = self.registered_key(&item)?;
         let v = self.vault()?;
         let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
-        base::verify_document_nym(
-            credential,
-            &public,
-            &[secret.as_bytes().to_vec()],
-            prover.as_bytes(),
-            blind,
-        )?;
-        let kept = Zeroizing::new(
-            serde_json::to_vec(&json!({ "credential": credential, "blind": hex::encode(blind) }))
-                .map_err(|_| Error::Encode("the credential"))?,
-        );
+        let committed = Zeroizing::new(vec![secret.as_bytes().to_vec()]);
+        base::verify_document_nym(credential, &public, &committed, prover.as_bytes(), blind)?;
         let v = self.vault_mut()?;
-        v.put_document(PRIVATE_VC_SPACE, &local, &kept)?;
+        v.put_document(PRIVATE_BLIND_SPACE, &local, blind)?;
+        v.put_document(PRIVATE_VC_SPACE, &local, &bytes)?;
         v.log_activity(
             citywallet_core::vault::VaultEvent::CredentialsAdded,
             &json!({ "count": 1, "credential": local, "issuer": item.issuer }),
@@ -548,9 +541,8 @@ impl Wallet {
         let v = self.vault()?;
         let mut out = Vec::new();
         for d in v.documents(PRIVATE_VC_SPACE)? {
-            let kept: Value = serde_json::from_slice(&d.body)
+            let mut c: Value = serde_json::from_slice(&d.body)
                 .map_err(|_| Error::CredentialMalformed("stored"))?;
-            let mut c = kept["credential"].clone();
             c["id"] = Value::from(d.name.clone());
             out.push(summary(&c)?);
         }
@@ -570,21 +562,19 @@ impl Wallet {
         context: Option<&str>,
     ) -> Result<Value> {
         let v = self.vault()?;
-        let d =
-            v.document(PRIVATE_VC_SPACE, id)?
-                .ok_or_else(|| citywallet_core::Error::NotFound {
-                    kind: "credential",
-                    id: id.to_owned(),
-                })?;
-        let kept: Value =
+        let not_found = || citywallet_core::Error::NotFound {
+            kind: "credential",
+            id: id.to_owned(),
+        };
+        let d = v.document(PRIVATE_VC_SPACE, id)?.ok_or_else(not_found)?;
+        let credential: Value =
             serde_json::from_slice(&d.body).map_err(|_| Error::CredentialMalformed("stored"))?;
-        let blind: Zeroizing<[u8; 32]> = kept["blind"]
-            .as_str()
-            .and_then(|h| hex::decode(h).ok())
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .map(Zeroizing::new)
-            .ok_or(Error::CredentialMalformed("stored"))?;
-        let credential = &kept["credential"];
+        let kept = v.document(PRIVATE_BLIND_SPACE, id)?.ok_or_else(not_found)?;
+        let blind: &[u8; 32] = kept
+            .body
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::CredentialMalformed("stored"))?;
         let base = base::BaseProof::from_proof_value(
             credential
                 .pointer("/proof/proofValue")
@@ -602,15 +592,20 @@ impl Wallet {
             prover.as_bytes(),
             &signer_nym_entropy,
         )?;
-        let committed = [secret.as_bytes().to_vec()];
+        let committed = Zeroizing::new(vec![secret.as_bytes().to_vec()]);
         let holder = citywallet_vc::derived::NymHolder {
             committed: &committed,
-            blind: &blind,
+            blind,
             nym_secret: &nym,
         };
         let pointers: Vec<String> = claims.iter().map(|c| city::claim_pointer(c)).collect();
         Ok(citywallet_vc::private::present(
-            credential, &pointers, nonce, client_id, holder, context,
+            &credential,
+            &pointers,
+            nonce,
+            client_id,
+            holder,
+            context,
         )?)
     }
 

@@ -722,7 +722,10 @@ impl IssuerPublicKey {
         let (Some(nym), Some(blind)) = (scalar(nym_secret), scalar(blind)) else {
             return Err(refused);
         };
-        let undisclosed = messages.len() + committed.len() + 2 - disclosed.len();
+        let Some(undisclosed) = (messages.len() + committed.len() + 2).checked_sub(disclosed.len())
+        else {
+            return Err(refused);
+        };
         let rand = random_scalars(5 + undisclosed)?;
         let pk = self.to_bytes();
         proof_gen_in(
