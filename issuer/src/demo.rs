@@ -102,6 +102,7 @@ pub fn open_demo_issuer(
                 kinds: &kinds,
                 key_file: Some(&key),
                 network: network.clone(),
+                private_window_secs: None,
             },
         )?
     };

@@ -10,7 +10,8 @@ pub enum IssuerError {
     #[error("invalid request: {0}")]
     InvalidRequest(&'static str),
     /// A pre-authorized code that is unknown, used, expired, or given with the wrong
-    /// transaction code.
+    /// transaction code; a refresh token that is unknown, used or expired, or whose
+    /// credential was revoked.
     #[error("invalid grant: {0}")]
     InvalidGrant(&'static str),
     /// A missing, unknown, used or expired access token.
@@ -37,6 +38,10 @@ pub enum IssuerError {
         /// Credential type.
         kind: String,
     },
+    /// A private credential of this type and window was already issued to the citizen
+    /// (one each: a second would give a second set of pseudonyms).
+    #[error("a private credential of this type was already issued to the citizen for this window")]
+    AlreadyIssued,
     /// Operator input that is not valid (a claim, an id, a file).
     #[error("{0}")]
     BadInput(String),
@@ -69,6 +74,7 @@ impl IssuerError {
             Self::InvalidNonce => ("invalid_nonce", 400),
             Self::UnknownConfiguration => ("unknown_credential_configuration", 400),
             Self::NotEntitled { .. } | Self::UnknownCitizen(_) => ("access_denied", 403),
+            Self::AlreadyIssued => ("credential_request_denied", 400),
             _ => ("server_error", 500),
         }
     }

@@ -110,6 +110,7 @@ fn serde_urlencoded_form(body: &[u8]) -> Result<TokenRequest> {
             "grant_type" => &mut req.grant_type,
             "pre-authorized_code" => &mut req.pre_authorized_code,
             "tx_code" => &mut req.tx_code,
+            "refresh_token" => &mut req.refresh_token,
             _ => continue,
         };
         if slot.replace(value).is_some() {

@@ -69,6 +69,10 @@ enum Cmd {
         /// A witness node's RPC (repeat).
         #[arg(long = "witness")]
         witnesses: Vec<String>,
+        /// The validity window of private credentials, seconds (default a week; at most the
+        /// revocation bound of the issuer's record on the chain).
+        #[arg(long)]
+        private_window_secs: Option<i64>,
         /// Cheap key derivation, for tests only.
         #[arg(long, hide = true)]
         test_kdf: bool,
@@ -98,6 +102,19 @@ enum Cmd {
         /// Credential id.
         #[arg(long)]
         credential: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Revoke a citizen's private credential of a type (it has no id on the chain): it is
+    /// refreshed no more and stops passing within the chain's revocation bound.
+    RevokePrivate {
+        /// Citizen id.
+        #[arg(long)]
+        citizen: String,
+        /// Credential type.
+        #[arg(long)]
+        kind: String,
         /// Why.
         #[arg(long)]
         reason: String,
@@ -216,6 +233,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             import_key,
             node,
             witnesses,
+            private_window_secs,
             test_kdf,
         } => {
             let kinds = credentials
@@ -252,6 +270,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                         primary: node.clone(),
                         witnesses: witnesses.clone(),
                     },
+                    private_window_secs: *private_window_secs,
                 },
             )?;
             let identity = issuer.identity();
@@ -379,6 +398,22 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     r.height
                 )
             });
+        }
+        Cmd::RevokePrivate {
+            citizen,
+            kind,
+            reason,
+        } => {
+            Issuer::open(&data, &pass)?.revoke_private(citizen, kind, reason)?;
+            show(
+                cli,
+                &json!({ "citizen": citizen, "kind": kind, "revoked": true }),
+                || {
+                    format!(
+                        "{kind} credential of {citizen} revoked: not refreshed from now on; the one held stops passing at its window's end"
+                    )
+                },
+            );
         }
         Cmd::Status => {
             let mut issuer = Issuer::open(&data, &pass)?;

@@ -23,6 +23,10 @@ pub const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-aut
 pub const DEFAULT_OFFER_TTL_SECS: i64 = 7 * 24 * 3600;
 /// How long an access token lives, seconds.
 pub const TOKEN_TTL_SECS: i64 = 300;
+/// The refresh token grant type.
+pub const REFRESH_GRANT: &str = "refresh_token";
+/// How long a refresh token lives (each use gives a new one), seconds.
+pub const REFRESH_TTL_SECS: i64 = 90 * 24 * 3600;
 /// How long a nonce lives, seconds.
 pub const NONCE_TTL_SECS: i64 = 300;
 /// How long a credential holds, seconds.
@@ -54,6 +58,8 @@ pub struct Setup<'a> {
     pub key_file: Option<&'a [u8]>,
     /// The chain's nodes: primary, then witnesses.
     pub network: Network,
+    /// The private credentials' window, seconds (default [`PRIVATE_WINDOW_SECS`]).
+    pub private_window_secs: Option<i64>,
 }
 
 /// An offer just made: what the operator hands the citizen. `Debug` shows neither the URI
@@ -90,6 +96,8 @@ pub struct TokenRequest {
     pub pre_authorized_code: Option<String>,
     /// The transaction code.
     pub tx_code: Option<String>,
+    /// The refresh token, for the refresh token grant.
+    pub refresh_token: Option<String>,
 }
 
 impl std::fmt::Debug for TokenRequest {
@@ -188,11 +196,19 @@ impl Issuer {
         for witness in &setup.network.witnesses {
             w.add_node(witness, citywallet_core::vault::NodeRole::Witness)?;
         }
+        let window = setup.private_window_secs.unwrap_or(PRIVATE_WINDOW_SECS);
+        let longest = citywallet_protocol::rules::MAX_REVOCATION_DELAY_SECS as i64;
+        if !(1..=longest).contains(&window) {
+            return Err(IssuerError::BadInput(format!(
+                "the private credentials' window is 1 to {longest} seconds"
+            )));
+        }
         let identity = Identity {
             id: setup.id.to_owned(),
             name: setup.name.to_owned(),
             kinds: setup.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
             bbs_public_key: key.public.to_hex(),
+            private_window_secs: window,
         };
         let file = key
             .to_file()
@@ -379,8 +395,9 @@ impl Issuer {
         commitment: &[u8],
         now: i64,
     ) -> Result<(String, Value, i64)> {
-        let start = now - now.rem_euclid(PRIVATE_WINDOW_SECS);
-        let end = start + PRIVATE_WINDOW_SECS;
+        let window = self.identity.private_window_secs;
+        let start = now - now.rem_euclid(window);
+        let end = start + window;
         let pairs: Vec<(&str, &str)> = claims
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -630,20 +647,55 @@ impl Issuer {
         json!({
             "issuer": self.url,
             "token_endpoint": format!("{}/token", self.url),
-            "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+            "grant_types_supported": [PRE_AUTHORIZED_GRANT, REFRESH_GRANT],
             "pre-authorized_grant_anonymous_access_supported": true,
             "response_types_supported": [],
         })
     }
 
     /// The token endpoint: a pre-authorized code (once, before it expires, with its
-    /// transaction code when it needs one) for an access token.
+    /// transaction code when it needs one), or a refresh token (once: it is rotated), for an
+    /// access token and a refresh token. A refreshed access token gets private credentials
+    /// only, and only while the citizen is entitled and the credential is not revoked.
     pub fn token(&mut self, req: &TokenRequest) -> Result<Value> {
-        if req.grant_type.as_deref() != Some(PRE_AUTHORIZED_GRANT) {
-            return Err(IssuerError::InvalidRequest(
-                "only the pre-authorized code grant",
-            ));
-        }
+        let grant = match req.grant_type.as_deref() {
+            Some(PRE_AUTHORIZED_GRANT) => self.redeem_offer(req)?,
+            Some(REFRESH_GRANT) => self.redeem_refresh(req)?,
+            _ => {
+                return Err(IssuerError::InvalidRequest(
+                    "only the pre-authorized code and refresh token grants",
+                ));
+            }
+        };
+        let now = self.now();
+        let token = store::random_text(32)?;
+        let refresh = store::random_text(32)?;
+        let s = self.wallet.store()?;
+        s.expire_documents(store::REFRESH, now - REFRESH_TTL_SECS)?;
+        s.put_document(
+            store::REFRESH,
+            &store::digest(&refresh),
+            &store::encode(&store::Refresh {
+                offer: grant.offer.clone(),
+                citizen: grant.citizen.clone(),
+                kind: grant.kind.clone(),
+                expires_at: now + REFRESH_TTL_SECS,
+            })?,
+        )?;
+        s.put_document(
+            store::TOKEN,
+            &store::digest(&token),
+            &store::encode(&grant)?,
+        )?;
+        Ok(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL_SECS,
+            "refresh_token": refresh,
+        }))
+    }
+
+    fn redeem_offer(&mut self, req: &TokenRequest) -> Result<Token> {
         let code = req
             .pre_authorized_code
             .as_deref()
@@ -678,24 +730,91 @@ impl Issuer {
                 return Err(IssuerError::InvalidGrant("the transaction code is wrong"));
             }
         }
-        let token = store::random_text(32)?;
-        let grant = Token {
-            offer: offer.id.clone(),
-            citizen: offer.citizen.clone(),
-            kind: offer.kind.clone(),
-            expires_at: now + TOKEN_TTL_SECS,
-        };
-        self.wallet.store()?.put_document(
-            store::TOKEN,
-            &store::digest(&token),
-            &store::encode(&grant)?,
-        )?;
         self.log_offer(&offer.id, "redeemed", None)?;
-        Ok(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": TOKEN_TTL_SECS,
-        }))
+        Ok(Token {
+            offer: offer.id,
+            citizen: offer.citizen,
+            kind: offer.kind,
+            expires_at: now + TOKEN_TTL_SECS,
+            private_only: false,
+        })
+    }
+
+    fn redeem_refresh(&mut self, req: &TokenRequest) -> Result<Token> {
+        let given = req
+            .refresh_token
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= 256)
+            .ok_or(IssuerError::InvalidRequest("no refresh_token"))?;
+        let now = self.now();
+        let name = store::digest(given);
+        let refresh: store::Refresh = match self.wallet.store()?.document(store::REFRESH, &name)? {
+            Some(d) => store::decode(&d.body, "refresh token")?,
+            None => {
+                return Err(IssuerError::InvalidGrant(
+                    "the refresh token is unknown or used",
+                ));
+            }
+        };
+        if refresh.expires_at < now {
+            return Err(IssuerError::InvalidGrant("the refresh token expired"));
+        }
+        let revoked = self
+            .wallet
+            .store()?
+            .document(
+                store::PRIVATE_REVOKED,
+                &format!("{} {}", refresh.citizen, refresh.kind),
+            )?
+            .is_some();
+        let entitled = self
+            .citizen(&refresh.citizen)
+            .is_ok_and(|c| c.entitlements.contains_key(&refresh.kind));
+        if revoked || !entitled {
+            return Err(IssuerError::InvalidGrant(
+                "the credential was revoked, or the citizen is no longer entitled to it",
+            ));
+        }
+        // Spent only once it checked out: a refused refresh leaves the token as it was.
+        if self
+            .wallet
+            .store()?
+            .take_document(store::REFRESH, &name)?
+            .is_none()
+        {
+            return Err(IssuerError::InvalidGrant(
+                "the refresh token is unknown or used",
+            ));
+        }
+        Ok(Token {
+            offer: refresh.offer,
+            citizen: refresh.citizen,
+            kind: refresh.kind,
+            expires_at: now + TOKEN_TTL_SECS,
+            private_only: true,
+        })
+    }
+
+    /// Revoke citizen `citizen`'s private credential of `kind` (it has no id to revoke on
+    /// the chain): no refresh and no new private credential of that type for the citizen
+    /// from now on; the one held stops passing checks at its window's end, within the
+    /// issuer's revocation bound on the chain.
+    pub fn revoke_private(&mut self, citizen: &str, kind: &str, reason: &str) -> Result<()> {
+        let k = self.offered(kind)?;
+        self.citizen(citizen)?;
+        citywallet_protocol::rules::check_text(reason, citywallet_protocol::rules::Field::Reason)
+            .map_err(|e| IssuerError::BadInput(format!("the reason {e}")))?;
+        let at = self.now();
+        Ok(self.wallet.store()?.replace_document(
+            store::PRIVATE_REVOKED,
+            &format!("{citizen} {}", k.as_str()),
+            &store::encode(&store::PrivateRevocation {
+                citizen: citizen.to_owned(),
+                kind: k.as_str().to_owned(),
+                reason: reason.to_owned(),
+                at,
+            })?,
+        )?)
     }
 
     /// The nonce endpoint: a fresh nonce for one proof.
@@ -739,6 +858,36 @@ impl Issuer {
         }
         let jwt = proof_jwt(request)?;
         let commitment = holder_commitment(request)?;
+        if grant.private_only && commitment.is_none() {
+            return Err(IssuerError::InvalidRequest(
+                "a refreshed access token is for a private credential only",
+            ));
+        }
+        // One private credential per citizen, type and window, and none once revoked:
+        // checked before anything is spent.
+        let window = window_name(
+            &grant.citizen,
+            kind.as_str(),
+            self.identity.private_window_secs,
+            now,
+        );
+        if commitment.is_some() {
+            let s = self.wallet.store()?;
+            if s.document(
+                store::PRIVATE_REVOKED,
+                &format!("{} {}", grant.citizen, grant.kind),
+            )?
+            .is_some()
+            {
+                return Err(IssuerError::NotEntitled {
+                    citizen: grant.citizen.clone(),
+                    kind: grant.kind.clone(),
+                });
+            }
+            if s.document(store::WINDOW, &window)?.is_some() {
+                return Err(IssuerError::AlreadyIssued);
+            }
+        }
         let possession = jwt::check_proof(jwt, &self.url, now)?;
         let s = self.wallet.store()?;
         let nonce_ok = possession.nonce.len() <= 256
@@ -780,7 +929,13 @@ impl Issuer {
                 )?;
                 (id, signed, now + CREDENTIAL_VALIDITY_SECS)
             }
-            Some(c) => self.private_credential(kind, claims, &grant.citizen, c, now)?,
+            Some(c) => {
+                let made = self.private_credential(kind, claims, &grant.citizen, c, now)?;
+                self.wallet
+                    .store()?
+                    .put_document(store::WINDOW, &window, b"{}")?;
+                made
+            }
         };
         let issued = Issued {
             id: id.clone(),
@@ -797,6 +952,12 @@ impl Issuer {
         self.log_offer(&grant.offer, "issued", Some(&id))?;
         Ok(json!({ "credentials": [{ "credential": signed }] }))
     }
+}
+
+/// The name a private credential issued to `citizen` of `kind` in the `window` (seconds)
+/// of `now` is marked under.
+fn window_name(citizen: &str, kind: &str, window: i64, now: i64) -> String {
+    format!("{citizen} {kind} {}", now - now.rem_euclid(window))
 }
 
 /// The holder's commitment of a request for a private credential, checked (a commitment to

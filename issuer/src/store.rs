@@ -25,6 +25,17 @@ pub const TOKEN: &str = "issuer.token";
 pub const NONCE: &str = "issuer.nonce";
 /// Credentials issued, by credential id.
 pub const ISSUED: &str = "issuer.issued";
+/// Refresh tokens (single use, rotated), by SHA-256.
+pub const REFRESH: &str = "issuer.refresh";
+/// The private credentials issued per citizen, type and window (at most one each), by
+/// `{citizen} {type} {window start}`.
+pub const WINDOW: &str = "issuer.private.window";
+/// Private credentials revoked: by `{citizen} {type}`, the reason.
+pub const PRIVATE_REVOKED: &str = "issuer.private.revoked";
+
+fn default_window() -> i64 {
+    crate::service::PRIVATE_WINDOW_SECS
+}
 
 /// The issuer's identity, as set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +49,10 @@ pub struct Identity {
     pub kinds: Vec<String>,
     /// Its BBS public key, hex (the chain's record must hold the same).
     pub bbs_public_key: String,
+    /// The validity window of its private credentials, seconds (at most the revocation
+    /// bound its record on the chain holds, or verifiers refuse them).
+    #[serde(default = "default_window")]
+    pub private_window_secs: i64,
 }
 
 /// A citizen in the department's records: the credentials they are entitled to, each with
@@ -104,6 +119,39 @@ pub struct Token {
     pub kind: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// From a refresh token: only a private credential may be asked for.
+    #[serde(default)]
+    pub private_only: bool,
+}
+
+/// A refresh token's grant: another access token for the same citizen and type, while
+/// the citizen is entitled and the private credential not revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refresh {
+    /// The offer it descends from.
+    pub offer: String,
+    /// Citizen id.
+    pub citizen: String,
+    /// Credential type.
+    pub kind: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A private credential revoked at the issuer (it has no id to revoke on the chain): the
+/// issuer refreshes it no more, and it stops passing within the chain's revocation bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateRevocation {
+    /// Citizen id.
+    pub citizen: String,
+    /// Credential type.
+    pub kind: String,
+    /// Why.
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// A credential issued.

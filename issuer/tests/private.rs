@@ -70,22 +70,19 @@ fn a_private_credential_is_issued_blindly_kept_and_shown_with_no_did() {
     assert_eq!(shown.issuer, "city-credit-bureau");
     assert_eq!(shown.disclosed, [("tier".to_owned(), "B".to_owned())]);
 
-    // A second credential for the same citizen and window: the same pseudonym in a context.
-    let second = w
+    // A second private credential for the same citizen, type and window is refused (it
+    // would give the citizen a second set of pseudonyms), and so is a refresh in the window.
+    let again = w
         .accept_offer_private(offer(&s, &[])["uri"].as_str().expect("uri"), None)
-        .expect("accept");
-    let ctx = "urn:citywallet:nym:city-credit-bureau:test";
-    let nym = |w: &citywallet_wallet::Wallet, id: &str, nonce: &str| {
-        let vp = w
-            .present_private(id, &[], nonce, "verifier", Some(ctx))
-            .expect("present");
-        private::parse(&serde_json::to_vec(&vp).expect("json"))
-            .expect("parse")
-            .verify_for(nonce, "verifier", &key, now(), Some(ctx.as_bytes()))
-            .expect("verifies")
-            .pseudonym
-    };
-    assert_eq!(nym(&w, &item.id, "a"), nym(&w, &second.id, "b"));
+        .expect_err("one per window");
+    assert_eq!(again.code().as_str(), "credential_already_issued");
+    let again = w.refresh_private(&item.id).expect_err("one per window");
+    assert_eq!(again.code().as_str(), "credential_already_issued");
+    assert_eq!(
+        w.private_vcs().expect("list").len(),
+        1,
+        "the held one stays"
+    );
 
     // An officer checks a presentation for its challenge, online and offline, from the
     // compact form a QR code carries: valid, and it names no holder and no credential.
@@ -110,6 +107,11 @@ fn a_private_credential_is_issued_blindly_kept_and_shown_with_no_did() {
         assert_eq!(v.holder, "", "no holder named");
         assert_eq!(v.disclosed.len(), 1);
         assert_eq!(v.disclosed[0].value, "B");
+        assert_eq!(
+            v.revocation_bound_secs,
+            Some(citywallet_node::devnet::DEVNET_REVOCATION_DELAY_SECS),
+            "the verdict states the issuer's revocation bound"
+        );
     }
     let (_, other) = officer.new_challenge(Some("officer-7")).expect("challenge");
     assert_eq!(
@@ -124,10 +126,151 @@ fn a_private_credential_is_issued_blindly_kept_and_shown_with_no_did() {
         compact.len()
     );
 
-    // The operator's list has both, by the issuer's own ids (none is in the credentials).
+    // The city shortens the bureau's revocation bound to an hour: a credential valid for
+    // longer than that (and the clock allowance) no longer passes an online check.
+    let tx = citywallet_chain_tests::admin_tx(
+        net.devnet(),
+        &net.keys,
+        0,
+        citywallet_protocol::Action::SetRevocationBound {
+            issuer: "city-credit-bureau".into(),
+            max_delay_secs: 3600,
+        },
+    );
+    assert_eq!(
+        net.devnet().broadcast(tx).expect("broadcast").code,
+        citywallet_protocol::Code::Ok
+    );
+    poll("the new bound", || {
+        officer
+            .proven_issuer("city-credit-bureau")
+            .expect("read")
+            .0
+            .is_some_and(|r| r.max_revocation_delay_secs == Some(3600))
+            .then_some(())
+    });
+    let (_, fresh) = officer.new_challenge(Some("officer-7")).expect("challenge");
+    let c = citywallet_core::credentials::Challenge::from_json(fresh.text.as_bytes())
+        .expect("challenge");
+    let vp = w
+        .present_private(&item.id, &["tier"], &c.nonce, &c.verifier, None)
+        .expect("present");
+    let qr = base64::engine::general_purpose::STANDARD
+        .encode(citywallet_vc::presentation::to_compact(&vp).expect("compact"));
+    let checked = officer.verify_text(&qr, &fresh.text, citywallet_wallet::Check::Online);
+    let ahead = item.valid_until - now();
+    if ahead > 3600 + citywallet_light_client::officer::CLOCK_SKEW_SECS {
+        assert_eq!(
+            checked.expect_err("beyond the bound").code().as_str(),
+            "credential_outlives_revocation_bound"
+        );
+    } else {
+        // The window ends within the hour: the credential is within the new bound.
+        assert_eq!(
+            checked.expect("within the bound").revocation_bound_secs,
+            Some(3600)
+        );
+    }
+
+    // The operator's list has it, by the issuer's own id (not in the credential).
     let issued = common::operator(&s.data, &["issued"]).expect("issued");
-    assert_eq!(issued.as_array().expect("list").len(), 2);
+    assert_eq!(issued.as_array().expect("list").len(), 1);
     assert!(!text.contains(issued[0]["id"].as_str().unwrap_or("-")));
+}
+
+/// The window a private credential holds for: an issuer set up with a short one (here 8 s)
+/// lets the test see the next window come, by polling with a deadline.
+const SHORT_WINDOW: i64 = 8;
+
+/// Poll `f` every 100 ms until it gives a value, for at most 30 s.
+fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not by the deadline"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_private_credential_is_refreshed_each_window_with_the_same_pseudonyms_until_revoked() {
+    let net = Net::start_devnet(1);
+    let dir = tempfile::tempdir().expect("dir");
+    let window = SHORT_WINDOW.to_string();
+    let s = common::start_bureau(&net, dir.path(), &["--private-window-secs", &window]);
+    let mut w = citizen(&net, dir.path());
+    let key = chain_key(&mut w);
+    // Start in a window's first quarter, so it is still in force through the checks below.
+    poll("a window's start", || {
+        (now().rem_euclid(SHORT_WINDOW) < SHORT_WINDOW / 4).then_some(())
+    });
+    let first = w
+        .accept_offer_private(offer(&s, &[])["uri"].as_str().expect("uri"), None)
+        .expect("accept");
+    assert_eq!(first.valid_until - first.valid_from, SHORT_WINDOW);
+    let ctx = "urn:citywallet:nym:city-credit-bureau:test";
+    let nym = |w: &citywallet_wallet::Wallet, id: &str, nonce: &str| {
+        let vp = w
+            .present_private(id, &[], nonce, "verifier", Some(ctx))
+            .expect("present");
+        private::parse(&serde_json::to_vec(&vp).expect("json"))
+            .expect("parse")
+            .verify_for(nonce, "verifier", &key, now(), Some(ctx.as_bytes()))
+            .expect("verifies")
+            .pseudonym
+    };
+    let before = nym(&w, &first.id, "a");
+
+    // Refreshed (the refresh token kept with it, a new commitment to the same secrets) once
+    // the next window has come: a new credential replaces the old, with the same pseudonym.
+    let second = poll("the next window", || match w.refresh_private(&first.id) {
+        Ok(item) => Some(item),
+        Err(e) if e.code().as_str() == "credential_already_issued" => None,
+        Err(e) => panic!("refresh: {e}"),
+    });
+    assert!(second.valid_from >= first.valid_until, "a later window");
+    assert_ne!(second.id, first.id);
+    let held = w.private_vcs().expect("list");
+    assert_eq!(held.len(), 1, "replaced");
+    assert_eq!(held[0].id, second.id);
+    assert_eq!(nym(&w, &second.id, "b"), before, "the same pseudonym");
+
+    // Revoked at the issuer: refreshing is refused from then on, and the held credential
+    // stays (it stops passing at its window's end).
+    common::operator(
+        &s.data,
+        &[
+            "revoke-private",
+            "--citizen",
+            "alice",
+            "--kind",
+            "credit",
+            "--reason",
+            "fraud",
+        ],
+    )
+    .expect("revoke");
+    let refused = w.refresh_private(&second.id).expect_err("revoked");
+    assert_eq!(refused.code().as_str(), "credential_not_renewed");
+    assert_eq!(w.private_vcs().expect("list")[0].id, second.id);
+    // And a fresh offer gives no private credential either.
+    let refused = w
+        .accept_offer_private(offer(&s, &[])["uri"].as_str().expect("uri"), None)
+        .expect_err("revoked");
+    assert_eq!(refused.code().as_str(), "issuer_not_entitled");
+}
+
+#[test]
+fn the_devnet_bound_covers_the_issuer_window() {
+    assert!(
+        citywallet_issuer::service::PRIVATE_WINDOW_SECS as u64
+            <= citywallet_node::devnet::DEVNET_REVOCATION_DELAY_SECS
+    );
 }
 
 #[test]

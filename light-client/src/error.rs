@@ -126,6 +126,10 @@ pub enum ErrorCode {
     IssuerNotForType,
     /// `credential_revoked`.
     CredentialRevoked,
+    /// `issuer_no_revocation_bound`.
+    IssuerNoRevocationBound,
+    /// `credential_outlives_revocation_bound`.
+    CredentialOutlivesRevocationBound,
     /// `not_issuer_operator`.
     NotIssuerOperator,
     /// `expiry_in_past`.
@@ -294,6 +298,21 @@ pub enum Precondition {
     /// The credential is revoked (membership proven).
     #[error("credential {0} is revoked")]
     CredentialRevoked(String),
+    /// A private credential's issuer has no revocation bound on the chain: how soon a
+    /// revocation takes effect is unknown, so its private credentials are refused.
+    #[error("issuer {0} has no revocation bound on the chain")]
+    IssuerNoRevocationBound(String),
+    /// A private credential is valid for longer ahead than its issuer's revocation bound: a
+    /// revocation would not take effect within the bound.
+    #[error(
+        "the credential is valid for {ahead_secs} s more, beyond its issuer's revocation bound of {bound_secs} s"
+    )]
+    CredentialOutlivesRevocationBound {
+        /// How long it is still valid, seconds.
+        ahead_secs: i64,
+        /// The issuer's bound, seconds.
+        bound_secs: u64,
+    },
     /// The wallet's key is not the issuer's operator key.
     #[error("this key is not issuer {0}'s operator key")]
     NotIssuerOperator(String),
@@ -596,6 +615,10 @@ impl Precondition {
             Self::IssuerInactive(_) => ErrorCode::IssuerInactive,
             Self::IssuerNotForType { .. } => ErrorCode::IssuerNotForType,
             Self::CredentialRevoked(_) => ErrorCode::CredentialRevoked,
+            Self::IssuerNoRevocationBound(_) => ErrorCode::IssuerNoRevocationBound,
+            Self::CredentialOutlivesRevocationBound { .. } => {
+                ErrorCode::CredentialOutlivesRevocationBound
+            }
             Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator,
             Self::ExpiryInPast => ErrorCode::ExpiryInPast,
             Self::OtherDepartment { .. } => ErrorCode::OtherDepartment,

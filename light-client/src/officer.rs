@@ -15,7 +15,11 @@
 //! the private one (a credential without ids, holder binding and a pseudonym, no DID and
 //! no holder signature; `citywallet_vc::private`). A private presentation names no holder
 //! and no credential id: its `holder` and `credential_id` are empty, and no revocation list
-//! can be looked up for it; it is short-lived instead (its issuer's window).
+//! can be looked up for it. It is short-lived instead: its issuer's record on the chain
+//! holds a revocation bound (`max_revocation_delay_secs`), the issuer stops refreshing a
+//! revoked credential, and a private credential still valid for longer than the bound (with
+//! [`CLOCK_SKEW_SECS`]) is refused, so a revocation takes effect within the bound, online and
+//! offline; the verdict states the bound.
 
 use citywallet_core::credentials::{Challenge, IssuerPublicKey, Presentation, Verified};
 use citywallet_core::vault::{Snapshot, Vault};
@@ -26,6 +30,10 @@ use crate::client::ProvenRead;
 use crate::error::{Error, Precondition, Result};
 use crate::session::{Session, unix};
 use tendermint::Time;
+
+/// How far the verifier's clock may be behind the issuer's when a private credential's
+/// validity is held against its issuer's revocation bound.
+pub const CLOCK_SKEW_SECS: i64 = 300;
 
 /// The vault's name for the registry snapshot.
 pub const SNAPSHOT: &str = "issuer_registry";
@@ -56,6 +64,9 @@ pub struct ChainFacts {
     pub issuer_name: String,
     /// Whether the credential is revoked (always false in a valid verdict).
     pub revoked: bool,
+    /// For a private credential (no id, no revocation list): its issuer's revocation bound,
+    /// seconds: a revoked one stops passing within it.
+    pub revocation_bound_secs: Option<u64>,
 }
 
 /// A presentation that passed, with the facts behind it.
@@ -181,6 +192,34 @@ fn check_issuer(rec: Option<IssuerRecord>, p: &Shown) -> Result<(String, IssuerP
     Ok((rec.name, key))
 }
 
+/// A private credential's validity held against its issuer's revocation bound at `now`;
+/// the bound, or `None` for a credential with an id (its revocation is looked up).
+fn check_bound(
+    p: &Shown,
+    bound: Option<u64>,
+    issuer: &str,
+    v: &Verified,
+    now: i64,
+) -> Result<Option<u64>> {
+    if p.has_credential_id() {
+        return Ok(None);
+    }
+    let bound = bound.ok_or_else(|| Precondition::IssuerNoRevocationBound(issuer.to_owned()))?;
+    let ahead = v.valid_until.saturating_sub(now);
+    if ahead
+        > i64::try_from(bound)
+            .unwrap_or(i64::MAX)
+            .saturating_add(CLOCK_SKEW_SECS)
+    {
+        return Err(Precondition::CredentialOutlivesRevocationBound {
+            ahead_secs: ahead,
+            bound_secs: bound,
+        }
+        .into());
+    }
+    Ok(Some(bound))
+}
+
 fn check_type(rec_types: &[String], v: &Verified) -> Result<()> {
     if rec_types.iter().any(|t| t == v.kind.as_str()) {
         Ok(())
@@ -205,9 +244,12 @@ impl Session<'_> {
         let at = self.fresh()?;
         let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(p.issuer()))?.decode()?;
         let types = rec.as_ref().map(|r| r.credential_types.clone());
+        let bound = rec.as_ref().and_then(|r| r.max_revocation_delay_secs);
         let (issuer_name, key) = check_issuer(rec, &p)?;
-        let v = p.verify(challenge, key, unix(self.now()), max_challenge_age_secs)?;
+        let now = unix(self.now());
+        let v = p.verify(challenge, key, now, max_challenge_age_secs)?;
         check_type(&types.unwrap_or_default(), &v)?;
+        let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now)?;
         if p.has_credential_id() && self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
             return Err(Precondition::CredentialRevoked(v.credential_id).into());
         }
@@ -223,6 +265,7 @@ impl Session<'_> {
                     .as_secs(),
                 issuer_name,
                 revoked: false,
+                revocation_bound_secs,
             },
             presentation: v,
         })
@@ -320,9 +363,11 @@ pub fn verify_presentation_offline(
     }
     let rec: Option<IssuerRecord> = find(keys::issuer(p.issuer()))?.decode()?;
     let types = rec.as_ref().map(|r| r.credential_types.clone());
+    let bound = rec.as_ref().and_then(|r| r.max_revocation_delay_secs);
     let (issuer_name, key) = check_issuer(rec, &p)?;
     let v = p.verify(challenge, key, now_secs, max_challenge_age_secs)?;
     check_type(&types.unwrap_or_default(), &v)?;
+    let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now_secs)?;
     // Every page of the issuer's revocation log must be in the snapshot: a missing page
     // is refused, never read as "not revoked".
     let count: u64 = if p.has_credential_id() {
@@ -348,6 +393,7 @@ pub fn verify_presentation_offline(
             age_secs,
             issuer_name,
             revoked: false,
+            revocation_bound_secs,
         },
         presentation: v,
     })

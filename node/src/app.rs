@@ -331,6 +331,15 @@ impl App {
             put(&mut changes, keys::admin(&key32(a)?), &true);
         }
         for i in &genesis.issuers {
+            if let Some(bound) = i.max_revocation_delay_secs {
+                citywallet_protocol::check_fields(
+                    &citywallet_protocol::Action::SetRevocationBound {
+                        issuer: i.id.clone(),
+                        max_delay_secs: bound,
+                    },
+                )
+                .map_err(|_| NodeError::Genesis("an issuer's revocation bound is out of range"))?;
+            }
             put(&mut changes, keys::issuer(&i.id), i);
         }
         let ids: Vec<&str> = genesis.issuers.iter().map(|i| i.id.as_str()).collect();
@@ -620,6 +629,7 @@ impl App {
                         operator_key: hex::encode(operator_key),
                         credential_types: credential_types.clone(),
                         status: Status::Active,
+                        max_revocation_delay_secs: None,
                     },
                 );
                 let mut index: Vec<String> = view.get(&keys::issuer_index())?.unwrap_or_default();
@@ -633,6 +643,17 @@ impl App {
                 };
                 rec.status = Status::Inactive;
                 put(out, keys::issuer(id), &rec);
+            }
+            Action::SetRevocationBound {
+                issuer,
+                max_delay_secs,
+            } => {
+                need_admin!();
+                let Some(mut rec) = view.get::<IssuerRecord>(&keys::issuer(issuer))? else {
+                    refuse!(Code::UnknownTarget, "no issuer {issuer}");
+                };
+                rec.max_revocation_delay_secs = Some(*max_delay_secs);
+                put(out, keys::issuer(issuer), &rec);
             }
             Action::RegisterOrg {
                 id,

@@ -25,6 +25,9 @@ use crate::{NodeError, Result};
 
 /// The department of the devnet's own technician (and of the demo technician credential).
 pub const DEVNET_TECHNICIAN_DEPARTMENT: &str = "environment";
+/// The demo issuers' revocation bound on the chain: a week, the issuer service's window for
+/// private credentials (`citywallet_issuer::PRIVATE_WINDOW_SECS`; a test checks they agree).
+pub const DEVNET_REVOCATION_DELAY_SECS: u64 = 7 * 24 * 3600;
 /// Most transactions waiting in the mempool; CheckTx refuses more.
 pub const MAX_MEMPOOL: usize = 10_000;
 /// The devnet's own keys file (validators, admin, demo participants; secrets, mode 0600).
@@ -168,6 +171,7 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
                 operator_key: hex_pk(&keys.issuer_operator),
                 credential_types: vec!["credit".into(), "residency".into()],
                 status: Status::Active,
+                max_revocation_delay_secs: Some(DEVNET_REVOCATION_DELAY_SECS),
             },
             IssuerRecord {
                 id: "city-hall".into(),
@@ -181,6 +185,7 @@ pub fn demo_genesis(chain_id: &str, seed: u64, validators: usize) -> Result<(Gen
                     "biometric".into(),
                 ],
                 status: Status::Active,
+                max_revocation_delay_secs: Some(DEVNET_REVOCATION_DELAY_SECS),
             },
         ],
         orgs: vec![

@@ -76,8 +76,18 @@ fn every_action_applies_for_its_authorised_signer() {
                     power: 5,
                 },
             ),
+            tx(
+                &k.admin,
+                3,
+                Action::SetRevocationBound {
+                    issuer: "city-credit-bureau".into(),
+                    max_delay_secs: 7 * 24 * 3600,
+                },
+            ),
         ],
     );
+    let issuer: IssuerRecord = get(&app, &keys::issuer("city-credit-bureau")).expect("issuer");
+    assert_eq!(issuer.max_revocation_delay_secs, Some(7 * 24 * 3600));
     assert!(codes.iter().all(|c| *c == Code::Ok), "{codes:?}");
     let codes = block(
         &mut app,
@@ -102,7 +112,7 @@ fn every_action_applies_for_its_authorised_signer() {
             ),
             tx(
                 &k.admin,
-                3,
+                4,
                 Action::DeactivateIssuer {
                     id: "city-credit-bureau".into(),
                 },
@@ -248,6 +258,39 @@ fn each_refusal_has_its_code_and_changes_nothing() {
             Code::Unauthorized,
         ),
         (tx(&k.citizen, 1, report("has/slash")), Code::InvalidField),
+        (
+            tx(
+                &k.citizen,
+                1,
+                Action::SetRevocationBound {
+                    issuer: "city-credit-bureau".into(),
+                    max_delay_secs: 3600,
+                },
+            ),
+            Code::Unauthorized,
+        ),
+        (
+            tx(
+                &k.admin,
+                0,
+                Action::SetRevocationBound {
+                    issuer: "city-credit-bureau".into(),
+                    max_delay_secs: 60,
+                },
+            ),
+            Code::InvalidField,
+        ),
+        (
+            tx(
+                &k.admin,
+                0,
+                Action::SetRevocationBound {
+                    issuer: "no-such-issuer".into(),
+                    max_delay_secs: 3600,
+                },
+            ),
+            Code::UnknownTarget,
+        ),
         (
             tx(
                 &k.officer,

@@ -14,6 +14,11 @@ pub const MAX_TEXT_CHARS: usize = 256;
 pub const MAX_LIST_ITEMS: usize = 32;
 /// Highest voting power one validator may be given.
 pub const MAX_VALIDATOR_POWER: u64 = 1 << 40;
+/// Shortest revocation bound an issuer may be given (an hour: below it credentials would
+/// expire faster than a wallet can refresh them).
+pub const MIN_REVOCATION_DELAY_SECS: u64 = 3600;
+/// Longest revocation bound an issuer may be given (31 days).
+pub const MAX_REVOCATION_DELAY_SECS: u64 = 31 * 24 * 3600;
 /// The id rule as an HTML `pattern` (for forms that offer what the node accepts).
 pub const ID_PATTERN: &str = "[A-Za-z0-9:._\\-]{1,64}";
 
@@ -57,6 +62,8 @@ pub enum Field {
     ValidatorKey,
     /// A validator's power.
     Power,
+    /// An issuer's revocation bound.
+    RevocationBound,
 }
 
 impl Field {
@@ -81,6 +88,7 @@ impl Field {
             Self::Purpose => "purpose",
             Self::ValidatorKey => "validator_key",
             Self::Power => "power",
+            Self::RevocationBound => "revocation_bound",
         }
     }
 }
@@ -105,6 +113,8 @@ pub enum Problem {
     NotAKey,
     /// Above [`MAX_VALIDATOR_POWER`].
     TooMuchPower,
+    /// Outside [`MIN_REVOCATION_DELAY_SECS`] to [`MAX_REVOCATION_DELAY_SECS`].
+    OutOfRange,
 }
 
 impl Problem {
@@ -119,6 +129,7 @@ impl Problem {
             Self::NotACredentialId => "not_a_credential_id",
             Self::NotAKey => "not_a_key",
             Self::TooMuchPower => "too_much_power",
+            Self::OutOfRange => "out_of_range",
         }
     }
 }
@@ -147,6 +158,9 @@ fn describe(p: Problem) -> String {
         }
         Problem::NotAKey => "is not an Ed25519 public key".into(),
         Problem::TooMuchPower => format!("is above {MAX_VALIDATOR_POWER}"),
+        Problem::OutOfRange => {
+            format!("must be {MIN_REVOCATION_DELAY_SECS} to {MAX_REVOCATION_DELAY_SECS} seconds")
+        }
     }
 }
 
@@ -294,6 +308,16 @@ pub fn check_fields(action: &Action) -> Result<(), FieldError> {
             }
             if *power > MAX_VALIDATOR_POWER {
                 return fail(F::Power, Problem::TooMuchPower);
+            }
+            Ok(())
+        }
+        Action::SetRevocationBound {
+            issuer,
+            max_delay_secs,
+        } => {
+            check_id(issuer, F::IssuerId)?;
+            if !(MIN_REVOCATION_DELAY_SECS..=MAX_REVOCATION_DELAY_SECS).contains(max_delay_secs) {
+                return fail(F::RevocationBound, Problem::OutOfRange);
             }
             Ok(())
         }

@@ -94,6 +94,12 @@ pub struct IssuerRecord {
     pub credential_types: Vec<String>,
     /// Status.
     pub status: Status,
+    /// The longest a revoked credential of this issuer may still pass a check, seconds
+    /// ([`crate::Action::SetRevocationBound`]); private credentials carry no id to revoke, so
+    /// verifiers refuse one valid for longer than this past the proven time. `None`: not
+    /// set, and its private credentials are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_revocation_delay_secs: Option<u64>,
 }
 
 /// `revoked/{issuer}/{credential id}`: present means revoked.

@@ -154,6 +154,15 @@ pub enum Action {
         /// The admin's new Ed25519 key.
         new_key: [u8; 32],
     },
+    /// 15, admin: set the longest an issuer's revoked credential may still pass a check, in
+    /// seconds (verifiers refuse a private credential valid for longer than this past the
+    /// proven time, and show the bound). Fields: issuer str, max_delay_secs u64.
+    SetRevocationBound {
+        /// Issuer id.
+        issuer: String,
+        /// The bound, seconds.
+        max_delay_secs: u64,
+    },
 }
 
 /// What kind of action a transaction is, without its fields (receipts and logs name it).
@@ -191,11 +200,13 @@ pub enum ActionKind {
     RemoveRole,
     /// [`Action::RotateAdmin`].
     RotateAdmin,
+    /// [`Action::SetRevocationBound`].
+    SetRevocationBound,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::RegisterIssuer,
         Self::DeactivateIssuer,
         Self::RegisterOrg,
@@ -211,6 +222,7 @@ impl ActionKind {
         Self::SetValidator,
         Self::RemoveRole,
         Self::RotateAdmin,
+        Self::SetRevocationBound,
     ];
 
     /// A stable snake_case name, for logs, events and receipts.
@@ -231,6 +243,7 @@ impl ActionKind {
             Self::SetValidator => "set_validator",
             Self::RemoveRole => "remove_role",
             Self::RotateAdmin => "rotate_admin",
+            Self::SetRevocationBound => "set_revocation_bound",
         }
     }
 
@@ -259,6 +272,7 @@ impl Action {
             Self::SetValidator { .. } => ActionKind::SetValidator,
             Self::RemoveRole { .. } => ActionKind::RemoveRole,
             Self::RotateAdmin { .. } => ActionKind::RotateAdmin,
+            Self::SetRevocationBound { .. } => ActionKind::SetRevocationBound,
         }
     }
 
@@ -391,6 +405,14 @@ impl Action {
                 w.u8(14);
                 w.bytes(new_key);
             }
+            Self::SetRevocationBound {
+                issuer,
+                max_delay_secs,
+            } => {
+                w.u8(15);
+                w.str(issuer);
+                w.u64(*max_delay_secs);
+            }
         }
     }
 
@@ -462,6 +484,10 @@ impl Action {
             },
             14 => Self::RotateAdmin {
                 new_key: r.array()?,
+            },
+            15 => Self::SetRevocationBound {
+                issuer: r.str()?,
+                max_delay_secs: r.u64()?,
             },
             tag => return Err(DecodeError::UnknownAction(tag)),
         })

@@ -66,6 +66,10 @@ fn actions() -> Vec<Action> {
             key: [4; 32],
         },
         Action::RotateAdmin { new_key: [5; 32] },
+        Action::SetRevocationBound {
+            issuer: "i".into(),
+            max_delay_secs: 604_800,
+        },
     ]
 }
 

@@ -77,6 +77,7 @@ impl From<&OfficerVerdict> for VerdictOut {
             height: v.chain.height,
             header_time: time,
             age_secs: v.chain.age_secs,
+            revocation_bound_secs: v.chain.revocation_bound_secs,
         }
     }
 }

@@ -250,6 +250,10 @@ pub struct VerdictOut {
     /// Age of the facts, seconds (offline snapshot age; 0 online).
     #[ts(type = "number")]
     pub age_secs: u64,
+    /// A private credential's issuer's revocation bound, seconds: a revoked one stops
+    /// passing within it (a credential with an id is looked up instead: none).
+    #[ts(type = "number | null")]
+    pub revocation_bound_secs: Option<u64>,
 }
 
 /// The light client's state.

@@ -100,6 +100,12 @@ pub enum WalletErrorCode {
     IssuerProofRefused,
     /// The issuer's records do not entitle this citizen to the credential.
     IssuerNotEntitled,
+    /// The issuer no longer renews a private credential: revoked, or the citizen is no
+    /// longer entitled to it.
+    CredentialNotRenewed,
+    /// The issuer already gave this citizen a private credential of this type for the
+    /// current window.
+    CredentialAlreadyIssued,
     /// The issuer refused for another reason.
     IssuerRefused,
     /// A credential type the wallet or the issuer's registry entry does not allow.
@@ -414,8 +420,10 @@ impl Error {
             Self::IssuerUrlInsecure(_) => C::IssuerUrlInsecure,
             Self::IssuerUnreachable(_) => C::IssuerUnreachable,
             Self::IssuerAnswerMalformed(_) => C::IssuerAnswerMalformed,
-            Self::IssuerRefused { error, .. } => match error.as_str() {
+            Self::IssuerRefused { step, error } => match error.as_str() {
+                "invalid_grant" if *step == REFRESH_STEP => C::CredentialNotRenewed,
                 "invalid_grant" => C::OfferUsedOrExpired,
+                "credential_request_denied" => C::CredentialAlreadyIssued,
                 "invalid_proof" | "invalid_nonce" => C::IssuerProofRefused,
                 "access_denied" => C::IssuerNotEntitled,
                 _ => C::IssuerRefused,
@@ -486,6 +494,9 @@ impl Error {
         }
     }
 }
+
+/// The step name of a refresh token request to an issuer.
+pub(crate) const REFRESH_STEP: &str = "refresh";
 
 /// `Result` with the wallet's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

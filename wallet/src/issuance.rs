@@ -31,6 +31,9 @@ pub const PRIVATE_VC_SPACE: &str = "vc.private";
 /// The vault space of the secret prover blinds of the private credentials' commitments, by
 /// the same local id: 32 bytes each, kept apart from the credential's JSON.
 pub const PRIVATE_BLIND_SPACE: &str = "vc.private.blind";
+/// The vault space of where each private credential is refreshed from, by the same local
+/// id: the issuer, the configuration and the (secret, single-use) refresh token.
+pub const PRIVATE_SOURCE_SPACE: &str = "vc.private.source";
 /// The credential request parameter with the holder's commitment (base64url) to its holder
 /// secret and prover nym: the request for a private credential.
 pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
@@ -164,6 +167,26 @@ pub fn parse_offer(text: &str) -> Result<Offer> {
     })
 }
 
+/// Where a private credential is refreshed from. `Debug` leaves the refresh token out.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Source {
+    /// The credential issuer's URL.
+    issuer: String,
+    /// The credential configuration.
+    configuration: String,
+    /// The issuer's refresh token (single use; each use gives the next), if it gave one.
+    refresh_token: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("issuer", &self.issuer)
+            .field("configuration", &self.configuration)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The wallet's side of talking to an issuer.
 struct Issuer {
     client: reqwest::blocking::Client,
@@ -232,8 +255,8 @@ struct Metadata {
     configurations: serde_json::Map<String, Value>,
 }
 
-fn metadata(issuer: &Issuer, offer: &Offer) -> Result<Metadata> {
-    let base = offer.issuer.trim_end_matches('/');
+fn metadata(issuer: &Issuer, credential_issuer: &str) -> Result<Metadata> {
+    let base = credential_issuer.trim_end_matches('/');
     let m = issuer.get(
         &format!("{base}/.well-known/openid-credential-issuer"),
         "issuer metadata",
@@ -311,7 +334,7 @@ impl Wallet {
         self.vault()?;
         let offer = parse_offer(offer)?;
         let issuer = Issuer::new()?;
-        let m = metadata(&issuer, &offer)?;
+        let m = metadata(&issuer, &offer.issuer)?;
         let kinds = offer
             .configurations
             .iter()
@@ -358,7 +381,7 @@ impl Wallet {
             return Err(Error::TxCodeRequired);
         }
         let issuer = Issuer::new()?;
-        let m = metadata(&issuer, &offer)?;
+        let m = metadata(&issuer, &offer.issuer)?;
         let configuration = offer.configurations[0].clone();
         let kind = configuration_kind(&m, &configuration)?;
 
@@ -370,7 +393,33 @@ impl Wallet {
             form.push(("tx_code", t));
         }
         let token = issuer.answer(issuer.post(&m.token_endpoint)?.form(&form), "token")?;
-        let access = Zeroizing::new(text(&token, "access_token", "token")?.to_owned());
+        let source = Source {
+            issuer: offer.issuer.clone(),
+            configuration,
+            refresh_token: token
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(|t| Zeroizing::new(t.to_owned())),
+        };
+        let (credential, blind) = self.request_credential(&issuer, &m, &source, &token, private)?;
+        match blind {
+            None => self.keep_vc(&credential, Some(kind)),
+            Some(blind) => self.keep_private_vc(&credential, kind, &blind, &source),
+        }
+    }
+
+    /// The credential for an access token (`token`, the token endpoint's answer): a
+    /// nonce, the proof of possession and, for a private one, the commitment to the holder
+    /// secret and prover nym; the credential and, for a private one, the commitment's blind.
+    fn request_credential(
+        &self,
+        issuer: &Issuer,
+        m: &Metadata,
+        source: &Source,
+        token: &Value,
+        private: bool,
+    ) -> Result<(Value, Option<Zeroizing<[u8; 32]>>)> {
+        let access = Zeroizing::new(text(token, "access_token", "token")?.to_owned());
         let nonce = match &m.nonce_endpoint {
             Some(url) => Some(
                 text(
@@ -385,12 +434,12 @@ impl Wallet {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         };
-        let proof = self.proof_jwt(&offer.issuer, nonce.as_deref())?;
+        let proof = self.proof_jwt(&source.issuer, nonce.as_deref())?;
         let mut request = json!({
-            "credential_configuration_id": configuration,
+            "credential_configuration_id": source.configuration,
             "proofs": { "jwt": [proof] },
         });
-        let commitment = if private {
+        let blind = if private {
             let v = self.vault()?;
             let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
             let committed = Zeroizing::new(vec![secret.as_bytes().to_vec()]);
@@ -400,7 +449,7 @@ impl Wallet {
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
                 &c.with_proof,
             ));
-            Some(c)
+            Some(c.blind)
         } else {
             None
         };
@@ -417,10 +466,77 @@ impl Wallet {
             .or_else(|| answer.get("credential"))
             .filter(|c| c.is_object())
             .ok_or(Error::IssuerAnswerMalformed("credential"))?;
-        match commitment {
-            None => self.keep_vc(credential, Some(kind)),
-            Some(c) => self.keep_private_vc(credential, kind, &c.blind),
+        Ok((credential.clone(), blind))
+    }
+
+    /// Renew the private credential `id` from its issuer for the current window (OpenID4VCI
+    /// with the refresh token kept with it, a fresh commitment to the same holder secret and
+    /// prover nym): the new one is kept, and replaces `id`, once it verifies as an offer's
+    /// would. The issuer refuses a revoked credential (`credential_not_renewed`) and a second
+    /// one in a window (`credential_already_issued`); on any failure `id` stays as it was.
+    pub fn refresh_private(&mut self, id: &str) -> Result<CredentialItem> {
+        let not_found = || citywallet_core::Error::NotFound {
+            kind: "credential",
+            id: id.to_owned(),
+        };
+        let (kind, source) = {
+            let v = self.vault()?;
+            let d = v.document(PRIVATE_VC_SPACE, id)?.ok_or_else(not_found)?;
+            let mut c: Value = serde_json::from_slice(&d.body)
+                .map_err(|_| Error::CredentialMalformed("stored"))?;
+            c["id"] = Value::from(id);
+            let kind = summary(&c)?.kind;
+            let kept = v
+                .document(PRIVATE_SOURCE_SPACE, id)?
+                .ok_or_else(not_found)?;
+            let source: Source = serde_json::from_slice(&kept.body)
+                .map_err(|_| Error::CredentialMalformed("stored"))?;
+            (kind, source)
+        };
+        let refresh = source
+            .refresh_token
+            .clone()
+            .ok_or(Error::CredentialMalformed(
+                "no refresh token from its issuer",
+            ))?;
+        let issuer = Issuer::new()?;
+        let m = metadata(&issuer, &source.issuer)?;
+        if configuration_kind(&m, &source.configuration)? != kind {
+            return Err(Error::CredentialUnsupported(
+                "the issuer's configuration is no longer this credential's type".into(),
+            ));
         }
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+        ];
+        let token = issuer.answer(
+            issuer.post(&m.token_endpoint)?.form(&form),
+            crate::error::REFRESH_STEP,
+        )?;
+        let next = Source {
+            refresh_token: token
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(|t| Zeroizing::new(t.to_owned())),
+            ..source
+        };
+        // The old token is spent now: keep the new one even if what follows fails.
+        self.vault_mut()?.replace_document(
+            PRIVATE_SOURCE_SPACE,
+            id,
+            &serde_json::to_vec(&next).map_err(|_| Error::Encode("the credential's source"))?,
+        )?;
+        let (credential, blind) = self.request_credential(&issuer, &m, &next, &token, true)?;
+        let blind = blind.ok_or(Error::Encode("the commitment"))?;
+        let item = self.keep_private_vc(&credential, kind, &blind, &next)?;
+        if item.id != id {
+            let v = self.vault_mut()?;
+            for space in [PRIVATE_VC_SPACE, PRIVATE_BLIND_SPACE, PRIVATE_SOURCE_SPACE] {
+                v.take_document(space, id)?;
+            }
+        }
+        Ok(item)
     }
 
     /// The compact JWS proving this wallet holds its identity key, for issuer `audience`.
@@ -498,6 +614,7 @@ impl Wallet {
         credential: &Value,
         offered: CredentialType,
         blind: &[u8; 32],
+        source: &Source,
     ) -> Result<CredentialItem> {
         let bytes = serde_json::to_vec(credential).map_err(|_| Error::Encode("the credential"))?;
         if bytes.len() > citywallet_core::vault::MAX_DOCUMENT_BYTES {
@@ -526,7 +643,10 @@ impl Wallet {
         let (secret, prover) = (v.holder_secret()?, v.prover_nym()?);
         let committed = Zeroizing::new(vec![secret.as_bytes().to_vec()]);
         base::verify_document_nym(credential, &public, &committed, prover.as_bytes(), blind)?;
+        let source =
+            serde_json::to_vec(source).map_err(|_| Error::Encode("the credential's source"))?;
         let v = self.vault_mut()?;
+        v.replace_document(PRIVATE_SOURCE_SPACE, &local, &source)?;
         v.put_document(PRIVATE_BLIND_SPACE, &local, blind)?;
         v.put_document(PRIVATE_VC_SPACE, &local, &bytes)?;
         v.log_activity(

@@ -55,21 +55,38 @@ pub fn operator(data: &Path, args: &[&str]) -> Result<Value, String> {
 }
 
 pub fn start(net: &Net, dir: &Path) -> Service {
+    start_bureau(net, dir, &[])
+}
+
+/// The devnet's credit bureau (its keys), with `init_extra` options for its `init`.
+pub fn start_bureau(net: &Net, dir: &Path, init_extra: &[&str]) -> Service {
     let key = net
         .data_dir()
         .join(citywallet_node::devnet::CREDIT_BUREAU_KEY_FILE);
-    start_issuer(
+    start_issuer_with(
         net,
         dir,
         "city-credit-bureau",
         Some(&key),
         r#"{"score": 731, "tier": "B", "bureau": "City Credit Bureau", "date": "2026-11-30"}"#,
+        init_extra,
     )
 }
 
 /// An issuer service `id` in its own folder of `dir` (keys imported from `key`, else new),
 /// on `net`, with citizen alice entitled to a credit credential with `claims`.
 pub fn start_issuer(net: &Net, dir: &Path, id: &str, key: Option<&Path>, claims: &str) -> Service {
+    start_issuer_with(net, dir, id, key, claims, &[])
+}
+
+fn start_issuer_with(
+    net: &Net,
+    dir: &Path,
+    id: &str,
+    key: Option<&Path>,
+    claims: &str,
+    init_extra: &[&str],
+) -> Service {
     let data = dir.join(format!(
         "issuer-{}",
         SERVICES.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
@@ -92,6 +109,7 @@ pub fn start_issuer(net: &Net, dir: &Path, id: &str, key: Option<&Path>, claims:
     if let Some(k) = &key {
         init.extend_from_slice(&["--import-key", k]);
     }
+    init.extend_from_slice(init_extra);
     operator(&data, &init).expect("init");
     operator(
         &data,

@@ -46,6 +46,7 @@ pub fn genesis(k: &Keys) -> Genesis {
             operator_key: hex::encode(pk(&k.issuer_op)),
             credential_types: vec!["credit".into()],
             status: Status::Active,
+            max_revocation_delay_secs: None,
         }],
         orgs: vec![OrgRecord {
             id: "health-research".into(),

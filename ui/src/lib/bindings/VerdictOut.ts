@@ -46,4 +46,9 @@ headerTime: string,
 /**
  * Age of the facts, seconds (offline snapshot age; 0 online).
  */
-ageSecs: number, };
+ageSecs: number, 
+/**
+ * A private credential's issuer's revocation bound, seconds: a revoked one stops
+ * passing within it (a credential with an id is looked up instead: none).
+ */
+revocationBoundSecs: number | null, };
