@@ -76,6 +76,9 @@ pub struct OfficerVerdict {
     pub presentation: Verified,
     /// What the chain established.
     pub chain: ChainFacts,
+    /// The pseudonym (compressed G1, hex) of a private presentation for the context the
+    /// verifier asked for: the same citizen gives the same one in that context.
+    pub pseudonym: Option<String>,
 }
 
 /// The snapshot's body: one header and the proven reads.
@@ -132,32 +135,48 @@ impl Shown {
         }
     }
 
+    /// What the presentation establishes, and the pseudonym of a private one for
+    /// `context` when one was asked for. A pseudonym context is answered by a private
+    /// presentation only.
     fn verify(
         &self,
         challenge: &Challenge,
         key: IssuerPublicKey,
         now: i64,
         max_age_secs: i64,
-    ) -> Result<Verified> {
+        context: Option<&[u8]>,
+    ) -> Result<(Verified, Option<String>)> {
+        let not_private = || {
+            Error::Core(citywallet_core::Error::Rejected(
+                citywallet_core::Rejection::Malformed,
+            ))
+        };
         match self {
-            Self::Core(p) => {
-                Ok(p.verify(challenge, &[(p.issuer.clone(), key)], now, max_age_secs)?)
-            }
-            Self::W3c(p) => p
-                .verify(challenge, &key, now, max_age_secs)
-                .map_err(vc_error),
+            Self::Core(_) | Self::W3c(_) if context.is_some() => Err(not_private()),
+            Self::Core(p) => Ok((
+                p.verify(challenge, &[(p.issuer.clone(), key)], now, max_age_secs)?,
+                None,
+            )),
+            Self::W3c(p) => Ok((
+                p.verify(challenge, &key, now, max_age_secs)
+                    .map_err(vc_error)?,
+                None,
+            )),
             Self::Private(p) => {
                 let shown = p
-                    .verify(challenge, &key, now, max_age_secs)
+                    .verify(challenge, &key, now, max_age_secs, context)
                     .map_err(vc_error)?;
-                Ok(Verified {
-                    issuer: shown.issuer,
-                    credential_id: String::new(),
-                    kind: shown.kind,
-                    holder: String::new(),
-                    disclosed: shown.disclosed,
-                    valid_until: shown.valid_until,
-                })
+                Ok((
+                    Verified {
+                        issuer: shown.issuer,
+                        credential_id: String::new(),
+                        kind: shown.kind,
+                        holder: String::new(),
+                        disclosed: shown.disclosed,
+                        valid_until: shown.valid_until,
+                    },
+                    context.map(|_| hex::encode(shown.pseudonym)),
+                ))
             }
         }
     }
@@ -240,6 +259,19 @@ impl Session<'_> {
         challenge: &Challenge,
         max_challenge_age_secs: i64,
     ) -> Result<OfficerVerdict> {
+        self.verify_presentation_online_in(presentation, challenge, max_challenge_age_secs, None)
+    }
+
+    /// [`Session::verify_presentation_online`] for a verifier that asked for a pseudonym for
+    /// `context`: the presentation must be a private one with the pseudonym for it, which
+    /// the verdict carries.
+    pub fn verify_presentation_online_in(
+        &mut self,
+        presentation: &[u8],
+        challenge: &Challenge,
+        max_challenge_age_secs: i64,
+        context: Option<&[u8]>,
+    ) -> Result<OfficerVerdict> {
         let p = Shown::parse(presentation)?;
         let at = self.fresh()?;
         let rec: Option<IssuerRecord> = self.read(&at, &keys::issuer(p.issuer()))?.decode()?;
@@ -247,7 +279,7 @@ impl Session<'_> {
         let bound = rec.as_ref().and_then(|r| r.max_revocation_delay_secs);
         let (issuer_name, key) = check_issuer(rec, &p)?;
         let now = unix(self.now());
-        let v = p.verify(challenge, key, now, max_challenge_age_secs)?;
+        let (v, pseudonym) = p.verify(challenge, key, now, max_challenge_age_secs, context)?;
         check_type(&types.unwrap_or_default(), &v)?;
         let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now)?;
         if p.has_credential_id() && self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
@@ -268,6 +300,7 @@ impl Session<'_> {
                 revocation_bound_secs,
             },
             presentation: v,
+            pseudonym,
         })
     }
 
@@ -365,7 +398,7 @@ pub fn verify_presentation_offline(
     let types = rec.as_ref().map(|r| r.credential_types.clone());
     let bound = rec.as_ref().and_then(|r| r.max_revocation_delay_secs);
     let (issuer_name, key) = check_issuer(rec, &p)?;
-    let v = p.verify(challenge, key, now_secs, max_challenge_age_secs)?;
+    let (v, _) = p.verify(challenge, key, now_secs, max_challenge_age_secs, None)?;
     check_type(&types.unwrap_or_default(), &v)?;
     let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now_secs)?;
     // Every page of the issuer's revocation log must be in the snapshot: a missing page
@@ -396,5 +429,6 @@ pub fn verify_presentation_offline(
             revocation_bound_secs,
         },
         presentation: v,
+        pseudonym: None,
     })
 }

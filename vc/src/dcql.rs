@@ -55,6 +55,43 @@ pub struct ClaimsQuery {
     pub values: Option<Vec<Value>>,
 }
 
+/// The `meta` member of a credential query naming a pseudonym context: the answer must be
+/// a private presentation with the pseudonym for it (the verifier will recognise the
+/// citizen next time).
+pub const PSEUDONYM_META: &str = "citywallet_pseudonym_context";
+/// The `meta` member of a credential query asking for the baseline (linkable) form: the
+/// answer must be an ordinary credential, whose id and holder the verifier sees.
+pub const LINKABLE_META: &str = "citywallet_linkable";
+/// Longest pseudonym context taken.
+pub const MAX_CONTEXT_BYTES: usize = 256;
+
+/// What a credential query asks of the answer's linkability.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Privacy {
+    /// Either form; the wallet answers with a private credential when it holds one (no
+    /// stable value: nothing recognises the citizen).
+    #[default]
+    Any,
+    /// A private credential with the pseudonym for this context.
+    Pseudonym(String),
+    /// An ordinary credential (its id and holder shown).
+    Linkable,
+}
+
+impl Privacy {
+    /// Whether `credential` is of the form this asks for: a private credential carries no
+    /// id and no subject id, an ordinary one both.
+    pub fn admits(&self, credential: &Value) -> bool {
+        let private =
+            credential.get("id").is_none() && credential.pointer("/credentialSubject/id").is_none();
+        match self {
+            Self::Any => true,
+            Self::Pseudonym(_) => private,
+            Self::Linkable => !private,
+        }
+    }
+}
+
 /// One credential query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialQuery {
@@ -70,6 +107,8 @@ pub struct CredentialQuery {
     pub claim_sets: Option<Vec<Vec<String>>>,
     /// Whether the answer must be bound to the holder's key (the default).
     pub require_holder_binding: bool,
+    /// The linkability asked for (this project's `meta` members).
+    pub privacy: Privacy,
 }
 
 /// One credential set: options (sets of credential query ids), one of which answers it.
@@ -183,6 +222,23 @@ fn credential_query(v: &Value) -> Result<CredentialQuery> {
         .iter()
         .map(|t| strings(t, "a type_values entry"))
         .collect::<Result<_>>()?;
+    let meta = o.get("meta");
+    let privacy = match (
+        meta.and_then(|m| m.get(PSEUDONYM_META)),
+        meta.and_then(|m| m.get(LINKABLE_META)),
+    ) {
+        (None, None | Some(Value::Bool(false))) => Privacy::Any,
+        (None, Some(Value::Bool(true))) => Privacy::Linkable,
+        (Some(Value::String(c)), None)
+            if !c.is_empty()
+                && c.len() <= MAX_CONTEXT_BYTES
+                && !c.chars().any(char::is_control) =>
+        {
+            Privacy::Pseudonym(c.clone())
+        }
+        (Some(_), Some(_)) => return Err(invalid("a pseudonym and the linkable form both")),
+        _ => return Err(invalid("a pseudonym context or the linkable flag")),
+    };
     let claims: Vec<ClaimsQuery> = match o.get("claims") {
         None => Vec::new(),
         Some(Value::Array(a)) if !a.is_empty() && a.len() <= MAX_CLAIMS => {
@@ -220,6 +276,7 @@ fn credential_query(v: &Value) -> Result<CredentialQuery> {
         claims,
         claim_sets,
         require_holder_binding: bool_or("require_cryptographic_holder_binding", true)?,
+        privacy,
     })
 }
 
@@ -352,10 +409,14 @@ fn claim_pointers(credential: &Value, claim: &ClaimsQuery) -> Option<Vec<String>
 }
 
 impl CredentialQuery {
-    /// Whether `credential` (with its expanded `types`) answers this query, and if so the
+    /// Whether `credential` (with its expanded `types`, of the form the query's privacy
+    /// admits) answers this query, and if so the
     /// JSON pointers of what it would disclose: the claims asked for (the first claim set,
     /// in the verifier's order, that it can answer).
     pub fn matches(&self, credential: &Value, types: &[String]) -> Option<Vec<String>> {
+        if !self.privacy.admits(credential) {
+            return None;
+        }
         if !self
             .type_values
             .iter()
@@ -491,6 +552,60 @@ impl Query {
             Ok(())
         } else {
             Err(VcError::DcqlNotAnswered("a required credential is missing"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn query(meta: Value) -> Result<Query> {
+        let mut m = json!({ "type_values": [[format!("{CITY_VOCAB}CreditScoreCredential")]] });
+        if let (Some(m), Some(extra)) = (m.as_object_mut(), meta.as_object()) {
+            m.extend(extra.clone());
+        }
+        Query::parse(&json!({ "credentials": [{ "id": "c", "format": "ldp_vc", "meta": m }] }))
+    }
+
+    #[test]
+    fn the_linkability_asked_for_admits_only_its_form() {
+        let private = json!({ "type": ["VerifiableCredential", "CreditScoreCredential"] });
+        let ordinary = json!({ "id": "urn:uuid:1", "type": ["VerifiableCredential", "CreditScoreCredential"],
+            "credentialSubject": { "id": "did:key:z6Mk" } });
+        let types = expanded_types(&private);
+        for (meta, private_ok, ordinary_ok) in [
+            (json!({}), true, true),
+            (json!({ LINKABLE_META: false }), true, true),
+            (json!({ LINKABLE_META: true }), false, true),
+            (
+                json!({ PSEUDONYM_META: "urn:citywallet:nym:v:p" }),
+                true,
+                false,
+            ),
+        ] {
+            let q = query(meta.clone()).expect("query");
+            let c = &q.credentials[0];
+            assert_eq!(c.matches(&private, &types).is_some(), private_ok, "{meta}");
+            assert_eq!(
+                c.matches(&ordinary, &types).is_some(),
+                ordinary_ok,
+                "{meta}"
+            );
+        }
+        for bad in [
+            json!({ LINKABLE_META: "yes" }),
+            json!({ PSEUDONYM_META: "" }),
+            json!({ PSEUDONYM_META: 7 }),
+            json!({ PSEUDONYM_META: "x".repeat(MAX_CONTEXT_BYTES + 1) }),
+            json!({ PSEUDONYM_META: "a\nb" }),
+            json!({ PSEUDONYM_META: "urn:x", LINKABLE_META: true }),
+        ] {
+            assert!(
+                matches!(query(bad.clone()), Err(VcError::DcqlInvalid(_))),
+                "{bad}"
+            );
         }
     }
 }

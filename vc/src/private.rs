@@ -20,6 +20,25 @@ const HEADER_DOMAIN: &[u8] = b"CityWallet private presentation v1\0";
 /// The prefix of the random context of a presentation no verifier context was asked for.
 pub const RANDOM_CONTEXT_PREFIX: &str = "urn:citywallet:nym:random:";
 
+/// The prefix of a verifier's pseudonym context: `{prefix}{client id}:{purpose}`.
+pub const VERIFIER_CONTEXT_PREFIX: &str = "urn:citywallet:nym:";
+
+/// The pseudonym context of verifier `client_id` for `purpose`: a verifier can name only
+/// its own, so no verifier can ask for the pseudonym another one sees.
+pub fn verifier_context(client_id: &str, purpose: &str) -> String {
+    format!("{VERIFIER_CONTEXT_PREFIX}{client_id}:{purpose}")
+}
+
+/// Whether `context` is one of verifier `client_id`'s own ([`verifier_context`]) with a
+/// purpose.
+pub fn is_context_of(context: &str, client_id: &str) -> bool {
+    context
+        .strip_prefix(VERIFIER_CONTEXT_PREFIX)
+        .and_then(|rest| rest.strip_prefix(client_id))
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|purpose| !purpose.is_empty())
+}
+
 fn reject(r: Rejection) -> VcError {
     VcError::Rejected(r)
 }
@@ -129,17 +148,25 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
 }
 
 impl Parsed {
-    /// [`Parsed::verify_for`] for an officer's `challenge`, at most `max_age_secs` old at
-    /// `now`, with no pseudonym context asked for.
+    /// [`Parsed::verify_for`] for a `challenge` (an officer's, or a request's nonce and
+    /// client id), at most `max_age_secs` old at `now`, with the pseudonym `context` the
+    /// verifier asked for, if it asked for one.
     pub fn verify(
         &self,
         challenge: &Challenge,
         issuer_key: &IssuerPublicKey,
         now: i64,
         max_age_secs: i64,
+        context: Option<&[u8]>,
     ) -> Result<Shown> {
         crate::presentation::challenge_fresh(challenge, now, max_age_secs)?;
-        self.verify_for(&challenge.nonce, &challenge.verifier, issuer_key, now, None)
+        self.verify_for(
+            &challenge.nonce,
+            &challenge.verifier,
+            issuer_key,
+            now,
+            context,
+        )
     }
 
     /// Check the presentation as the answer to `nonce` from verifier `client_id`, at `now`,

@@ -43,6 +43,7 @@ fn presentation(c: &mut Criterion) {
     let asks = [Ask {
         kind: CredentialType::Credit,
         claims: vec!["tier".into()],
+        privacy: Default::default(),
     }];
     let ask = || s.lock().expect("lock").ask(&asks).expect("ask");
 

@@ -21,7 +21,7 @@ use citywallet_core::vault::{KdfParams, Passphrase};
 use citywallet_verifier::http::Server;
 use citywallet_verifier::{Service, VerifierError};
 use citywallet_wallet::Network;
-use citywallet_wallet::verifier::Ask;
+use citywallet_wallet::verifier::{Ask, AskPrivacy};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
@@ -81,6 +81,14 @@ enum Cmd {
         /// A claim wanted (repeat).
         #[arg(long = "claim", required = true)]
         claims: Vec<String>,
+        /// Ask for a pseudonym for this purpose: the citizen's wallet shows that this
+        /// verifier will recognise them next time (without learning who they are).
+        #[arg(long, conflicts_with = "linkable")]
+        pseudonym: Option<String>,
+        /// Ask for the ordinary, linkable credential (its id and the holder's DID); the
+        /// citizen's wallet shows that this verifier can recognise the credential.
+        #[arg(long)]
+        linkable: bool,
         /// Write the QR code (SVG) here.
         #[arg(long)]
         qr: Option<PathBuf>,
@@ -175,13 +183,23 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Cmd::Ask {
             credential,
             claims,
+            pseudonym,
+            linkable,
             qr,
         } => {
             let mut s = Service::open(&cli.data, &pass)?;
             let kind = CredentialType::parse(credential)?;
+            let privacy = match (pseudonym, linkable) {
+                (Some(purpose), _) => AskPrivacy::Pseudonym {
+                    purpose: purpose.clone(),
+                },
+                (None, true) => AskPrivacy::Linkable,
+                (None, false) => AskPrivacy::Unlinkable,
+            };
             let r = s.ask(&[Ask {
                 kind,
                 claims: claims.clone(),
+                privacy,
             }])?;
             if let Some(path) = qr {
                 std::fs::write(path, &r.qr_svg).with_context(|| path.display().to_string())?;

@@ -53,6 +53,7 @@ fn tier() -> Vec<Ask> {
     vec![Ask {
         kind: CredentialType::Credit,
         claims: vec!["tier".into()],
+        privacy: Default::default(),
     }]
 }
 
@@ -279,7 +280,7 @@ fn an_officer_asks_from_a_wallet_and_strangers_are_refused_before_anything_is_se
             .append_pair("nonce", &nonce)
             .append_pair(
                 "dcql_query",
-                &citywallet_wallet::verifier::dcql_for(&tier())
+                &citywallet_wallet::verifier::dcql_for(&tier(), &format!("redirect_uri:{relay}"))
                     .expect("dcql")
                     .to_string()
             )
@@ -364,4 +365,144 @@ fn capture_one() -> (String, std::sync::mpsc::Receiver<Vec<u8>>) {
         }
     });
     (url, rx)
+}
+
+fn ask_tier(privacy: citywallet_wallet::verifier::AskPrivacy) -> Vec<Ask> {
+    vec![Ask {
+        kind: CredentialType::Credit,
+        claims: vec!["tier".into()],
+        privacy,
+    }]
+}
+
+/// The verdicts of request `id` at the institute, which must have verified.
+fn verdicts(
+    service: &Arc<Mutex<citywallet_verifier::service::Service>>,
+    id: &str,
+) -> Vec<citywallet_wallet::dto::VerdictOut> {
+    match service.lock().expect("lock").outcome(id).expect("outcome") {
+        RequestOutcome::Verified { answers } => answers.into_values().flatten().collect(),
+        other => panic!("not verified: {other:?}"),
+    }
+}
+
+#[test]
+fn an_organisation_asks_privately_for_a_pseudonym_or_for_the_linkable_credential() {
+    use citywallet_wallet::oid4vp::Recognition;
+    use citywallet_wallet::verifier::AskPrivacy;
+    let net = Net::start_devnet(1);
+    let _issuers =
+        citywallet_issuer::demo::serve_in_background(net.data_dir(), &network(&net), FAST)
+            .expect("demo issuers");
+    let dir = tempfile::tempdir().expect("dir");
+    let (service, server) = institute(&net, dir.path());
+    // Alice holds the ordinary credit credential and the private one.
+    let mut alice = citizen(&net, dir.path(), "alice");
+    let did = alice.identity_info().expect("identity").did;
+    let demo = citywallet_demo::Demo::new(net.data_dir(), &net.primary);
+    let private = alice
+        .accept_offer_private(&demo.offer(CredentialType::Credit).expect("offer"), None)
+        .expect("private credential");
+    let ask = |privacy: AskPrivacy| {
+        service
+            .lock()
+            .expect("lock")
+            .ask(&ask_tier(privacy))
+            .expect("ask")
+    };
+    let study = || AskPrivacy::Pseudonym {
+        purpose: "asthma-study".into(),
+    };
+
+    // A pseudonym for the institute's study: only the private credential can answer, and
+    // the citizen is told the institute will recognise them next time.
+    let r = ask(study());
+    let preview = alice.preview_request(&r.uri).expect("preview");
+    let candidates = &preview.asked[0].candidates;
+    assert_eq!(candidates.len(), 1, "{candidates:?}");
+    assert_eq!(candidates[0].credential, private.id);
+    assert_eq!(candidates[0].recognition, Recognition::Pseudonym);
+    let shown = alice
+        .answer_request(&r.uri, &BTreeMap::new())
+        .expect("answer");
+    assert_eq!(shown[0].recognition, Recognition::Pseudonym);
+    let first = verdicts(&service, &r.id);
+    assert_eq!(first[0].holder, "", "no DID");
+    assert_eq!(first[0].credential_id, "", "no credential id");
+    assert_eq!(first[0].disclosed.len(), 1, "only the tier");
+    assert_eq!(first[0].disclosed[0].name, "tier");
+    let nym = first[0].pseudonym.clone().expect("a pseudonym");
+    assert_eq!(nym.len(), 96);
+
+    // The same study again: the same pseudonym (recognised, still not named); another
+    // purpose: another pseudonym.
+    let r = ask(study());
+    alice
+        .answer_request(&r.uri, &BTreeMap::new())
+        .expect("answer");
+    assert_eq!(
+        verdicts(&service, &r.id)[0].pseudonym.as_deref(),
+        Some(nym.as_str())
+    );
+    let r = ask(AskPrivacy::Pseudonym {
+        purpose: "transit-survey".into(),
+    });
+    alice
+        .answer_request(&r.uri, &BTreeMap::new())
+        .expect("answer");
+    let other = verdicts(&service, &r.id)[0]
+        .pseudonym
+        .clone()
+        .expect("pseudonym");
+    assert_ne!(other, nym);
+
+    // Nothing asked of linkability: the private credential is offered first and answers
+    // by default; the verdict carries no pseudonym, no DID, no id.
+    let r = ask(AskPrivacy::Unlinkable);
+    let preview = alice.preview_request(&r.uri).expect("preview");
+    let recognitions: Vec<Recognition> = preview.asked[0]
+        .candidates
+        .iter()
+        .map(|c| c.recognition)
+        .collect();
+    assert_eq!(
+        recognitions,
+        [Recognition::Nothing, Recognition::Credential]
+    );
+    alice
+        .answer_request(&r.uri, &BTreeMap::new())
+        .expect("answer");
+    let v = &verdicts(&service, &r.id)[0];
+    assert_eq!((v.holder.as_str(), v.pseudonym.as_ref()), ("", None));
+
+    // The linkable credential asked for: only the ordinary credential answers, and the
+    // citizen is told the institute can recognise it; the verdict names the holder.
+    let r = ask(AskPrivacy::Linkable);
+    let preview = alice.preview_request(&r.uri).expect("preview");
+    let candidates = &preview.asked[0].candidates;
+    assert_eq!(candidates.len(), 1);
+    assert_eq!(candidates[0].recognition, Recognition::Credential);
+    alice
+        .answer_request(&r.uri, &BTreeMap::new())
+        .expect("answer");
+    assert_eq!(verdicts(&service, &r.id)[0].holder, did);
+
+    // A pseudonym asked for, answered by a wallet that dodges it (its pseudonym for a
+    // random context instead): the institute refuses the answer.
+    let r = ask(study());
+    let req = alice.resolve_request(&r.uri).expect("resolve");
+    let vp = alice
+        .present_private(&private.id, &["tier"], &req.nonce, &req.client_id, None)
+        .expect("present");
+    let token = serde_json::json!({ "credit-0": [vp] }).to_string();
+    let (status, _) = post(&server.url(), &[("state", &r.id), ("vp_token", &token)]);
+    assert_eq!(status, 400);
+    assert!(matches!(
+        service
+            .lock()
+            .expect("lock")
+            .outcome(&r.id)
+            .expect("outcome"),
+        RequestOutcome::Failed { .. }
+    ));
 }

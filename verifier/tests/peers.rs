@@ -68,6 +68,7 @@ fn the_librarys_wallet_answers_our_organisations_signed_request() {
         .ask(&[Ask {
             kind: CredentialType::Credit,
             claims: vec!["tier".into()],
+            privacy: Default::default(),
         }])
         .expect("ask");
 

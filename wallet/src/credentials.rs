@@ -78,6 +78,7 @@ impl From<&OfficerVerdict> for VerdictOut {
             header_time: time,
             age_secs: v.chain.age_secs,
             revocation_bound_secs: v.chain.revocation_bound_secs,
+            pseudonym: v.pseudonym.clone(),
         }
     }
 }

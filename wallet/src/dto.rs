@@ -254,6 +254,9 @@ pub struct VerdictOut {
     /// passing within it (a credential with an id is looked up instead: none).
     #[ts(type = "number | null")]
     pub revocation_bound_secs: Option<u64>,
+    /// The pseudonym (hex) of a private presentation for the context the verifier asked
+    /// for: the same citizen gives the same one to it again.
+    pub pseudonym: Option<String>,
 }
 
 /// The light client's state.

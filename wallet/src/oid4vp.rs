@@ -23,7 +23,7 @@ use crate::Wallet;
 #[cfg(test)]
 use crate::WalletErrorCode;
 use crate::error::{Error, Result};
-use crate::issuance::VC_SPACE;
+use crate::issuance::{PRIVATE_VC_SPACE, VC_SPACE};
 use citywallet_light_client::session::unix;
 
 /// Longest request read (the URI, or the request object it points to).
@@ -245,6 +245,15 @@ fn from_params(params: &Map<String, Value>, asker: Asker) -> Result<Request> {
         _ => return Err(malformed("no dcql_query")),
     };
     let query = Query::parse(&dcql)?;
+    // A verifier may ask only for a pseudonym of its own: one naming another verifier's
+    // context would let it recognise the citizen as that verifier does.
+    for q in &query.credentials {
+        if let dcql::Privacy::Pseudonym(c) = &q.privacy
+            && !citywallet_vc::private::is_context_of(c, &client_id)
+        {
+            return Err(malformed("a pseudonym context that is not this verifier's"));
+        }
+    }
     Ok(Request {
         client_id,
         asker,
@@ -315,10 +324,31 @@ pub struct Candidate {
     pub disclose: Vec<String>,
     /// Its claims it would not disclose (core names).
     pub withhold: Vec<String>,
+    /// What the answer would let the verifier recognise.
+    pub recognition: Recognition,
+}
+
+/// What an answer lets a verifier recognise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Recognition {
+    /// Nothing: a private credential, no DID, no id, a pseudonym for a random context.
+    Nothing,
+    /// The citizen, next time, by a pseudonym for this verifier's context (not who they
+    /// are).
+    Pseudonym,
+    /// This credential (its id) and the citizen's DID: an ordinary credential.
+    Credential,
 }
 
 impl Candidate {
-    fn new(credential: String, kind: CredentialType, disclose: Vec<String>) -> Self {
+    fn new(
+        credential: String,
+        kind: CredentialType,
+        disclose: Vec<String>,
+        recognition: Recognition,
+    ) -> Self {
         let withhold = kind
             .claims()
             .iter()
@@ -330,7 +360,25 @@ impl Candidate {
             kind,
             disclose,
             withhold,
+            recognition,
         }
+    }
+}
+
+/// A credential held, as requests are matched against it: private ones first, so an
+/// answer is private whenever it can be.
+pub(crate) struct Held {
+    id: String,
+    vc: Value,
+    types: Vec<String>,
+    private: bool,
+}
+
+fn recognition(held: &Held, q: &dcql::CredentialQuery) -> Recognition {
+    match (&q.privacy, held.private) {
+        (_, false) => Recognition::Credential,
+        (dcql::Privacy::Pseudonym(_), true) => Recognition::Pseudonym,
+        (_, true) => Recognition::Nothing,
     }
 }
 
@@ -354,6 +402,17 @@ fn kinds_of(q: &dcql::CredentialQuery) -> Vec<CredentialType> {
         .filter_map(|t| t.strip_prefix(dcql::CITY_VOCAB))
         .filter_map(citywallet_vc::city::kind_of)
         .collect()
+}
+
+/// A held credential's type (a private one has no id of its own: its local one is used).
+fn kind_of_held(h: &Held) -> Result<CredentialType> {
+    if h.private {
+        let mut c = h.vc.clone();
+        c["id"] = Value::from(h.id.clone());
+        Ok(crate::issuance::summary(&c)?.kind)
+    } else {
+        Ok(crate::issuance::summary(&h.vc)?.kind)
+    }
 }
 
 /// Core claim names from `/credentialSubject/term` pointers.
@@ -508,15 +567,41 @@ impl Wallet {
             .collect()
     }
 
-    /// Read `request` and say who asks for what, and what each held credential would
-    /// disclose. Nothing is sent.
+    /// Every credential a request can be answered with: the private ones, then the
+    /// ordinary ones.
+    fn held_for_requests(&self) -> Result<Vec<Held>> {
+        let mut out = Vec::new();
+        for d in self.vault()?.documents(PRIVATE_VC_SPACE)? {
+            let vc: Value = serde_json::from_slice(&d.body)
+                .map_err(|_| Error::CredentialMalformed("stored"))?;
+            let types = dcql::expanded_types(&vc);
+            out.push(Held {
+                id: d.name.clone(),
+                vc,
+                types,
+                private: true,
+            });
+        }
+        for (id, vc, types) in self.held_vcs()? {
+            out.push(Held {
+                id,
+                vc,
+                types,
+                private: false,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Read `request` and say who asks for what, what each held credential would disclose
+    /// and what it would let the verifier recognise. Nothing is sent.
     pub fn preview_request(&mut self, request: &str) -> Result<RequestPreview> {
         let r = self.resolve_request(request)?;
         let verifier = self.who_asks(&r)?;
-        let held = self.held_vcs()?;
+        let held = self.held_for_requests()?;
         let pairs: Vec<(Value, Vec<String>)> = held
             .iter()
-            .map(|(_, v, t)| (v.clone(), t.clone()))
+            .map(|h| (h.vc.clone(), h.types.clone()))
             .collect();
         let matched = r.query.query(&pairs);
         let required = |id: &str| match &r.query.credential_sets {
@@ -530,16 +615,16 @@ impl Wallet {
             .credentials
             .iter()
             .map(|q| {
-                let candidates = pairs
+                let candidates = held
                     .iter()
-                    .enumerate()
-                    .filter_map(|(i, (v, t))| {
-                        let pointers = q.matches(v, t)?;
-                        let kind = crate::issuance::summary(v).ok()?.kind;
+                    .filter_map(|h| {
+                        let pointers = q.matches(&h.vc, &h.types)?;
+                        let kind = kind_of_held(h).ok()?;
                         Some(Candidate::new(
-                            held[i].0.clone(),
+                            h.id.clone(),
                             kind,
                             claim_names(kind, &pointers),
+                            recognition(h, q),
                         ))
                     })
                     .collect();
@@ -559,10 +644,11 @@ impl Wallet {
     }
 
     /// Answer `request`: for each credential query to answer, the credential `choose` names
-    /// for it (else the first that can), presented for the verifier's nonce and client id,
-    /// posted to its response URI. A request the held credentials cannot answer is refused
-    /// to the verifier with `access_denied` (nothing disclosed) and is
-    /// `request_unsatisfiable` here.
+    /// for it (else the first that can: a private one when one is held), presented for the
+    /// verifier's nonce and client id (a private credential with no DID, with the pseudonym
+    /// for the verifier's context when it asked for one), posted to its response URI. A
+    /// request the held credentials cannot answer is refused to the verifier with
+    /// `access_denied` (nothing disclosed) and is `request_unsatisfiable` here.
     pub fn answer_request(
         &mut self,
         request: &str,
@@ -570,10 +656,10 @@ impl Wallet {
     ) -> Result<Vec<Candidate>> {
         let r = self.resolve_request(request)?;
         let verifier = self.who_asks(&r)?;
-        let held = self.held_vcs()?;
+        let held = self.held_for_requests()?;
         let pairs: Vec<(Value, Vec<String>)> = held
             .iter()
-            .map(|(_, v, t)| (v.clone(), t.clone()))
+            .map(|h| (h.vc.clone(), h.types.clone()))
             .collect();
         let matched = match r.query.query(&pairs) {
             Ok(m) => m,
@@ -593,29 +679,41 @@ impl Wallet {
         for id in &matched.to_answer {
             let list = &matched.candidates[id];
             let pick = match choose.get(id) {
-                Some(want) => list.iter().find(|c| &held[c.index].0 == want).ok_or(
+                Some(want) => list.iter().find(|c| &held[c.index].id == want).ok_or(
                     Error::RequestMalformed("the chosen credential does not answer the query"),
                 )?,
                 None => list
                     .first()
                     .ok_or(Error::Vc(citywallet_vc::VcError::DcqlUnsatisfiable))?,
             };
-            let (credential, vc, _) = &held[pick.index];
-            let vp = citywallet_vc::presentation::present_for(
-                vc,
-                &pick.disclose,
-                &r.nonce,
-                &r.client_id,
-                &key,
-                &now,
-            )?;
+            let q = r
+                .query
+                .credentials
+                .iter()
+                .find(|q| &q.id == id)
+                .ok_or(Error::Vc(citywallet_vc::VcError::DcqlUnsatisfiable))?;
+            let h = &held[pick.index];
+            let kind = kind_of_held(h)?;
+            let names = claim_names(kind, &pick.disclose);
+            let vp = if h.private {
+                let context = match &q.privacy {
+                    dcql::Privacy::Pseudonym(c) => Some(c.as_str()),
+                    _ => None,
+                };
+                let claims: Vec<&str> = names.iter().map(String::as_str).collect();
+                self.present_private(&h.id, &claims, &r.nonce, &r.client_id, context)?
+            } else {
+                citywallet_vc::presentation::present_for(
+                    &h.vc,
+                    &pick.disclose,
+                    &r.nonce,
+                    &r.client_id,
+                    &key,
+                    &now,
+                )?
+            };
             token.insert(id.clone(), json!([vp]));
-            let kind = crate::issuance::summary(vc)?.kind;
-            shown.push(Candidate::new(
-                credential.clone(),
-                kind,
-                claim_names(kind, &pick.disclose),
-            ));
+            shown.push(Candidate::new(h.id.clone(), kind, names, recognition(h, q)));
         }
         let vp_token = Value::Object(token).to_string();
         post(&r, &[("vp_token", vp_token)])?;
@@ -623,7 +721,8 @@ impl Wallet {
             VaultEvent::CredentialPresented,
             &json!({ "verifier": r.client_id, "verifierName": verifier.name,
                 "verifierKind": verifier.kind, "answered": shown.iter().map(|c| json!({
-                "credential": c.credential, "disclosed": c.disclose })).collect::<Vec<_>>() }),
+                "credential": c.credential, "disclosed": c.disclose,
+                "recognition": c.recognition })).collect::<Vec<_>>() }),
         )?;
         Ok(shown)
     }
@@ -691,6 +790,19 @@ mod tests {
     fn check(jwt: &str, outer: Option<&str>) -> Result<Request> {
         let (claims, asker) = check_request_object(jwt, outer, NOW)?;
         from_params(&claims, asker)
+    }
+
+    #[test]
+    fn a_pseudonym_of_the_verifiers_own_context_is_taken() {
+        let k = SigningKey::from_bytes(&[3; 32]);
+        let mut c = claims(&k);
+        let context = citywallet_vc::private::verifier_context(&client_id(&k), "survey");
+        c["dcql_query"]["credentials"][0]["meta"][dcql::PSEUDONYM_META] = json!(context);
+        let r = check(&jwt(&k, &c), Some(&client_id(&k))).expect("request");
+        assert_eq!(
+            r.query.credentials[0].privacy,
+            dcql::Privacy::Pseudonym(context)
+        );
     }
 
     #[test]
@@ -768,6 +880,25 @@ mod tests {
                 with(&|c| c["response_mode"] = json!("direct_post.jwt")),
                 Some(id.clone()),
                 WalletErrorCode::RequestUnsupported,
+            ),
+            (
+                "another verifier's pseudonym context",
+                with(&|c| {
+                    c["dcql_query"]["credentials"][0]["meta"][dcql::PSEUDONYM_META] = json!(
+                        citywallet_vc::private::verifier_context(&client_id(&other), "p")
+                    );
+                }),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
+            ),
+            (
+                "a pseudonym context with no purpose",
+                with(&|c| {
+                    c["dcql_query"]["credentials"][0]["meta"][dcql::PSEUDONYM_META] =
+                        json!(citywallet_vc::private::verifier_context(&id, ""));
+                }),
+                Some(id.clone()),
+                WalletErrorCode::RequestMalformed,
             ),
         ];
         for (label, jwt, outer, want) in cases {

@@ -50,6 +50,27 @@ pub struct Ask {
     pub kind: CredentialType,
     /// The claims wanted.
     pub claims: Vec<String>,
+    /// Whether the verifier may recognise the citizen or the credential.
+    #[serde(default)]
+    pub privacy: AskPrivacy,
+}
+
+/// What a verifier asks of an answer's linkability.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AskPrivacy {
+    /// Nothing that recognises anyone (a private credential when the citizen holds one).
+    #[default]
+    Unlinkable,
+    /// A pseudonym for this verifier's `purpose`: it recognises the citizen next time,
+    /// without learning who they are.
+    Pseudonym {
+        /// The purpose (an id: `a-z A-Z 0-9 : . _ -`, up to 64).
+        purpose: String,
+    },
+    /// The ordinary, linkable credential: its id and holder are shown.
+    Linkable,
 }
 
 /// The key a verifier signs its requests with, and the organisation it is registered as
@@ -153,12 +174,15 @@ pub fn ask_forms() -> Vec<Ask> {
         .map(|k| Ask {
             kind: *k,
             claims: k.claims().iter().map(|c| c.name.to_owned()).collect(),
+            privacy: AskPrivacy::default(),
         })
         .collect()
 }
 
-/// The DCQL query for `asks`: one `ldp_vc` credential query per ask, all required.
-pub fn dcql_for(asks: &[Ask]) -> Result<Value> {
+/// The DCQL query of verifier `client_id` for `asks`: one `ldp_vc` credential query per
+/// ask, all required, with the linkability each asks for (`meta`: a pseudonym context of
+/// this verifier's, or the linkable flag).
+pub fn dcql_for(asks: &[Ask], client_id: &str) -> Result<Value> {
     if asks.is_empty() || asks.len() > MAX_ASKS {
         return Err(Error::InvalidClaims);
     }
@@ -179,10 +203,22 @@ pub fn dcql_for(asks: &[Ask]) -> Result<Value> {
                 .iter()
                 .map(|c| json!({ "path": ["credentialSubject", city::term(c)] }))
                 .collect();
+            let mut meta = json!({ "type_values": [[format!("{}{}", dcql::CITY_VOCAB, city::type_name(a.kind))]] });
+            match &a.privacy {
+                AskPrivacy::Unlinkable => {}
+                AskPrivacy::Pseudonym { purpose } => {
+                    if !citywallet_protocol::is_valid_id(purpose) {
+                        return Err(Error::InvalidClaims);
+                    }
+                    meta[dcql::PSEUDONYM_META] =
+                        Value::from(citywallet_vc::private::verifier_context(client_id, purpose));
+                }
+                AskPrivacy::Linkable => meta[dcql::LINKABLE_META] = Value::Bool(true),
+            }
             Ok(json!({
                 "id": format!("{}-{i}", a.kind.as_str()),
                 "format": "ldp_vc",
-                "meta": { "type_values": [[format!("{}{}", dcql::CITY_VOCAB, city::type_name(a.kind))]] },
+                "meta": meta,
                 "claims": claims,
             }))
         })
@@ -218,13 +254,13 @@ impl Wallet {
         let base = base.trim_end_matches('/');
         crate::issuance::check_url(base)
             .map_err(|_| Error::RequestMalformed("the verifier's address is not https"))?;
-        let query = dcql_for(asks)?;
+        let client_id = format!("{DID_PREFIX}{}", signer.public.did_key());
+        let query = dcql_for(asks, &client_id)?;
         dcql::Query::parse(&query)?;
         let id = random_hex()?;
         let nonce = random_hex()?;
         let now = self.now_secs();
         let expires = now + REQUEST_TTL_SECS;
-        let client_id = format!("{DID_PREFIX}{}", signer.public.did_key());
         // No `iss` (RFC 9101 only recommends it): with a client id prefix it is not the DID
         // the key id names, and wallets on @openid4vc/openid4vp then refuse the signer.
         let mut claims = json!({
@@ -398,6 +434,15 @@ impl Wallet {
                 .as_array()
                 .filter(|l| !l.is_empty())
                 .ok_or(Error::ResponseInvalid("a query's answer is not a list"))?;
+            // The pseudonym context this query asked for, if any: its presentations must be
+            // private ones with the pseudonym for it.
+            let context = match query.credentials.iter().find(|q| &q.id == id) {
+                Some(q) => match &q.privacy {
+                    dcql::Privacy::Pseudonym(c) => Some(c.clone()),
+                    _ => None,
+                },
+                None => None,
+            };
             let mut verdicts = Vec::new();
             let mut credentials = Vec::new();
             for vp in list {
@@ -405,10 +450,11 @@ impl Wallet {
                     return Err(Error::ResponseInvalid("a presentation is not an object"));
                 }
                 let bytes = serde_json::to_vec(vp).map_err(|_| Error::Encode("a presentation"))?;
-                let v = self.anchored(Spend::Sync)?.verify_presentation_online(
+                let v = self.anchored(Spend::Sync)?.verify_presentation_online_in(
                     &bytes,
                     &challenge,
                     REQUEST_TTL_SECS,
+                    context.as_deref().map(str::as_bytes),
                 )?;
                 verdicts.push(VerdictOut::from(&v));
                 // The proofs checked: the credential's disclosed values are the issuer's.

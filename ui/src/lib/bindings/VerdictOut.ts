@@ -51,4 +51,9 @@ ageSecs: number,
  * A private credential's issuer's revocation bound, seconds: a revoked one stops
  * passing within it (a credential with an id is looked up instead: none).
  */
-revocationBoundSecs: number | null, };
+revocationBoundSecs: number | null, 
+/**
+ * The pseudonym (hex) of a private presentation for the context the verifier asked
+ * for: the same citizen gives the same one to it again.
+ */
+pseudonym: string | null, };
