@@ -329,6 +329,7 @@ fn submit(w: &mut citywallet_wallet::Wallet, a: SubmitArgs, out: &Output) -> any
         location: a.location,
         description: a.description,
         evidence_sha256,
+        residency: None,
     };
     let r = w.submit_report(&report)?;
     out.notices(w);

@@ -33,7 +33,7 @@ use tendermint::Time;
 
 /// How far the verifier's clock may be behind the issuer's when a private credential's
 /// validity is held against its issuer's revocation bound.
-pub const CLOCK_SKEW_SECS: i64 = 300;
+pub const CLOCK_SKEW_SECS: i64 = citywallet_protocol::reports::CLOCK_SKEW_SECS as i64;
 
 /// The vault's name for the registry snapshot.
 pub const SNAPSHOT: &str = "issuer_registry";

@@ -37,6 +37,7 @@ fn record(n: u64, version: u64) -> Vec<u8> {
         evidence_hash: hex::encode([(version % 251) as u8; 32]),
         time: T0 + version,
         status: ReportStatus::Submitted,
+        pseudonym: None,
     })
     .expect("json")
 }

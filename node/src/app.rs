@@ -848,6 +848,7 @@ impl App {
                         evidence_hash: hex::encode(evidence_hash),
                         time,
                         status: ReportStatus::Submitted,
+                        pseudonym: None,
                     },
                 );
                 // Anyone may file, from as many fresh keys as they like: reports from keys
@@ -869,6 +870,57 @@ impl App {
                         id,
                     )?;
                 }
+            }
+            Action::SubmitPrivateReport {
+                id,
+                category,
+                location_cell,
+                evidence_hash,
+                presentation,
+            } => {
+                use citywallet_protocol::reports;
+                if view.has(&keys::report(id))? {
+                    refuse!(Code::Duplicate, "report {id} exists");
+                }
+                // The cheap checks (size, fields, signature, nonce) passed: now the proof
+                // that one resident files it, and which resident within the window.
+                let start = reports::window_start(time);
+                let pseudonym = match check_residency(
+                    view,
+                    presentation,
+                    &reports::nonce(&signer, id, category, location_cell, evidence_hash),
+                    start,
+                    time,
+                )? {
+                    Ok(p) => p,
+                    Err((code, why)) => refuse!(code, "{why}"),
+                };
+                let count_key = keys::nym_reports(start, &pseudonym);
+                let filed: u64 = view.get(&count_key)?.unwrap_or(0);
+                if filed >= reports::MAX_PER_WINDOW {
+                    refuse!(
+                        Code::RateLimited,
+                        "this resident filed {filed} private reports this window, the most allowed"
+                    );
+                }
+                put(out, count_key, &(filed + 1));
+                put(
+                    out,
+                    keys::report(id),
+                    &ReportRecord {
+                        id: id.clone(),
+                        reporter: signer_hex.clone(),
+                        category: category.clone(),
+                        location_cell: location_cell.clone(),
+                        evidence_hash: hex::encode(evidence_hash),
+                        time,
+                        status: ReportStatus::Submitted,
+                        pseudonym: Some(pseudonym),
+                    },
+                );
+                // A resident's report goes to the review log, with the reports of keys with
+                // standing.
+                append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
             }
             Action::ReviewReport { id, accept, reward } => {
                 if !has_role(Role::Officer)? {
@@ -897,9 +949,23 @@ impl App {
                         .ok()
                         .and_then(|b| b.try_into().ok())
                         .ok_or(NodeError::Tree("a report's reporter key is damaged".into()))?;
+                    // A resident is rewarded for one private report per window: the others
+                    // are accepted with no points.
+                    let mut reward = *reward;
+                    if let Some(nym) = &rec.pseudonym {
+                        let once = keys::nym_rewarded(
+                            citywallet_protocol::reports::window_start(rec.time),
+                            nym,
+                        );
+                        if view.has(&once)? {
+                            reward = 0;
+                        } else if reward > 0 {
+                            put(out, once, &true);
+                        }
+                    }
                     let mut points: RewardRecord =
                         view.get(&keys::reward(&reporter))?.unwrap_or_default();
-                    let Some(total) = points.points.checked_add(*reward) else {
+                    let Some(total) = points.points.checked_add(reward) else {
                         refuse!(
                             Code::InvalidField,
                             "the reporter's points would pass {}",
@@ -1004,4 +1070,85 @@ impl App {
         put(out, keys::account(&signer), &Account { nonce });
         Ok(Ok(R::ok(&body.action)))
     }
+}
+
+/// A private report's residency proof checked against the chain state in `view` at block
+/// `time`: a private presentation of a residency credential from an active issuer allowed
+/// to issue it, with a revocation bound the credential keeps to, its proof valid for
+/// `nonce` and the reports' client id, and its pseudonym for the window starting at
+/// `start`. The pseudonym (hex), or the refusal's code and reason.
+fn check_residency(
+    view: &View<'_>,
+    presentation: &[u8],
+    nonce: &str,
+    start: u64,
+    time: u64,
+) -> Result<Result<String, (Code, String)>> {
+    use citywallet_protocol::reports;
+    let refuse = |code: Code, why: &str| Ok(Err((code, why.to_owned())));
+    let Ok(p) = citywallet_vc::private::parse(presentation) else {
+        return refuse(
+            Code::InvalidField,
+            "the presentation is not a private presentation",
+        );
+    };
+    let Some(rec) = view.get::<IssuerRecord>(&keys::issuer(&p.issuer))? else {
+        return refuse(
+            Code::UnknownTarget,
+            "the credential's issuer is not registered",
+        );
+    };
+    if rec.status != Status::Active {
+        return refuse(Code::UnknownTarget, "the credential's issuer is not active");
+    }
+    if !rec
+        .credential_types
+        .iter()
+        .any(|t| t == reports::CREDENTIAL_TYPE)
+    {
+        return refuse(
+            Code::Unauthorized,
+            "the issuer may not issue residency credentials",
+        );
+    }
+    let Some(bound) = rec.max_revocation_delay_secs else {
+        return refuse(Code::Unauthorized, "the issuer has no revocation bound");
+    };
+    let Some(key) = hex::decode(&rec.bbs_public_key)
+        .ok()
+        .and_then(|b| citywallet_core::credentials::IssuerPublicKey::from_bytes(&b))
+    else {
+        return Err(NodeError::Tree("an issuer's key is damaged".into()));
+    };
+    let now = i64::try_from(time).unwrap_or(i64::MAX);
+    let context = reports::context(start);
+    let shown = match p.verify_for(
+        nonce,
+        reports::CLIENT_ID,
+        &key,
+        now,
+        Some(context.as_bytes()),
+    ) {
+        Ok(s) => s,
+        Err(_) => {
+            return refuse(
+                Code::InvalidField,
+                "the residency proof does not verify for this report and window",
+            );
+        }
+    };
+    if shown.kind.as_str() != reports::CREDENTIAL_TYPE {
+        return refuse(
+            Code::InvalidField,
+            "the credential is not a residency credential",
+        );
+    }
+    let ahead = u64::try_from(shown.valid_until.saturating_sub(now)).unwrap_or(0);
+    if ahead > bound.saturating_add(reports::CLOCK_SKEW_SECS) {
+        return refuse(
+            Code::InvalidField,
+            "the credential is valid beyond its issuer's revocation bound",
+        );
+    }
+    Ok(Ok(hex::encode(shown.pseudonym)))
 }

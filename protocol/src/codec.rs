@@ -36,6 +36,10 @@ impl Writer {
     pub(crate) fn bytes(&mut self, v: &[u8]) {
         self.0.extend_from_slice(v);
     }
+    pub(crate) fn blob(&mut self, v: &[u8]) {
+        self.0.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        self.0.extend_from_slice(v);
+    }
     pub(crate) fn str(&mut self, v: &str) {
         self.0
             .extend_from_slice(&(v.len().min(u16::MAX as usize) as u16).to_be_bytes());
@@ -78,6 +82,10 @@ impl<'a> Reader<'a> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
+    }
+    pub(crate) fn blob(&mut self) -> Result<Vec<u8>, DecodeError> {
+        let n = self.u16()? as usize;
+        Ok(self.take(n)?.to_vec())
     }
     pub(crate) fn str(&mut self) -> Result<String, DecodeError> {
         let n = self.u16()? as usize;

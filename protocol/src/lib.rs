@@ -20,6 +20,7 @@
 
 mod codec;
 pub mod keyfile;
+pub mod reports;
 pub mod rules;
 mod state;
 mod tx;
@@ -62,6 +63,8 @@ pub enum Code {
     Duplicate = 9,
     /// A field's value is not acceptable (empty id, unknown category, zero power, ...).
     InvalidField = 10,
+    /// The citizen behind a private report has filed as many as a window allows.
+    RateLimited = 11,
 }
 
 impl Code {
@@ -84,6 +87,7 @@ impl Code {
             Self::UnknownTarget => "unknown_target",
             Self::Duplicate => "duplicate",
             Self::InvalidField => "invalid_field",
+            Self::RateLimited => "rate_limited",
         }
     }
 
@@ -93,7 +97,7 @@ impl Code {
     }
 
     /// Every code.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Ok,
         Self::Malformed,
         Self::TooLarge,
@@ -105,6 +109,7 @@ impl Code {
         Self::UnknownTarget,
         Self::Duplicate,
         Self::InvalidField,
+        Self::RateLimited,
     ];
 }
 

@@ -64,6 +64,8 @@ pub enum Field {
     Power,
     /// An issuer's revocation bound.
     RevocationBound,
+    /// A private report's presentation.
+    Presentation,
 }
 
 impl Field {
@@ -89,6 +91,7 @@ impl Field {
             Self::ValidatorKey => "validator_key",
             Self::Power => "power",
             Self::RevocationBound => "revocation_bound",
+            Self::Presentation => "presentation",
         }
     }
 }
@@ -287,6 +290,24 @@ pub fn check_fields(action: &Action) -> Result<(), FieldError> {
             check_id(id, F::ReportId)?;
             check_id(category, F::Category)?;
             check_id(location_cell, F::LocationCell)
+        }
+        Action::SubmitPrivateReport {
+            id,
+            category,
+            location_cell,
+            presentation,
+            ..
+        } => {
+            check_id(id, F::ReportId)?;
+            check_id(category, F::Category)?;
+            check_id(location_cell, F::LocationCell)?;
+            if presentation.len() > crate::reports::MAX_PRESENTATION_BYTES {
+                return fail(F::Presentation, Problem::TooLong);
+            }
+            if presentation.is_empty() {
+                return fail(F::Presentation, Problem::Empty);
+            }
+            Ok(())
         }
         Action::ReviewReport { id, .. } => check_id(id, F::ReportId),
         Action::GrantAccess {

@@ -198,6 +198,10 @@ pub struct ReportRecord {
     pub time: u64,
     /// Status.
     pub status: ReportStatus,
+    /// A private report's pseudonym (hex) for its window's context: the same resident's
+    /// reports in one window share it; it names no one, and differs across windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym: Option<String>,
 }
 
 /// `reward/{citizen key hex}`.
@@ -246,6 +250,16 @@ pub mod keys {
     /// `report/{id}`
     pub fn report(id: &str) -> Vec<u8> {
         key(&["report", id])
+    }
+    /// `nymreports/{window start}/{pseudonym hex}`: how many private reports the resident
+    /// behind a pseudonym filed in a window.
+    pub fn nym_reports(window: u64, pseudonym: &str) -> Vec<u8> {
+        key(&["nymreports", &window.to_string(), pseudonym])
+    }
+    /// `nymrewarded/{window start}/{pseudonym hex}`: present once the resident behind a
+    /// pseudonym was rewarded for a report of that window.
+    pub fn nym_rewarded(window: u64, pseudonym: &str) -> Vec<u8> {
+        key(&["nymrewarded", &window.to_string(), pseudonym])
     }
     /// `reward/{citizen key hex}`
     pub fn reward(citizen: &[u8; 32]) -> Vec<u8> {

@@ -163,6 +163,22 @@ pub enum Action {
         /// The bound, seconds.
         max_delay_secs: u64,
     },
+    /// 16, citizen: file a report vouched for by a private residency credential (see
+    /// [`crate::reports`]). Fields: id str, category str, location_cell str, evidence_hash
+    /// bytes32, presentation blob (a compact private presentation, u16 length).
+    SubmitPrivateReport {
+        /// Report id.
+        id: String,
+        /// Category.
+        category: String,
+        /// Location cell.
+        location_cell: String,
+        /// SHA-256 of the evidence.
+        evidence_hash: [u8; 32],
+        /// The private presentation of a residency credential, for this report's nonce
+        /// and the window's pseudonym context.
+        presentation: Vec<u8>,
+    },
 }
 
 /// What kind of action a transaction is, without its fields (receipts and logs name it).
@@ -202,11 +218,13 @@ pub enum ActionKind {
     RotateAdmin,
     /// [`Action::SetRevocationBound`].
     SetRevocationBound,
+    /// [`Action::SubmitPrivateReport`].
+    SubmitPrivateReport,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::RegisterIssuer,
         Self::DeactivateIssuer,
         Self::RegisterOrg,
@@ -223,6 +241,7 @@ impl ActionKind {
         Self::RemoveRole,
         Self::RotateAdmin,
         Self::SetRevocationBound,
+        Self::SubmitPrivateReport,
     ];
 
     /// A stable snake_case name, for logs, events and receipts.
@@ -244,6 +263,7 @@ impl ActionKind {
             Self::RemoveRole => "remove_role",
             Self::RotateAdmin => "rotate_admin",
             Self::SetRevocationBound => "set_revocation_bound",
+            Self::SubmitPrivateReport => "submit_private_report",
         }
     }
 
@@ -273,6 +293,7 @@ impl Action {
             Self::RemoveRole { .. } => ActionKind::RemoveRole,
             Self::RotateAdmin { .. } => ActionKind::RotateAdmin,
             Self::SetRevocationBound { .. } => ActionKind::SetRevocationBound,
+            Self::SubmitPrivateReport { .. } => ActionKind::SubmitPrivateReport,
         }
     }
 
@@ -413,6 +434,20 @@ impl Action {
                 w.str(issuer);
                 w.u64(*max_delay_secs);
             }
+            Self::SubmitPrivateReport {
+                id,
+                category,
+                location_cell,
+                evidence_hash,
+                presentation,
+            } => {
+                w.u8(16);
+                w.str(id);
+                w.str(category);
+                w.str(location_cell);
+                w.bytes(evidence_hash);
+                w.blob(presentation);
+            }
         }
     }
 
@@ -488,6 +523,13 @@ impl Action {
             15 => Self::SetRevocationBound {
                 issuer: r.str()?,
                 max_delay_secs: r.u64()?,
+            },
+            16 => Self::SubmitPrivateReport {
+                id: r.str()?,
+                category: r.str()?,
+                location_cell: r.str()?,
+                evidence_hash: r.array()?,
+                presentation: r.blob()?,
             },
             tag => return Err(DecodeError::UnknownAction(tag)),
         })

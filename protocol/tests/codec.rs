@@ -70,6 +70,13 @@ fn actions() -> Vec<Action> {
             issuer: "i".into(),
             max_delay_secs: 604_800,
         },
+        Action::SubmitPrivateReport {
+            id: "r".into(),
+            category: "pothole".into(),
+            location_cell: "cell-1".into(),
+            evidence_hash: [6; 32],
+            presentation: vec![1, 2, 3],
+        },
     ]
 }
 

@@ -70,6 +70,7 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
             location: "cell-1".into(),
             description: "d".into(),
             evidence_sha256: None,
+            residency: None,
         })
         .expect("report");
     assert_eq!(

@@ -41,6 +41,7 @@ fn flows(c: &mut Criterion) {
         location: "cell-8a2b".into(),
         description: "deep pothole".into(),
         evidence_sha256: None,
+        residency: None,
     };
     let mut g = c.benchmark_group("wallet on the in-memory chain");
     g.sample_size(20);

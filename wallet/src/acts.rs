@@ -97,16 +97,50 @@ impl Wallet {
             .filter(|h| !h.trim().is_empty())
             .map(|h| input::hex32(h, "the evidence hash"))
             .transpose()?;
-        let report = NewReport {
+        let mut report = NewReport {
             category: r.category.trim(),
             location: r.location.trim(),
             description: &r.description,
             evidence_sha256,
+            residency: None,
         };
         let signer = self.signer(KeyPath::report(0)?)?;
+        let id = citywallet_light_client::act::random_id("report")?;
+        // A private report: the residency credential proves one resident files it, with
+        // the pseudonym for this window (the chain limits and rewards per resident), bound
+        // to this report of this report key. Nothing names the citizen.
+        let residency = match &r.residency {
+            None => None,
+            Some(credential) => {
+                let evidence_hash = citywallet_light_client::act::report_evidence_hash(
+                    report.description,
+                    report.evidence_sha256.as_ref(),
+                );
+                let nonce = citywallet_protocol::reports::nonce(
+                    &signer.public,
+                    &id,
+                    report.category,
+                    report.location,
+                    &evidence_hash,
+                );
+                let now = u64::try_from(self.now_secs()).unwrap_or(0);
+                let context = citywallet_protocol::reports::context(
+                    citywallet_protocol::reports::window_start(now),
+                );
+                let vp = self.present_private(
+                    credential,
+                    &[],
+                    &nonce,
+                    citywallet_protocol::reports::CLIENT_ID,
+                    Some(&context),
+                )?;
+                Some(citywallet_vc::presentation::to_compact(&vp)?)
+            }
+        };
+        report.residency = residency.as_deref();
         let receipt = self
             .anchored(Spend::Action)?
-            .submit_report(&signer, &report)?;
+            .submit_report_as(&signer, &report, &id)?;
         let evidence_hash = citywallet_light_client::act::report_evidence_hash(
             report.description,
             report.evidence_sha256.as_ref(),

@@ -375,6 +375,12 @@ pub struct ReportIn {
     /// SHA-256 of the evidence file, hex, computed on the device (the file is not sent).
     #[ts(optional)]
     pub evidence_sha256: Option<String>,
+    /// A held private residency credential (its local id) to vouch for the report with:
+    /// the chain then knows one resident filed it (and limits and rewards per resident per
+    /// week) without knowing who.
+    #[ts(optional)]
+    #[serde(default)]
+    pub residency: Option<String>,
 }
 
 /// What the report form offers: what the node accepts.

@@ -91,6 +91,7 @@ fn report(location: &str) -> ReportIn {
         location: location.into(),
         description: "deep pothole by the school gate".into(),
         evidence_sha256: Some("ab".repeat(32)),
+        residency: None,
     }
 }
 

@@ -195,6 +195,9 @@ pub struct NewReport<'a> {
     pub description: &'a str,
     /// SHA-256 of the evidence file, computed on the device (the file is never uploaded).
     pub evidence_sha256: Option<[u8; 32]>,
+    /// For a private report: the compact private presentation of a residency credential
+    /// for the report's nonce and window ([`citywallet_protocol::reports`]).
+    pub residency: Option<&'a [u8]>,
 }
 
 /// The hash a report commits to: SHA-256 over a domain tag, the description's length
@@ -238,7 +241,8 @@ pub struct NewDevice<'a> {
     pub department: &'a str,
 }
 
-fn random_id(prefix: &str) -> Result<String> {
+/// A fresh random id with `prefix` (`{prefix}-` and 16 hex digits).
+pub fn random_id(prefix: &str) -> Result<String> {
     let mut b = [0u8; 8];
     rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut b)
         .map_err(|_| Error::Core(citywallet_core::Error::Rng))?;
@@ -450,9 +454,20 @@ impl Session<'_> {
         report: &NewReport<'_>,
     ) -> Result<Receipt> {
         let id = random_id("report")?;
+        self.submit_report_as(reporter, report, &id)
+    }
+
+    /// [`Session::submit_report`] with the id `id` (a private report's presentation is made
+    /// for it before).
+    pub fn submit_report_as(
+        &mut self,
+        reporter: &Signer<'_>,
+        report: &NewReport<'_>,
+        id: &str,
+    ) -> Result<Receipt> {
         let at = self.fresh()?;
-        let existing = self.report(&at, &id)?;
-        let step = step::submit_report(&id, report, &reporter.public, existing.as_ref())?;
+        let existing = self.report(&at, id)?;
+        let step = step::submit_report(id, report, &reporter.public, existing.as_ref())?;
         self.act(&at, reporter, &step, self.wait())
     }
 

@@ -183,13 +183,23 @@ pub fn submit_report(
         return Err(exists("report", id));
     }
     let evidence_hash = report_evidence_hash(report.description, report.evidence_sha256.as_ref());
-    Step::new(
-        Action::SubmitReport {
+    let action = match report.residency {
+        None => Action::SubmitReport {
             id: id.to_owned(),
             category: report.category.to_owned(),
             location_cell: report.location.to_owned(),
             evidence_hash,
         },
+        Some(p) => Action::SubmitPrivateReport {
+            id: id.to_owned(),
+            category: report.category.to_owned(),
+            location_cell: report.location.to_owned(),
+            evidence_hash,
+            presentation: p.to_vec(),
+        },
+    };
+    Step::new(
+        action,
         id,
         Effect::ReportFiled {
             id: id.to_owned(),
@@ -512,6 +522,7 @@ mod tests {
     #[test]
     fn a_field_the_node_refuses_is_refused_before_signing() {
         let r = NewReport {
+            residency: None,
             category: "pothole",
             location: "Main St 12",
             description: "deep",
@@ -564,6 +575,7 @@ mod tests {
             evidence_hash: "00".repeat(32),
             time: 1,
             status: ReportStatus::Submitted,
+            pseudonym: None,
         };
         assert!(review_report("r", true, 1_000, 1_000, true, Some(&report)).is_ok());
         assert_eq!(

@@ -186,6 +186,7 @@ fn run_wallets(t: &Target, wallets: usize, actions: usize) -> Row {
                             location: format!("cell-{i}"),
                             description: "light out".into(),
                             evidence_sha256: None,
+                            residency: None,
                         })
                         .map(|_| ())
                     } else {

@@ -656,6 +656,7 @@ pub fn file_report(s: &mut Session<'_>) -> citywallet_light_client::Result<Recei
     s.submit_report(
         &Signer::from_key(key),
         &NewReport {
+            residency: None,
             category: "streetlight",
             location: "cell-77",
             description: "light out",

@@ -63,6 +63,7 @@ fn report(w: &mut Wallet) -> Result<ReceiptOut, citywallet_wallet::Error> {
         location: "cell-77".into(),
         description: "light out".into(),
         evidence_sha256: None,
+        residency: None,
     })
 }
 

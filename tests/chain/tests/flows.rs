@@ -45,6 +45,7 @@ fn a_citizen_files_a_report_and_grants_access_over_http_with_receipts() {
             location: "cell-8a2b".into(),
             description: "deep pothole by the school gate".into(),
             evidence_sha256: Some("ab".repeat(32)),
+            residency: None,
         })
         .expect("report");
     assert_eq!(proxy.broadcasts.load(Ordering::SeqCst), 1);
@@ -72,6 +73,7 @@ fn a_citizen_files_a_report_and_grants_access_over_http_with_receipts() {
             location: "Main St 12".into(),
             description: "d".into(),
             evidence_sha256: None,
+            residency: None,
         })
         .expect_err("an address is not a cell");
     assert_eq!(e.field(), Some("location_cell"));

@@ -19,4 +19,10 @@ description: string,
 /**
  * SHA-256 of the evidence file, hex, computed on the device (the file is not sent).
  */
-evidenceSha256?: string, };
+evidenceSha256?: string, 
+/**
+ * A held private residency credential (its local id) to vouch for the report with:
+ * the chain then knows one resident filed it (and limits and rewards per resident per
+ * week) without knowing who.
+ */
+residency?: string, };
