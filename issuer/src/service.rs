@@ -764,7 +764,7 @@ impl Issuer {
             .store()?
             .document(
                 store::PRIVATE_REVOKED,
-                &format!("{} {}", refresh.citizen, refresh.kind),
+                &store::private_revoked_name(&refresh.citizen, &refresh.kind),
             )?
             .is_some();
         let entitled = self
@@ -807,7 +807,7 @@ impl Issuer {
         let at = self.now();
         Ok(self.wallet.store()?.replace_document(
             store::PRIVATE_REVOKED,
-            &format!("{citizen} {}", k.as_str()),
+            &store::private_revoked_name(citizen, k.as_str()),
             &store::encode(&store::PrivateRevocation {
                 citizen: citizen.to_owned(),
                 kind: k.as_str().to_owned(),
@@ -875,7 +875,7 @@ impl Issuer {
             let s = self.wallet.store()?;
             if s.document(
                 store::PRIVATE_REVOKED,
-                &format!("{} {}", grant.citizen, grant.kind),
+                &store::private_revoked_name(&grant.citizen, &grant.kind),
             )?
             .is_some()
             {

@@ -37,6 +37,12 @@ fn default_window() -> i64 {
     crate::service::PRIVATE_WINDOW_SECS
 }
 
+/// The name a citizen's revoked private credential of `kind` is kept under in
+/// [`PRIVATE_REVOKED`].
+pub fn private_revoked_name(citizen: &str, kind: &str) -> String {
+    format!("{citizen} {kind}")
+}
+
 /// The issuer's identity, as set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

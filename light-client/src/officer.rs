@@ -33,7 +33,7 @@ use tendermint::Time;
 
 /// How far the verifier's clock may be behind the issuer's when a private credential's
 /// validity is held against its issuer's revocation bound.
-pub const CLOCK_SKEW_SECS: i64 = citywallet_protocol::reports::CLOCK_SKEW_SECS as i64;
+pub const CLOCK_SKEW_SECS: i64 = citywallet_protocol::rules::REVOCATION_CLOCK_SKEW_SECS as i64;
 
 /// The vault's name for the registry snapshot.
 pub const SNAPSHOT: &str = "issuer_registry";
@@ -213,25 +213,15 @@ fn check_issuer(rec: Option<IssuerRecord>, p: &Shown) -> Result<(String, IssuerP
 
 /// A private credential's validity held against its issuer's revocation bound at `now`;
 /// the bound, or `None` for a credential with an id (its revocation is looked up).
-fn check_bound(
-    p: &Shown,
-    bound: Option<u64>,
-    issuer: &str,
-    v: &Verified,
-    now: i64,
-) -> Result<Option<u64>> {
+fn check_bound(p: &Shown, bound: Option<u64>, v: &Verified, now: i64) -> Result<Option<u64>> {
     if p.has_credential_id() {
         return Ok(None);
     }
-    let bound = bound.ok_or_else(|| Precondition::IssuerNoRevocationBound(issuer.to_owned()))?;
-    let ahead = v.valid_until.saturating_sub(now);
-    if ahead
-        > i64::try_from(bound)
-            .unwrap_or(i64::MAX)
-            .saturating_add(CLOCK_SKEW_SECS)
-    {
+    let bound =
+        bound.ok_or_else(|| Precondition::IssuerNoRevocationBound(p.issuer().to_owned()))?;
+    if citywallet_protocol::rules::outlives_revocation_bound(v.valid_until, now, bound) {
         return Err(Precondition::CredentialOutlivesRevocationBound {
-            ahead_secs: ahead,
+            ahead_secs: v.valid_until.saturating_sub(now),
             bound_secs: bound,
         }
         .into());
@@ -281,7 +271,7 @@ impl Session<'_> {
         let now = unix(self.now());
         let (v, pseudonym) = p.verify(challenge, key, now, max_challenge_age_secs, context)?;
         check_type(&types.unwrap_or_default(), &v)?;
-        let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now)?;
+        let revocation_bound_secs = check_bound(&p, bound, &v, now)?;
         if p.has_credential_id() && self.revocation(&at, &v.issuer, &v.credential_id)?.is_some() {
             return Err(Precondition::CredentialRevoked(v.credential_id).into());
         }
@@ -400,7 +390,7 @@ pub fn verify_presentation_offline(
     let (issuer_name, key) = check_issuer(rec, &p)?;
     let (v, _) = p.verify(challenge, key, now_secs, max_challenge_age_secs, None)?;
     check_type(&types.unwrap_or_default(), &v)?;
-    let revocation_bound_secs = check_bound(&p, bound, p.issuer(), &v, now_secs)?;
+    let revocation_bound_secs = check_bound(&p, bound, &v, now_secs)?;
     // Every page of the issuer's revocation log must be in the snapshot: a missing page
     // is refused, never read as "not revoked".
     let count: u64 = if p.has_credential_id() {

@@ -840,16 +840,12 @@ impl App {
                 put(
                     out,
                     keys::report(id),
-                    &ReportRecord {
-                        id: id.clone(),
-                        reporter: signer_hex.clone(),
-                        category: category.clone(),
-                        location_cell: location_cell.clone(),
-                        evidence_hash: hex::encode(evidence_hash),
+                    &new_report(
+                        (id, category, location_cell, evidence_hash),
+                        &signer_hex,
                         time,
-                        status: ReportStatus::Submitted,
-                        pseudonym: None,
-                    },
+                        None,
+                    ),
                 );
                 // Anyone may file, from as many fresh keys as they like: reports from keys
                 // with standing (points from an accepted report, or a role) go to the
@@ -907,16 +903,12 @@ impl App {
                 put(
                     out,
                     keys::report(id),
-                    &ReportRecord {
-                        id: id.clone(),
-                        reporter: signer_hex.clone(),
-                        category: category.clone(),
-                        location_cell: location_cell.clone(),
-                        evidence_hash: hex::encode(evidence_hash),
+                    &new_report(
+                        (id, category, location_cell, evidence_hash),
+                        &signer_hex,
                         time,
-                        status: ReportStatus::Submitted,
-                        pseudonym: Some(pseudonym),
-                    },
+                        Some(pseudonym),
+                    ),
                 );
                 // A resident's report goes to the review log, with the reports of keys with
                 // standing.
@@ -1072,6 +1064,25 @@ impl App {
     }
 }
 
+/// The record of report `id` just filed by `reporter` (hex) at block `time`.
+fn new_report(
+    (id, category, location_cell, evidence_hash): (&str, &str, &str, &[u8; 32]),
+    reporter: &str,
+    time: u64,
+    pseudonym: Option<String>,
+) -> ReportRecord {
+    ReportRecord {
+        id: id.to_owned(),
+        reporter: reporter.to_owned(),
+        category: category.to_owned(),
+        location_cell: location_cell.to_owned(),
+        evidence_hash: hex::encode(evidence_hash),
+        time,
+        status: ReportStatus::Submitted,
+        pseudonym,
+    }
+}
+
 /// A private report's residency proof checked against the chain state in `view` at block
 /// `time`: a private presentation of a residency credential from an active issuer allowed
 /// to issue it, with a revocation bound the credential keeps to, its proof valid for
@@ -1143,8 +1154,7 @@ fn check_residency(
             "the credential is not a residency credential",
         );
     }
-    let ahead = u64::try_from(shown.valid_until.saturating_sub(now)).unwrap_or(0);
-    if ahead > bound.saturating_add(reports::CLOCK_SKEW_SECS) {
+    if citywallet_protocol::rules::outlives_revocation_bound(shown.valid_until, now, bound) {
         return refuse(
             Code::InvalidField,
             "the credential is valid beyond its issuer's revocation bound",

@@ -15,9 +15,6 @@ pub const WINDOW_SECS: u64 = 7 * 24 * 3600;
 pub const MAX_PER_WINDOW: u64 = 3;
 /// Largest presentation a private report carries.
 pub const MAX_PRESENTATION_BYTES: usize = 4 * 1024;
-/// How far a credential's end may pass its issuer's revocation bound ahead of the block
-/// time (clocks differ), seconds.
-pub const CLOCK_SKEW_SECS: u64 = 300;
 /// The credential type a private report is vouched for with.
 pub const CREDENTIAL_TYPE: &str = "residency";
 

@@ -19,6 +19,18 @@ pub const MAX_VALIDATOR_POWER: u64 = 1 << 40;
 pub const MIN_REVOCATION_DELAY_SECS: u64 = 3600;
 /// Longest revocation bound an issuer may be given (31 days).
 pub const MAX_REVOCATION_DELAY_SECS: u64 = 31 * 24 * 3600;
+/// How far a private credential's end may pass its issuer's revocation bound ahead of the
+/// checker's time (clocks differ), seconds.
+pub const REVOCATION_CLOCK_SKEW_SECS: u64 = 300;
+
+/// Whether a private credential valid until `valid_until` is, at `now` (Unix seconds), valid
+/// for longer ahead than its issuer's revocation bound `bound_secs` allows: then a revocation
+/// would not take effect within the bound, and the credential is refused.
+pub fn outlives_revocation_bound(valid_until: i64, now: i64, bound_secs: u64) -> bool {
+    let ahead = u64::try_from(valid_until.saturating_sub(now)).unwrap_or(0);
+    ahead > bound_secs.saturating_add(REVOCATION_CLOCK_SKEW_SECS)
+}
+
 /// The id rule as an HTML `pattern` (for forms that offer what the node accepts).
 pub const ID_PATTERN: &str = "[A-Za-z0-9:._\\-]{1,64}";
 

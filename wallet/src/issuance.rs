@@ -482,10 +482,9 @@ impl Wallet {
         let (kind, source) = {
             let v = self.vault()?;
             let d = v.document(PRIVATE_VC_SPACE, id)?.ok_or_else(not_found)?;
-            let mut c: Value = serde_json::from_slice(&d.body)
+            let c: Value = serde_json::from_slice(&d.body)
                 .map_err(|_| Error::CredentialMalformed("stored"))?;
-            c["id"] = Value::from(id);
-            let kind = summary(&c)?.kind;
+            let kind = private_summary(id, &c)?.kind;
             let kept = v
                 .document(PRIVATE_SOURCE_SPACE, id)?
                 .ok_or_else(not_found)?;
@@ -630,9 +629,7 @@ impl Wallet {
         }
         let digest = sha2::Sha256::digest(&bytes);
         let local = format!("private-{}", hex::encode(&digest[..12]));
-        let mut with_id = credential.clone();
-        with_id["id"] = Value::from(local.clone());
-        let item = summary(&with_id)?;
+        let item = private_summary(&local, credential)?;
         if item.kind != offered {
             return Err(Error::CredentialUnsupported(
                 "the credential is not the type offered".into(),
@@ -661,10 +658,9 @@ impl Wallet {
         let v = self.vault()?;
         let mut out = Vec::new();
         for d in v.documents(PRIVATE_VC_SPACE)? {
-            let mut c: Value = serde_json::from_slice(&d.body)
+            let c: Value = serde_json::from_slice(&d.body)
                 .map_err(|_| Error::CredentialMalformed("stored"))?;
-            c["id"] = Value::from(d.name.clone());
-            out.push(summary(&c)?);
+            out.push(private_summary(&d.name, &c)?);
         }
         Ok(out)
     }
@@ -784,6 +780,14 @@ impl Wallet {
         serde_json::from_slice(&d.body)
             .map_err(|_| Error::Vc(citywallet_vc::VcError::JsonLd("stored".into())))
     }
+}
+
+/// The summary of private credential `credential` kept under local id `id` (it has no id of
+/// its own).
+pub(crate) fn private_summary(id: &str, credential: &Value) -> Result<CredentialItem> {
+    let mut c = credential.clone();
+    c["id"] = Value::from(id);
+    summary(&c)
 }
 
 fn unix(rfc3339: &str) -> Option<i64> {

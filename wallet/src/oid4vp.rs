@@ -407,9 +407,7 @@ fn kinds_of(q: &dcql::CredentialQuery) -> Vec<CredentialType> {
 /// A held credential's type (a private one has no id of its own: its local one is used).
 fn kind_of_held(h: &Held) -> Result<CredentialType> {
     if h.private {
-        let mut c = h.vc.clone();
-        c["id"] = Value::from(h.id.clone());
-        Ok(crate::issuance::summary(&c)?.kind)
+        Ok(crate::issuance::private_summary(&h.id, &h.vc)?.kind)
     } else {
         Ok(crate::issuance::summary(&h.vc)?.kind)
     }
