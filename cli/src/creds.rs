@@ -38,7 +38,13 @@ pub enum CredentialCmd {
         /// The transaction code the issuer sent another way, when the offer needs one.
         #[arg(long)]
         tx_code: Option<String>,
+        /// Take it as a private credential: signed blindly, shown with no DID and no id,
+        /// renewed from the issuer (`credential renew`).
+        #[arg(long)]
+        private: bool,
     },
+    /// Renew a private credential from its issuer for the current window.
+    Renew { id: String },
     /// Ask the local devnet's demo issuers for a credential (officer and technician ones
     /// also enrol this wallet's key in that role, by the devnet's admin).
     Demo {
@@ -48,6 +54,9 @@ pub enum CredentialCmd {
         /// The devnet's data directory (its demo issuers' list and admin key).
         #[arg(long, env = "CITYWALLET_DEVNET_DATA")]
         devnet_data: PathBuf,
+        /// A private credential (credit, biometric or residency).
+        #[arg(long)]
+        private: bool,
     },
 }
 
@@ -306,14 +315,39 @@ pub fn credential(cmd: CredentialCmd, vault: &Path, out: &Output) -> anyhow::Res
                 )
             })
         }
-        CredentialCmd::Accept { offer, tx_code } => {
-            let c = w.accept_offer(&offer_text(&offer)?, tx_code.as_deref())?;
-            out.show(&c, || {
-                format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
-            })
+        CredentialCmd::Accept {
+            offer,
+            tx_code,
+            private,
+        } => {
+            let offer = offer_text(&offer)?;
+            let c = if private {
+                w.accept_offer_private(&offer, tx_code.as_deref())?
+            } else {
+                w.accept_offer(&offer, tx_code.as_deref())?
+            };
+            out.show(&c, || received(&c))
         }
-        CredentialCmd::Demo { kind, devnet_data } => demo(&mut w, &kind, &devnet_data, out),
+        CredentialCmd::Renew { id } => {
+            let c = w.refresh_private(&id)?;
+            out.show(&c, || received(&c))
+        }
+        CredentialCmd::Demo {
+            kind,
+            devnet_data,
+            private,
+        } => demo(&mut w, &kind, &devnet_data, private, out),
     }
+}
+
+fn received(c: &citywallet_wallet::dto::CredentialItem) -> String {
+    let private = if c.private { "a private " } else { "" };
+    format!(
+        "received {} ({private}{} from {})",
+        c.id,
+        c.kind.as_str(),
+        c.issuer
+    )
 }
 
 /// An offer given on the command line, or `@FILE`.
@@ -338,13 +372,21 @@ fn show(w: &Wallet, id: &str, out: &Output) -> anyhow::Result<()> {
     out.show(&shown, || text::credential(&c))
 }
 
-fn demo(w: &mut Wallet, kind: &str, devnet_data: &Path, out: &Output) -> anyhow::Result<()> {
+fn demo(
+    w: &mut Wallet,
+    kind: &str,
+    devnet_data: &Path,
+    private: bool,
+    out: &Output,
+) -> anyhow::Result<()> {
     let primary = w.nodes_out()?.primary;
     let demo = citywallet_demo::Demo::new(devnet_data, &primary);
-    let c = citywallet_demo::request(&demo, w, kind, unix_now())?;
-    out.show(&c, || {
-        format!("received {} ({} from {})", c.id, c.kind.as_str(), c.issuer)
-    })
+    let c = if private {
+        citywallet_demo::request_private(&demo, w, kind)?
+    } else {
+        citywallet_demo::request(&demo, w, kind, unix_now())?
+    };
+    out.show(&c, || received(&c))
 }
 
 pub fn present(args: PresentArgs, vault: &Path, out: &Output) -> anyhow::Result<()> {

@@ -263,11 +263,12 @@ pub fn credentials(list: &[CredentialItem]) -> String {
     list.iter()
         .map(|c| {
             format!(
-                "{}  {:<10} {:<24} {}",
+                "{}  {:<10} {:<24} {}{}",
                 c.id,
                 c.kind.as_str(),
                 c.issuer,
-                c.claims.join(",")
+                c.claims.join(","),
+                if c.private { "  (private)" } else { "" }
             )
         })
         .collect::<Vec<_>>()

@@ -210,3 +210,23 @@ pub fn request(
     }
     Ok(item)
 }
+
+/// The demo request for a private credential of `kind` (credit, biometric or residency):
+/// the demo issuer offers it, the wallet takes it with a commitment to its holder secret
+/// and the issuer signs blindly. Nothing names the citizen in what it later shows.
+pub fn request_private(
+    demo: &Demo,
+    wallet: &mut citywallet_wallet::Wallet,
+    kind: &str,
+) -> Result<citywallet_wallet::dto::CredentialItem> {
+    let kind = CredentialType::parse(kind)?;
+    if !kind.may_be_private() {
+        return Err(citywallet_wallet::Error::CredentialUnsupported(format!(
+            "an {} credential names its holder: it cannot be private",
+            kind.as_str()
+        ))
+        .into());
+    }
+    let offer = demo.offer(kind)?;
+    Ok(wallet.accept_offer_private(&offer, None)?)
+}

@@ -69,9 +69,23 @@ fn a_resident_files_private_reports_limited_and_rewarded_per_week_with_no_did() 
     let demo = citywallet_demo::Demo::new(net.data_dir(), &net.primary);
     let mut alice = wallet(&net, dir.path(), "alice");
     let did = alice.identity_info().expect("identity").did;
-    let residency = alice
-        .accept_offer_private(&demo.offer(CredentialType::Residency).expect("offer"), None)
+    let residency = citywallet_demo::request_private(&demo, &mut alice, "residency")
         .expect("private residency credential");
+    assert!(residency.private);
+    // An officer's credential names its holder: its issuer does not offer it privately,
+    // and the wallet does not ask.
+    let officer_offer = demo.offer(CredentialType::Officer).expect("offer");
+    assert!(
+        !alice
+            .preview_offer(&officer_offer)
+            .expect("preview")
+            .private_supported
+    );
+    let refused = alice
+        .accept_offer_private(&officer_offer, None)
+        .expect_err("not private");
+    assert_eq!(refused.code().as_str(), "credential_unsupported");
+    assert!(alice.credentials().expect("list").len() == 1);
 
     // Three private reports this week: filed, each naming one pseudonym and no DID.
     let mut ids = Vec::new();

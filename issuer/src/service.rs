@@ -37,7 +37,7 @@ pub const CREDENTIAL_VALIDITY_SECS: i64 = 365 * 24 * 3600;
 pub const PRIVATE_WINDOW_SECS: i64 = 7 * 24 * 3600;
 /// The credential request parameter with the holder's commitment (base64url) to its holder
 /// secret and prover nym: the request for a private credential (the wallet's name for it).
-pub use citywallet_wallet::issuance::HOLDER_COMMITMENT_PARAM;
+pub use citywallet_wallet::issuance::{HOLDER_COMMITMENT_PARAM, PRIVATE_SUPPORTED_PARAM};
 /// Wrong transaction codes before an offer is void.
 pub const MAX_TX_CODE_TRIES: u32 = 3;
 /// Digits of a transaction code.
@@ -610,9 +610,7 @@ impl Issuer {
             .filter_map(|k| CredentialType::parse(k).ok())
         {
             let name = city::type_name(kind);
-            configurations.insert(
-                name.to_owned(),
-                json!({
+            let mut configuration = json!({
                     "format": "ldp_vc",
                     "scope": name,
                     "credential_definition": {
@@ -628,8 +626,11 @@ impl Issuer {
                         "display": [{ "name": name, "locale": "en" }],
                     },
                     "display": [{ "name": name, "locale": "en" }],
-                }),
-            );
+            });
+            if kind.may_be_private() {
+                configuration[PRIVATE_SUPPORTED_PARAM] = Value::Bool(true);
+            }
+            configurations.insert(name.to_owned(), configuration);
         }
         json!({
             "credential_issuer": self.url,
@@ -858,6 +859,11 @@ impl Issuer {
         }
         let jwt = proof_jwt(request)?;
         let commitment = holder_commitment(request)?;
+        if commitment.is_some() && !kind.may_be_private() {
+            return Err(IssuerError::InvalidRequest(
+                "an officer's or technician's credential names its holder: it is not signed blindly",
+            ));
+        }
         if grant.private_only && commitment.is_none() {
             return Err(IssuerError::InvalidRequest(
                 "a refreshed access token is for a private credential only",

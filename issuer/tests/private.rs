@@ -40,10 +40,10 @@ fn a_private_credential_is_issued_blindly_kept_and_shown_with_no_did() {
     let did = w.identity_info().expect("id").did;
 
     let o = offer(&s, &[]);
-    let item = w
-        .accept_offer_private(o["uri"].as_str().expect("uri"), None)
-        .expect("accept");
-    assert!(item.id.starts_with("private-"));
+    let uri = o["uri"].as_str().expect("uri");
+    assert!(w.preview_offer(uri).expect("preview").private_supported);
+    let item = w.accept_offer_private(uri, None).expect("accept");
+    assert!(item.id.starts_with("private-") && item.private);
     assert_eq!(item.claims, ["score", "tier", "bureau", "date"]);
     let window = citywallet_issuer::service::PRIVATE_WINDOW_SECS;
     assert_eq!(item.valid_from % window, 0, "a window's start");

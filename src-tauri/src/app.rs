@@ -294,9 +294,10 @@ impl App {
         }
     }
 
-    /// Ask the devnet's demo issuers for a credential of `kind` (officer and technician
-    /// ones come with the role, enrolled by the devnet's admin and proven by the wallet).
-    pub fn demo_credential(&mut self, kind: &str) -> AppResult<CredentialItem> {
+    /// Ask the devnet's demo issuers for a credential of `kind`, a `private` one or not
+    /// (officer and technician ones come with the role, enrolled by the devnet's admin and
+    /// proven by the wallet).
+    pub fn demo_credential(&mut self, kind: &str, private: bool) -> AppResult<CredentialItem> {
         let data = self.network.devnet_data.as_ref().ok_or_else(|| {
             ErrorInfo::new(
                 WalletErrorCode::NoDemoIssuer.into(),
@@ -305,6 +306,10 @@ impl App {
         })?;
         let primary = self.wallet.nodes_out()?.primary;
         let demo = Demo::new(data, &primary);
+        if private {
+            return citywallet_demo::request_private(&demo, &mut self.wallet, kind)
+                .map_err(demo_error);
+        }
         let now = tendermint::Time::now().unix_timestamp();
         citywallet_demo::request(&demo, &mut self.wallet, kind, now).map_err(demo_error)
     }

@@ -199,8 +199,21 @@ pub async fn accept_offer(
     state: State<'_, AppState>,
     offer: String,
     tx_code: Option<String>,
+    private: bool,
 ) -> AppResult<CredentialItem> {
-    wallet(&state, move |w| w.accept_offer(&offer, tx_code.as_deref())).await
+    wallet(&state, move |w| {
+        if private {
+            w.accept_offer_private(&offer, tx_code.as_deref())
+        } else {
+            w.accept_offer(&offer, tx_code.as_deref())
+        }
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn renew_credential(state: State<'_, AppState>, id: String) -> AppResult<CredentialItem> {
+    wallet(&state, move |w| w.refresh_private(&id)).await
 }
 
 #[tauri::command]
@@ -234,8 +247,9 @@ pub async fn delete_credential(state: State<'_, AppState>, id: String) -> AppRes
 pub async fn request_demo_credential(
     state: State<'_, AppState>,
     kind: String,
+    private: bool,
 ) -> AppResult<CredentialItem> {
-    run(&state, move |a| a.demo_credential(&kind)).await
+    run(&state, move |a| a.demo_credential(&kind, private)).await
 }
 
 #[tauri::command]

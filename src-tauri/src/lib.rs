@@ -168,6 +168,7 @@ pub fn run() {
             commands::import_credential,
             commands::preview_offer,
             commands::accept_offer,
+            commands::renew_credential,
             commands::preview_request,
             commands::answer_request,
             commands::refuse_request,

@@ -58,8 +58,8 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
     a.wallet
         .set_setting("effect_wait_secs", 20)
         .expect("setting");
-    a.demo_credential("credit").expect("credit");
-    a.demo_credential("officer").expect("officer");
+    a.demo_credential("credit", false).expect("credit");
+    a.demo_credential("officer", false).expect("officer");
     let st = a.status().expect("status");
     assert!(st.officer && !st.technician);
     assert!(st.did.is_some_and(|d| d.starts_with("did:key:")));
@@ -82,7 +82,7 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
         1
     );
     assert_eq!(
-        a.demo_credential("passport")
+        a.demo_credential("passport", false)
             .expect_err("no such type")
             .code,
         "invalid_credential"
@@ -93,11 +93,106 @@ fn demo_credentials_come_with_their_role_and_the_status_shows_the_views() {
     plain.create(Passphrase::from(PASS)).expect("create");
     assert_eq!(
         plain
-            .demo_credential("credit")
+            .demo_credential("credit", false)
             .expect_err("no devnet keys")
             .code,
         "no_demo_issuer"
     );
+}
+
+/// A private demo credential as the app's commands take it: listed and shown as private
+/// (no holder), presented to an officer's challenge with no DID (the verdict names no
+/// holder, no credential and no pseudonym, and states the issuer's revocation bound), offered to the report form to vouch with,
+/// not renewed twice in one window, and deleted with its secrets. A role credential cannot
+/// be private.
+#[test]
+fn a_private_demo_credential_is_held_shown_vouched_with_and_deleted() {
+    let net = Net::start(4);
+    let _issuers = demo_issuers(&net);
+    let dir = tempfile::tempdir().expect("dir");
+    let mut a = app(&net, dir.path(), true);
+    a.create(Passphrase::from(PASS)).expect("create");
+    a.wallet
+        .set_setting("effect_wait_secs", 20)
+        .expect("setting");
+    assert_eq!(a.wallet.report_form().expect("form").residency, None);
+    let item = a
+        .demo_credential("residency", true)
+        .expect("private residency");
+    assert!(item.private && item.w3c, "{item:?}");
+    let listed = a.wallet.credentials().expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].private && listed[0].id == item.id);
+    let detail = a.wallet.credential(&item.id).expect("detail");
+    assert!(detail.private && detail.holder.is_empty(), "{detail:?}");
+    assert!(detail.claims.iter().any(|c| c.name == "district"));
+    assert_eq!(
+        a.demo_credential("officer", true)
+            .expect_err("a role credential names its holder")
+            .code,
+        "credential_unsupported"
+    );
+
+    // The officer (this same app, with the role) checks it from the QR code's text.
+    a.demo_credential("officer", false).expect("officer");
+    let (_, challenge) = a
+        .wallet
+        .new_challenge(Some("officer-7"))
+        .expect("challenge");
+    let shown = a
+        .wallet
+        .present_qr(&item.id, &["district".to_owned()], &challenge.text)
+        .expect("present");
+    let v = a
+        .wallet
+        .verify_text(
+            &shown.text,
+            &challenge.text,
+            citywallet_wallet::Check::Online,
+        )
+        .expect("verdict");
+    assert!(v.holder.is_empty() && v.credential_id.is_empty(), "{v:?}");
+    // The officer asked for no pseudonym: the one for a fresh random context is not kept.
+    assert!(v.pseudonym.is_none());
+    assert_eq!(
+        v.revocation_bound_secs,
+        Some(citywallet_node::devnet::DEVNET_REVOCATION_DELAY_SECS)
+    );
+    assert_eq!(v.disclosed.len(), 1);
+    let did = a.status().expect("status").did.expect("did");
+    let text = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &shown.text)
+            .expect("base64"),
+    )
+    .unwrap_or_default();
+    assert!(!text.contains(&did));
+
+    // The report form offers it, and the report is vouched with it.
+    let form = a.wallet.report_form().expect("form");
+    assert_eq!(form.residency.as_deref(), Some(item.id.as_str()));
+    a.wallet
+        .submit_report(&ReportIn {
+            category: "pothole".into(),
+            location: "cell-2".into(),
+            description: "a resident's report".into(),
+            evidence_sha256: None,
+            residency: form.residency.clone(),
+        })
+        .expect("a resident's report");
+
+    // One private credential a window: renewing now is refused and keeps it.
+    let refused = a.wallet.refresh_private(&item.id).expect_err("same window");
+    assert_eq!(refused.code(), "credential_already_issued");
+    assert!(a.wallet.credential(&item.id).is_ok());
+    a.wallet.delete_credential(&item.id).expect("delete");
+    assert!(
+        a.wallet
+            .credentials()
+            .expect("list")
+            .iter()
+            .all(|c| !c.private)
+    );
+    assert_eq!(a.wallet.report_form().expect("form").residency, None);
 }
 
 /// The officer's and technician's operations are refused in Rust without the role's
@@ -130,7 +225,7 @@ fn role_operations_need_the_role_credential_and_bundles_stay_in_their_folder() {
         "role_credential_missing"
     );
 
-    a.demo_credential("technician").expect("technician");
+    a.demo_credential("technician", false).expect("technician");
     assert_eq!(code(a.as_officer()), "role_credential_missing");
     assert_eq!(code(a.as_technician()), "granted");
     // No device is called that: refused before any path is built.

@@ -182,9 +182,12 @@ function helpers(browser, size) {
       const el = await byLabel(label);
       await el.selectByAttribute('value', value);
     },
-    async check(label) {
+    async check(label, on = true) {
       const el = browser.$(`//label[contains(@class,'check')][normalize-space()=${JSON.stringify(label)}]/input`);
-      if (!(await el.isSelected())) await el.click();
+      if ((await el.isSelected()) !== on) await el.click();
+    },
+    async uncheck(label) {
+      await ui.check(label, false);
     },
     async value(label, ms = 60_000) {
       const el = await byLabel(label);
@@ -281,10 +284,17 @@ test('onboarding, recovery, lock and a wrong passphrase', async () => {
   }
 });
 
+/// A demo credential of `kind`; citizen kinds are private unless `linkable`.
+async function demoCredential(ui, kind, { linkable = false } = {}) {
+  await ui.select('Demo credential type', kind);
+  if (['credit', 'residency', 'biometric'].includes(kind)) await ui.check('Keep it private', !linkable);
+  await ui.button('Request demo credential');
+}
+
 async function presentAndVerify(ui, { viaFile = false } = {}) {
   await ui.tab('Credentials');
-  await ui.select('Demo credential type', 'credit');
-  await ui.button('Request demo credential');
+  // Linkable here: the presentation names the holder's DID and is signed by its key.
+  await demoCredential(ui, 'credit', { linkable: true });
   // The credential in the list (the type picker also says "Credit score").
   await ui.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
   await ui.select('Demo credential type', 'officer');
@@ -409,8 +419,7 @@ test("a citizen answers an OpenID4VP verifier's request, and refuses another", a
   try {
     await onboard(ui);
     await ui.tab('Credentials');
-    await ui.select('Demo credential type', 'credit');
-    await ui.button('Request demo credential');
+    await demoCredential(ui, 'credit', { linkable: true });
     await ui.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
     await ui.tab('Present');
     const v = await verifier();
@@ -468,8 +477,7 @@ test("an officer's request made in one app is answered by a citizen in another, 
     await officer.text('//ul[contains(@class,"list")]//strong[normalize-space()="Field officer"]');
     await onboard(citizen);
     await citizen.tab('Credentials');
-    await citizen.select('Demo credential type', 'credit');
-    await citizen.button('Request demo credential');
+    await demoCredential(citizen, 'credit', { linkable: true });
     await citizen.text('//ul[contains(@class,"list")]//strong[normalize-space()="Credit score"]');
 
     const link = await officerRequest(officer, '18-officer-request');
@@ -506,6 +514,69 @@ test("an officer's request made in one app is answered by a citizen in another, 
   } finally {
     await citizen.close();
     await officer.close();
+  }
+});
+
+test('a private residency credential: shown to an officer with no DID, not renewed twice a week, vouching for a report', async () => {
+  const ui = await app('private');
+  try {
+    await onboard(ui);
+    const did = await ui.text('[data-testid="did"]');
+    await ui.tab('Credentials');
+    await demoCredential(ui, 'residency');
+    const item = '//ul[contains(@class,"list")]/li[.//strong[normalize-space()="Residency"]]';
+    await ui.text(`${item}/span[contains(@class,"badge")][normalize-space()="Private"]`);
+    await ui.browser.$(`${item}//button`).click();
+    await ui.see('Harbour District');
+    await ui.text('[data-testid="private-note"]');
+    // One private credential a week from the issuer: renewing now is refused, and the
+    // credential stays.
+    await ui.button('Renew now');
+    await ui.see('(credential_already_issued)');
+    await ui.see('Harbour District');
+    await ui.shot('21-private-credential');
+    await demoCredential(ui, 'officer');
+    await ui.text('//ul[contains(@class,"list")]//strong[normalize-space()="Field officer"]');
+
+    // Shown to an officer's challenge as a QR code: no DID, no holder, the issuer's bound.
+    await ui.tab('Officer');
+    await ui.button('New challenge');
+    const challenge = await ui.value('Challenge as text');
+    await ui.tab('Present');
+    const residency = ui.browser.$('//select[@id="present-credential"]/option[starts-with(normalize-space(), "Residency")]');
+    await ui.select('Credential', await residency.getAttribute('value'));
+    await ui.see('This verifier cannot recognise you');
+    await ui.check('district');
+    await ui.fill("Officer's challenge (scan or paste)", challenge);
+    await ui.button('Create presentation');
+    await ui.browser.$('img[alt="QR code of the presentation"]').waitForDisplayed({ timeout: 60_000 });
+    const presentation = await ui.browser.$('#presentation-text').getValue();
+    assert.ok(!Buffer.from(presentation, 'base64').toString('latin1').includes(did), 'no DID in the presentation');
+    await ui.tab('Officer');
+    await ui.fill('Presentation (scan or paste)', presentation);
+    await ui.button('Verify');
+    const verdict = await ui.text('[data-testid="verdict"]');
+    assert.match(verdict, /Valid/);
+    assert.match(verdict, /Residency credential from City (Credit Bureau|Hall)\./);
+    assert.match(verdict, /district\s*Harbour District/);
+    assert.match(verdict, /Not named: a private presentation shows no holder/);
+    assert.match(await ui.text('[data-testid="revocation-bound"]'), /within 7 days/);
+    assert.doesNotMatch(verdict, /did:key/);
+    await ui.shot('22-private-verdict');
+
+    // A report vouched for as a resident: the chain takes it as one resident's.
+    await ui.tab('Reports');
+    await ui.select('Category', 'streetlight');
+    await ui.fill('Location cell', 'cell-77');
+    await ui.fill('Description', 'Streetlight out by the tram stop');
+    await ui.check('Vouch as a resident');
+    await ui.see('without saying who');
+    await ui.button('Submit report');
+    const receipt = await ui.text('[data-testid="receipt"]');
+    assert.match(receipt, /submit_private_report of report-[0-9a-f]+ is proven on chain at height \d+/);
+    await ui.shot('23-private-report');
+  } finally {
+    await ui.close();
   }
 });
 

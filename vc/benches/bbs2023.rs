@@ -2,7 +2,8 @@
 //! credential of 8 and of 20 claims (mandatory: the issuer; disclosed: a quarter of the
 //! claims): the issuer's base proof, the holder's derived proof, the verifier's check, each
 //! with its JSON-LD expansion and canonicalisation. Then the sizes of a derived proof value
-//! and document, and the QR version a derived document would need.
+//! and document, and the QR version a derived document would need; then the holder binding
+//! and pseudonym features beside them on the same documents.
 
 use std::hint::black_box;
 
@@ -174,5 +175,119 @@ fn presentation(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, suite, presentation);
+/// The optional features beside the baseline on the same documents (8 and 20 claims, a
+/// quarter disclosed), each step with its JSON-LD work: the issuer's blind signature over
+/// the holder's commitment (holder binding; pseudonym with holder binding), the holder's
+/// derived proof (knowledge of the holder secret; and the pseudonym for a verifier
+/// context), the verifier's check. The holder's commitment itself is made once per
+/// issuance and is in `core`'s `blind` bench.
+fn features(c: &mut Criterion) {
+    use citywallet_core::credentials::bbs::blind;
+    use citywallet_core::credentials::pseudonym;
+    let (sk, pk) = IssuerSecretKey::generate().expect("keygen");
+    let hmac_key = [7u8; 32];
+    let mandatory = vec!["/issuer".to_owned()];
+    let secret = vec![vec![1u8; 32]];
+    let bound = blind::commit(&secret).expect("commit");
+    let prover = pseudonym::random_scalar_bytes().expect("prover nym");
+    let entropy = pseudonym::random_scalar_bytes().expect("signer entropy");
+    let nym = pseudonym::nym_commit(&secret, &prover).expect("nym commit");
+    let nym_secret = pseudonym::nym_secret(&prover, &entropy).expect("nym secret");
+    let context = b"urn:citywallet:nym:bench-verifier:entry";
+    for claims in [8usize, 20] {
+        let mut doc = credential(claims);
+        if let Some(s) = doc["credentialSubject"].as_object_mut() {
+            s.remove("id");
+        }
+        let selective: Vec<String> = (0..claims / 4)
+            .map(|i| format!("/credentialSubject/claim{}", i * 4))
+            .collect();
+        let sign_bound = || {
+            base::sign_document_bound(
+                &doc,
+                &options(),
+                &mandatory,
+                &sk,
+                &pk,
+                &hmac_key,
+                &bound.with_proof,
+            )
+            .expect("sign bound")
+        };
+        let sign_nym = || {
+            base::sign_document_nym(
+                &doc,
+                &options(),
+                &mandatory,
+                &sk,
+                &pk,
+                &hmac_key,
+                &nym.with_proof,
+                &entropy,
+            )
+            .expect("sign nym")
+        };
+        let holder = derived::Holder {
+            secret: &secret[0],
+            blind: &bound.blind,
+        };
+        let nym_holder = derived::NymHolder {
+            committed: &secret,
+            blind: &nym.blind,
+            nym_secret: &nym_secret,
+        };
+        let (signed_bound, signed_nym) = (sign_bound(), sign_nym());
+        let shown_bound =
+            derived::derive_bound(&signed_bound, &selective, b"challenge", holder).expect("derive");
+        let shown_nym =
+            derived::derive_nym(&signed_nym, &selective, b"challenge", nym_holder, context)
+                .expect("derive");
+        derived::verify(&shown_bound, &pk).expect("verify bound");
+        derived::verify_nym(&shown_nym, &pk, context).expect("verify nym");
+
+        let mut g = c.benchmark_group(format!(
+            "bbs-2023 features, {claims} claims, {} disclosed",
+            selective.len()
+        ));
+        g.sample_size(20);
+        g.bench_function("holder binding: issue (blind base proof)", |b| {
+            b.iter(|| black_box(sign_bound()));
+        });
+        g.bench_function("holder binding: derive", |b| {
+            b.iter(|| {
+                derived::derive_bound(black_box(&signed_bound), &selective, b"challenge", holder)
+                    .expect("derive")
+            });
+        });
+        g.bench_function("holder binding: verify", |b| {
+            b.iter(|| derived::verify(black_box(&shown_bound), &pk).expect("verify"));
+        });
+        g.bench_function("pseudonym + HB: issue (blind base proof)", |b| {
+            b.iter(|| black_box(sign_nym()));
+        });
+        g.bench_function("pseudonym + HB: derive", |b| {
+            b.iter(|| {
+                derived::derive_nym(
+                    black_box(&signed_nym),
+                    &selective,
+                    b"challenge",
+                    nym_holder,
+                    context,
+                )
+                .expect("derive")
+            });
+        });
+        g.bench_function("pseudonym + HB: verify", |b| {
+            b.iter(|| derived::verify_nym(black_box(&shown_nym), &pk, context).expect("verify"));
+        });
+        g.finish();
+        eprintln!(
+            "sizes, {claims} claims: derived document {} bytes with holder binding, {} bytes with pseudonym + HB",
+            serde_json::to_vec(&shown_bound).map_or(0, |v| v.len()),
+            serde_json::to_vec(&shown_nym).map_or(0, |v| v.len()),
+        );
+    }
+}
+
+criterion_group!(benches, suite, presentation, features);
 criterion_main!(benches);

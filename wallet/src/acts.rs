@@ -2,6 +2,7 @@
 //! review and credential revocation, each verified before it is sent and proven after; and
 //! the receipts that prove them, kept with the wallet's own records in one vault write.
 
+use citywallet_core::credentials::CredentialType;
 use citywallet_core::keys::KeyPath;
 use citywallet_core::vault::{
     DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState,
@@ -73,11 +74,22 @@ impl Wallet {
                 recent.push(r.location);
             }
         }
+        let now = self.now_secs();
+        let residency = self
+            .private_vcs()?
+            .into_iter()
+            .find(|c| c.kind == CredentialType::Residency && c.valid_until > now)
+            .map(|c| c.id);
         Ok(ReportForm {
             categories: REPORT_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
             recent_cells: recent,
             cell_pattern: ID_PATTERN.to_owned(),
             max_description_bytes: input::MAX_DESCRIPTION_BYTES as u32,
+            residency,
+            resident_limit: u32::try_from(citywallet_protocol::reports::MAX_PER_WINDOW)
+                .unwrap_or(u32::MAX),
+            resident_window_days: u32::try_from(citywallet_protocol::reports::WINDOW_SECS / 86_400)
+                .unwrap_or(u32::MAX),
         })
     }
 

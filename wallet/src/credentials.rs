@@ -38,6 +38,7 @@ fn item(c: &CredentialSummary) -> CredentialItem {
         valid_from: c.valid_from,
         valid_until: c.valid_until,
         w3c: false,
+        private: false,
     }
 }
 
@@ -84,18 +85,28 @@ impl From<&OfficerVerdict> for VerdictOut {
 }
 
 impl Wallet {
-    /// Held credentials, without claim values: the W3C ones, then the earlier JSON ones.
+    /// Held credentials, without claim values: the private ones, the W3C ones, then the
+    /// earlier JSON ones.
     pub fn credentials(&self) -> Result<Vec<CredentialItem>> {
-        let mut all = self.vcs()?;
+        let mut all = self.private_vcs()?;
+        all.extend(self.vcs()?);
         all.extend(self.vault()?.held_credentials()?.iter().map(item));
         Ok(all)
     }
 
     /// One held credential with its claims.
     pub fn credential(&self, id: &str) -> Result<CredentialDetail> {
-        if self.holds_vc(id)? {
-            let vc = self.vc(id)?;
-            let s = crate::issuance::summary(&vc)?;
+        let w3c = if self.holds_vc(id)? {
+            Some((self.vc(id)?, false))
+        } else {
+            self.private_vc(id)?.map(|vc| (vc, true))
+        };
+        if let Some((vc, private)) = w3c {
+            let s = if private {
+                crate::issuance::private_summary(id, &vc)?
+            } else {
+                crate::issuance::summary(&vc)?
+            };
             let subject = &vc["credentialSubject"];
             return Ok(CredentialDetail {
                 id: s.id,
@@ -116,6 +127,7 @@ impl Wallet {
                     })
                     .collect(),
                 w3c: true,
+                private,
             });
         }
         let c = self.vault()?.held_credential(id)?;
@@ -135,6 +147,7 @@ impl Wallet {
                 })
                 .collect(),
             w3c: false,
+            private: false,
         })
     }
 
@@ -158,10 +171,17 @@ impl Wallet {
         Ok(item(&CredentialSummary::from(&c)))
     }
 
-    /// Delete a held credential.
+    /// Delete a held credential (a private one with its blind and refresh token).
     pub fn delete_credential(&mut self, id: &str) -> Result<()> {
+        use crate::issuance::{PRIVATE_BLIND_SPACE, PRIVATE_SOURCE_SPACE, PRIVATE_VC_SPACE};
         let v = self.vault_mut()?;
         if v.take_document(crate::issuance::VC_SPACE, id)?.is_some() {
+            return Ok(());
+        }
+        if v.take_document(PRIVATE_VC_SPACE, id)?.is_some() {
+            for space in [PRIVATE_BLIND_SPACE, PRIVATE_SOURCE_SPACE] {
+                v.take_document(space, id)?;
+            }
             return Ok(());
         }
         Ok(v.delete_credential(id)?)
@@ -169,9 +189,11 @@ impl Wallet {
 
     /// Present held credential `id` (either form) for `challenge` (its JSON text),
     /// disclosing `disclose`: a W3C credential as a verifiable presentation (derived with
-    /// `bbs-2023`, signed by the identity key), an earlier one as the core's presentation.
+    /// `bbs-2023`, signed by the identity key), a private one as a private presentation (no
+    /// DID, no signature, nothing stable), an earlier one as the core's presentation.
     pub fn present_shown(&self, id: &str, disclose: &[String], challenge: &str) -> Result<Shown> {
-        if !self.holds_vc(id)? {
+        let private = self.private_vc(id)?;
+        if private.is_none() && !self.holds_vc(id)? {
             let p = self.present(id, disclose, challenge)?;
             return Ok(Shown {
                 json: p.to_json(),
@@ -179,8 +201,10 @@ impl Wallet {
             });
         }
         let challenge = Challenge::from_json(challenge.trim().as_bytes())?;
-        let vc = self.vc(id)?;
-        let kind = crate::issuance::summary(&vc)?.kind;
+        let kind = match &private {
+            Some(vc) => crate::issuance::private_summary(id, vc)?.kind,
+            None => crate::issuance::summary(&self.vc(id)?)?.kind,
+        };
         let disclose: Vec<&str> = disclose
             .iter()
             .map(String::as_str)
@@ -192,13 +216,19 @@ impl Wallet {
         {
             return Err(citywallet_core::Error::UnknownClaim.into());
         }
-        let now = tendermint::Time::from_unix_timestamp(self.now_secs(), 0)
-            .map(|t| t.to_rfc3339())
-            .map_err(|_| Error::Encode("the time"))?;
-        let key = self
-            .vault()?
-            .key_pair(citywallet_core::keys::KeyPath::IDENTITY)?;
-        let vp = citywallet_vc::presentation::present(&vc, &disclose, &challenge, &key, &now)?;
+        // A private credential is shown to the challenge's verifier with no DID, no holder
+        // signature and a pseudonym for a fresh context (the officer asks for none).
+        let vp = if private.is_some() {
+            self.present_private(id, &disclose, &challenge.nonce, &challenge.verifier, None)?
+        } else {
+            let now = tendermint::Time::from_unix_timestamp(self.now_secs(), 0)
+                .map(|t| t.to_rfc3339())
+                .map_err(|_| Error::Encode("the time"))?;
+            let key = self
+                .vault()?
+                .key_pair(citywallet_core::keys::KeyPath::IDENTITY)?;
+            citywallet_vc::presentation::present(&self.vc(id)?, &disclose, &challenge, &key, &now)?
+        };
         self.vault()?.log_activity(
             citywallet_core::vault::VaultEvent::CredentialPresented,
             &serde_json::json!({ "credential": id, "verifier": challenge.verifier, "disclosed": disclose }),

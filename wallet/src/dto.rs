@@ -161,6 +161,9 @@ pub struct CredentialItem {
     /// A W3C VC 2.0 credential with a `bbs-2023` proof (from an OpenID4VCI issuer), or
     /// the wallet's earlier JSON form.
     pub w3c: bool,
+    /// A private credential (signed blindly, shown with no DID, no id and a pseudonym per
+    /// verifier context), renewed from its issuer before it expires.
+    pub private: bool,
 }
 
 /// A held credential with its claims.
@@ -186,6 +189,8 @@ pub struct CredentialDetail {
     pub claims: Vec<Claim>,
     /// A W3C VC 2.0 credential (see [`CredentialItem::w3c`]).
     pub w3c: bool,
+    /// A private credential (see [`CredentialItem::private`]): it names no holder.
+    pub private: bool,
 }
 
 /// A presentation to show.
@@ -396,6 +401,14 @@ pub struct ReportForm {
     pub cell_pattern: String,
     /// Longest description, bytes.
     pub max_description_bytes: u32,
+    /// A private residency credential in force (its local id) the report may be vouched
+    /// with: one resident files it, the chain limits and rewards per resident, nothing
+    /// names the citizen.
+    pub residency: Option<String>,
+    /// How many reports one resident may vouch for in a window (the chain's rule).
+    pub resident_limit: u32,
+    /// That window, in days.
+    pub resident_window_days: u32,
 }
 
 /// The citizen's reports and rewards.
@@ -637,4 +650,7 @@ pub struct OfferPreview {
     pub tx_code_length: Option<u32>,
     /// What the issuer says about the code.
     pub tx_code_description: Option<String>,
+    /// Whether the issuer signs what it offers privately (to take with
+    /// `accept_offer_private`): a private credential is shown with no DID and no id.
+    pub private_supported: bool,
 }

@@ -37,6 +37,9 @@ pub const PRIVATE_SOURCE_SPACE: &str = "vc.private.source";
 /// The credential request parameter with the holder's commitment (base64url) to its holder
 /// secret and prover nym: the request for a private credential.
 pub const HOLDER_COMMITMENT_PARAM: &str = "citywallet_holder_commitment";
+/// The credential configuration metadata flag (`true`) of an issuer that signs this type
+/// privately, blindly against a [`HOLDER_COMMITMENT_PARAM`].
+pub const PRIVATE_SUPPORTED_PARAM: &str = "citywallet_private_supported";
 /// Longest offer text taken (a URI, or the JSON it carries).
 pub const MAX_OFFER_BYTES: usize = 8 * 1024;
 /// Largest answer read from an issuer.
@@ -327,6 +330,17 @@ fn configuration_kind(metadata: &Metadata, id: &str) -> Result<CredentialType> {
         .ok_or_else(|| Error::CredentialUnsupported(id.chars().take(64).collect()))
 }
 
+/// Whether the issuer signs configuration `id` (of type `kind`) privately.
+fn configuration_private(metadata: &Metadata, id: &str, kind: CredentialType) -> bool {
+    kind.may_be_private()
+        && metadata
+            .configurations
+            .get(id)
+            .and_then(|c| c.get(PRIVATE_SUPPORTED_PARAM))
+            .and_then(Value::as_bool)
+            == Some(true)
+}
+
 impl Wallet {
     /// Read `offer` and the issuer's metadata: who offers what, and whether a transaction
     /// code is needed. Nothing is kept.
@@ -335,15 +349,21 @@ impl Wallet {
         let offer = parse_offer(offer)?;
         let issuer = Issuer::new()?;
         let m = metadata(&issuer, &offer.issuer)?;
-        let kinds = offer
+        let kinds: Vec<CredentialType> = offer
             .configurations
             .iter()
             .map(|c| configuration_kind(&m, c))
             .collect::<Result<_>>()?;
+        let private_supported = offer
+            .configurations
+            .iter()
+            .zip(&kinds)
+            .all(|(c, k)| configuration_private(&m, c, *k));
         Ok(OfferPreview {
             issuer_url: offer.issuer.clone(),
             issuer_name: m.name,
             kinds,
+            private_supported,
             tx_code_length: offer.tx_code.as_ref().map(|t| t.0),
             tx_code_description: offer.tx_code.and_then(|t| t.1),
         })
@@ -384,6 +404,13 @@ impl Wallet {
         let m = metadata(&issuer, &offer.issuer)?;
         let configuration = offer.configurations[0].clone();
         let kind = configuration_kind(&m, &configuration)?;
+        if private && !configuration_private(&m, &configuration, kind) {
+            return Err(Error::CredentialUnsupported(format!(
+                "{} does not sign {} credentials privately",
+                m.name,
+                kind.as_str()
+            )));
+        }
 
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", PRE_AUTHORIZED_GRANT),
@@ -481,9 +508,7 @@ impl Wallet {
         };
         let (kind, source) = {
             let v = self.vault()?;
-            let d = v.document(PRIVATE_VC_SPACE, id)?.ok_or_else(not_found)?;
-            let c: Value = serde_json::from_slice(&d.body)
-                .map_err(|_| Error::CredentialMalformed("stored"))?;
+            let c = self.private_vc(id)?.ok_or_else(not_found)?;
             let kind = private_summary(id, &c)?.kind;
             let kept = v
                 .document(PRIVATE_SOURCE_SPACE, id)?
@@ -653,6 +678,16 @@ impl Wallet {
         Ok(item)
     }
 
+    /// The private credential kept under local id `id`, as its JSON, if held.
+    pub fn private_vc(&self, id: &str) -> Result<Option<Value>> {
+        self.vault()?
+            .document(PRIVATE_VC_SPACE, id)?
+            .map(|d| {
+                serde_json::from_slice(&d.body).map_err(|_| Error::CredentialMalformed("stored"))
+            })
+            .transpose()
+    }
+
     /// The private credentials held.
     pub fn private_vcs(&self) -> Result<Vec<CredentialItem>> {
         let v = self.vault()?;
@@ -682,9 +717,7 @@ impl Wallet {
             kind: "credential",
             id: id.to_owned(),
         };
-        let d = v.document(PRIVATE_VC_SPACE, id)?.ok_or_else(not_found)?;
-        let credential: Value =
-            serde_json::from_slice(&d.body).map_err(|_| Error::CredentialMalformed("stored"))?;
+        let credential = self.private_vc(id)?.ok_or_else(not_found)?;
         let kept = v.document(PRIVATE_BLIND_SPACE, id)?.ok_or_else(not_found)?;
         let blind: &[u8; 32] = kept
             .body
@@ -787,7 +820,10 @@ impl Wallet {
 pub(crate) fn private_summary(id: &str, credential: &Value) -> Result<CredentialItem> {
     let mut c = credential.clone();
     c["id"] = Value::from(id);
-    summary(&c)
+    Ok(CredentialItem {
+        private: true,
+        ..summary(&c)?
+    })
 }
 
 fn unix(rfc3339: &str) -> Option<i64> {
@@ -829,5 +865,6 @@ pub(crate) fn summary(v: &Value) -> Result<CredentialItem> {
         valid_from: time("validFrom").ok_or(bad("no validFrom"))?,
         valid_until: time("validUntil").ok_or(bad("no validUntil"))?,
         w3c: true,
+        private: false,
     })
 }

@@ -122,6 +122,13 @@ impl CredentialType {
         }
     }
 
+    /// Whether a credential of this type may be private (signed blindly, shown with no DID
+    /// and no id): a citizen's credential may. An officer's or technician's credential is
+    /// shown with the key the chain holds the role under, so it always names its holder.
+    pub fn may_be_private(self) -> bool {
+        !matches!(self, Self::Officer | Self::Technician)
+    }
+
     /// Parse a type name.
     pub fn parse(name: &str) -> Result<Self> {
         Self::ALL

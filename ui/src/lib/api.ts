@@ -80,15 +80,17 @@ export const api = {
   identity: () => call<Identity>('identity'),
   credentials: () => call<CredentialItem[]>('credentials'),
   credential: (id: string) => call<CredentialDetail>('credential', { id }),
-  demoCredential: (kind: string) => call<CredentialItem>('request_demo_credential', { kind }),
+  demoCredential: (kind: string, priv: boolean) =>
+    call<CredentialItem>('request_demo_credential', { kind, private: priv }),
+  renewCredential: (id: string) => call<CredentialItem>('renew_credential', { id }),
   importCredential: (json: string) => call<CredentialItem>('import_credential', { json }),
   previewOffer: (offer: string) => call<OfferPreview>('preview_offer', { offer }),
   previewRequest: (request: string) => call<RequestPreview>('preview_request', { request }),
   answerRequest: (request: string, choose: Record<string, string>) =>
     call<Candidate[]>('answer_request', { request, choose }),
   refuseRequest: (request: string) => call<void>('refuse_request', { request }),
-  acceptOffer: (offer: string, txCode: string | null) =>
-    call<CredentialItem>('accept_offer', { offer, txCode }),
+  acceptOffer: (offer: string, txCode: string | null, priv: boolean) =>
+    call<CredentialItem>('accept_offer', { offer, txCode, private: priv }),
   deleteCredential: (id: string) => call<void>('delete_credential', { id }),
   present: (credentialId: string, disclose: string[], challenge: string) =>
     call<PresentationOut>('present', { credentialId, disclose, challenge }),

@@ -37,4 +37,8 @@ claims: Array<Claim>,
 /**
  * A W3C VC 2.0 credential (see [`CredentialItem::w3c`]).
  */
-w3c: boolean, };
+w3c: boolean, 
+/**
+ * A private credential (see [`CredentialItem::private`]): it names no holder.
+ */
+private: boolean, };

@@ -33,4 +33,9 @@ validUntil: number,
  * A W3C VC 2.0 credential with a `bbs-2023` proof (from an OpenID4VCI issuer), or
  * the wallet's earlier JSON form.
  */
-w3c: boolean, };
+w3c: boolean, 
+/**
+ * A private credential (signed blindly, shown with no DID, no id and a pseudonym per
+ * verifier context), renewed from its issuer before it expires.
+ */
+private: boolean, };

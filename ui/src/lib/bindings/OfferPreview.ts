@@ -24,4 +24,9 @@ txCodeLength: number | null,
 /**
  * What the issuer says about the code.
  */
-txCodeDescription: string | null, };
+txCodeDescription: string | null, 
+/**
+ * Whether the issuer signs what it offers privately (to take with
+ * `accept_offer_private`): a private credential is shown with no DID and no id.
+ */
+privateSupported: boolean, };

@@ -19,4 +19,18 @@ cellPattern: string,
 /**
  * Longest description, bytes.
  */
-maxDescriptionBytes: number, };
+maxDescriptionBytes: number, 
+/**
+ * A private residency credential in force (its local id) the report may be vouched
+ * with: one resident files it, the chain limits and rewards per resident, nothing
+ * names the citizen.
+ */
+residency: string | null, 
+/**
+ * How many reports one resident may vouch for in a window (the chain's rule).
+ */
+residentLimit: number, 
+/**
+ * That window, in days.
+ */
+residentWindowDays: number, };
