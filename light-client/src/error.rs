@@ -134,6 +134,10 @@ pub enum ErrorCode {
     NotIssuerOperator,
     /// `expiry_in_past`.
     ExpiryInPast,
+    /// `grant_expired`.
+    GrantExpired,
+    /// `grant_not_covering`.
+    GrantNotCovering,
     /// `other_department`.
     OtherDepartment,
     /// `reward_over_cap`.
@@ -319,6 +323,17 @@ pub enum Precondition {
     /// A grant's expiry is not in the future.
     #[error("the expiry must be in the future")]
     ExpiryInPast,
+    /// The grant has expired (its expiry is past the proven time).
+    #[error("grant {0} has expired")]
+    GrantExpired(String),
+    /// The grant does not cover the data category.
+    #[error("grant {grant} does not cover {category}")]
+    GrantNotCovering {
+        /// Grant id.
+        grant: String,
+        /// The category asked for.
+        category: String,
+    },
     /// The technician's department on the chain is not the device's.
     #[error("device {id} is in department {device}; this technician's is {own}")]
     OtherDepartment {
@@ -621,6 +636,8 @@ impl Precondition {
             }
             Self::NotIssuerOperator(_) => ErrorCode::NotIssuerOperator,
             Self::ExpiryInPast => ErrorCode::ExpiryInPast,
+            Self::GrantExpired(_) => ErrorCode::GrantExpired,
+            Self::GrantNotCovering { .. } => ErrorCode::GrantNotCovering,
             Self::OtherDepartment { .. } => ErrorCode::OtherDepartment,
             Self::RewardOverCap { .. } => ErrorCode::RewardOverCap,
         }

@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 
 use citywallet_protocol::{
-    Account, Action, Code, DeviceRecord, GrantRecord, IssuerRecord, MAX_TX_BYTES, OrgRecord,
-    ReportRecord, ReportStatus, RevocationRecord, RewardRecord, Role, SignedTx, Status, keys,
+    Account, Action, Code, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, MAX_TX_BYTES,
+    MAX_USES_PER_GRANT, OrgRecord, ReportRecord, ReportStatus, RevocationRecord, RewardRecord,
+    Role, SignedTx, Status, keys,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -1026,6 +1027,69 @@ impl App {
                 }
                 rec.status = Status::Inactive;
                 put(out, keys::grant(id), &rec);
+            }
+            Action::RecordDataUse {
+                id,
+                grant,
+                category,
+                purpose,
+            } => {
+                let Some(g) = view.get::<GrantRecord>(&keys::grant(grant))? else {
+                    refuse!(Code::UnknownTarget, "no grant {grant}");
+                };
+                let org = view.get::<OrgRecord>(&keys::org(&g.org))?;
+                if org.as_ref().is_none_or(|o| o.key != signer_hex) {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only organisation {}'s registered key may record uses under {grant}",
+                        g.org
+                    );
+                }
+                if org.is_some_and(|o| o.status != Status::Active) {
+                    refuse!(Code::Unauthorized, "organisation {} is not active", g.org);
+                }
+                if g.status != Status::Active {
+                    refuse!(Code::Unauthorized, "grant {grant} was revoked");
+                }
+                if g.expires_at <= time {
+                    refuse!(Code::Expired, "grant {grant} has expired");
+                }
+                if !g.categories.contains(category) {
+                    refuse!(
+                        Code::Unauthorized,
+                        "grant {grant} does not cover {category}"
+                    );
+                }
+                if view.has(&keys::data_use(id))? {
+                    refuse!(Code::Duplicate, "data use {id} exists");
+                }
+                let seq: u64 = view.get(&keys::use_count(grant))?.unwrap_or(0);
+                if seq >= MAX_USES_PER_GRANT {
+                    refuse!(
+                        Code::RateLimited,
+                        "grant {grant} holds {MAX_USES_PER_GRANT} uses already"
+                    );
+                }
+                put(
+                    out,
+                    keys::data_use(id),
+                    &DataUseRecord {
+                        id: id.clone(),
+                        grant: grant.clone(),
+                        org: g.org.clone(),
+                        category: category.clone(),
+                        purpose: purpose.clone(),
+                        time,
+                        seq,
+                    },
+                );
+                append_to_log(
+                    view,
+                    out,
+                    keys::use_count(grant),
+                    |p| keys::use_page(grant, p),
+                    id,
+                )?;
             }
             Action::SetValidator { public_key, power } => {
                 need_admin!();

@@ -78,6 +78,8 @@ pub enum Field {
     RevocationBound,
     /// A private report's presentation.
     Presentation,
+    /// A data use's id.
+    UseId,
 }
 
 impl Field {
@@ -104,6 +106,7 @@ impl Field {
             Self::Power => "power",
             Self::RevocationBound => "revocation_bound",
             Self::Presentation => "presentation",
+            Self::UseId => "use_id",
         }
     }
 }
@@ -302,6 +305,17 @@ pub fn check_fields(action: &Action) -> Result<(), FieldError> {
             check_id(id, F::ReportId)?;
             check_id(category, F::Category)?;
             check_id(location_cell, F::LocationCell)
+        }
+        Action::RecordDataUse {
+            id,
+            grant,
+            category,
+            purpose,
+        } => {
+            check_id(id, F::UseId)?;
+            check_id(grant, F::GrantId)?;
+            check_id(category, F::Categories)?;
+            check_text(purpose, F::Purpose)
         }
         Action::SubmitPrivateReport {
             id,

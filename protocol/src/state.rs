@@ -168,6 +168,29 @@ pub struct GrantRecord {
     pub status: Status,
 }
 
+/// `datause/{id}`: one use of a citizen's data an organisation recorded under a grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataUseRecord {
+    /// The use's id.
+    pub id: String,
+    /// The grant it was made under.
+    pub grant: String,
+    /// The organisation that made it.
+    pub org: String,
+    /// The data category used.
+    pub category: String,
+    /// What it was used for.
+    pub purpose: String,
+    /// Block time (Unix seconds) it was recorded at.
+    pub time: u64,
+    /// Its place in the grant's log of uses (0 first).
+    pub seq: u64,
+}
+
+/// Most uses one grant's log holds: past it the organisation's records are refused
+/// (`rate_limited`), so no organisation grows a citizen's history without bound.
+pub const MAX_USES_PER_GRANT: u64 = 100_000;
+
 /// Where a report stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,6 +369,19 @@ pub mod keys {
     /// revocation: an officer keeps every page, proven, for offline checks.
     pub fn revocation_page(issuer: &str, page: u64) -> Vec<u8> {
         key(&["revocations", issuer, "page", &page.to_string()])
+    }
+    /// `datause/{id}` → [`super::DataUseRecord`].
+    pub fn data_use(id: &str) -> Vec<u8> {
+        key(&["datause", id])
+    }
+    /// `uses/{grant}/count` → how many uses were recorded under the grant (JSON number).
+    pub fn use_count(grant: &str) -> Vec<u8> {
+        key(&["uses", grant, "count"])
+    }
+    /// `uses/{grant}/page/{p}` → JSON list of the use ids `p × LOG_PAGE` onwards, in order
+    /// of recording: the citizen proves the grant's whole history from the count and pages.
+    pub fn use_page(grant: &str, page: u64) -> Vec<u8> {
+        key(&["uses", grant, "page", &page.to_string()])
     }
     /// `validator/{key hex}` → power
     pub fn validator(k: &[u8; 32]) -> Vec<u8> {

@@ -179,6 +179,19 @@ pub enum Action {
         /// and the window's pseudonym context.
         presentation: Vec<u8>,
     },
+    /// 17, the organisation a grant names (its registered key): record one use of the
+    /// citizen's data under the grant, at the block's time. Fields: id str, grant str,
+    /// category str, purpose str.
+    RecordDataUse {
+        /// The use's id (the organisation's).
+        id: String,
+        /// The grant it is made under.
+        grant: String,
+        /// The data category used (one of the grant's).
+        category: String,
+        /// What it was used for.
+        purpose: String,
+    },
 }
 
 /// What kind of action a transaction is, without its fields (receipts and logs name it).
@@ -220,11 +233,13 @@ pub enum ActionKind {
     SetRevocationBound,
     /// [`Action::SubmitPrivateReport`].
     SubmitPrivateReport,
+    /// [`Action::RecordDataUse`].
+    RecordDataUse,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::RegisterIssuer,
         Self::DeactivateIssuer,
         Self::RegisterOrg,
@@ -242,6 +257,7 @@ impl ActionKind {
         Self::RotateAdmin,
         Self::SetRevocationBound,
         Self::SubmitPrivateReport,
+        Self::RecordDataUse,
     ];
 
     /// A stable snake_case name, for logs, events and receipts.
@@ -264,6 +280,7 @@ impl ActionKind {
             Self::RotateAdmin => "rotate_admin",
             Self::SetRevocationBound => "set_revocation_bound",
             Self::SubmitPrivateReport => "submit_private_report",
+            Self::RecordDataUse => "record_data_use",
         }
     }
 
@@ -294,6 +311,7 @@ impl Action {
             Self::RotateAdmin { .. } => ActionKind::RotateAdmin,
             Self::SetRevocationBound { .. } => ActionKind::SetRevocationBound,
             Self::SubmitPrivateReport { .. } => ActionKind::SubmitPrivateReport,
+            Self::RecordDataUse { .. } => ActionKind::RecordDataUse,
         }
     }
 
@@ -448,6 +466,18 @@ impl Action {
                 w.bytes(evidence_hash);
                 w.blob(presentation);
             }
+            Self::RecordDataUse {
+                id,
+                grant,
+                category,
+                purpose,
+            } => {
+                w.u8(17);
+                w.str(id);
+                w.str(grant);
+                w.str(category);
+                w.str(purpose);
+            }
         }
     }
 
@@ -530,6 +560,12 @@ impl Action {
                 location_cell: r.str()?,
                 evidence_hash: r.array()?,
                 presentation: r.blob()?,
+            },
+            17 => Self::RecordDataUse {
+                id: r.str()?,
+                grant: r.str()?,
+                category: r.str()?,
+                purpose: r.str()?,
             },
             tag => return Err(DecodeError::UnknownAction(tag)),
         })

@@ -77,6 +77,12 @@ fn actions() -> Vec<Action> {
             evidence_hash: [6; 32],
             presentation: vec![1, 2, 3],
         },
+        Action::RecordDataUse {
+            id: "u".into(),
+            grant: "g".into(),
+            category: "health".into(),
+            purpose: "study".into(),
+        },
     ]
 }
 

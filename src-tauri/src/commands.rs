@@ -434,6 +434,14 @@ pub async fn create_grant(state: State<'_, AppState>, grant: GrantIn) -> AppResu
 }
 
 #[tauri::command]
+pub async fn grant_uses(
+    state: State<'_, AppState>,
+    grant: String,
+) -> AppResult<citywallet_wallet::dto::GrantUsesOut> {
+    wallet(&state, move |w| w.grant_uses(&grant)).await
+}
+
+#[tauri::command]
 pub async fn revoke_grant(state: State<'_, AppState>, id: String) -> AppResult<ReceiptOut> {
     wallet(&state, move |w| w.revoke_grant(&id)).await
 }

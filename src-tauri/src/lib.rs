@@ -197,6 +197,7 @@ pub fn run() {
             commands::organisations,
             commands::create_grant,
             commands::revoke_grant,
+            commands::grant_uses,
             commands::grants,
             commands::activity,
             commands::export_vault,

@@ -608,6 +608,10 @@ async function reportAndGrant(ui) {
   assert.match(g, /grant_access of grant-[0-9a-f]+ is proven on chain/);
   await ui.see('City Health Research Institute');
   await ui.shot('14-grant-receipt');
+  // The grant's proven history of uses: none yet, with revocation at hand.
+  await ui.button('See how City Health Research Institute used your data');
+  await ui.see('No use recorded on the city chain under this grant yet.');
+  await ui.text('//button[normalize-space()="Revoke City Health Research Institute\'s access"]');
   await ui.tab('Activity');
   await ui.see('Report filed');
   await ui.see('Access granted');

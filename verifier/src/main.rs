@@ -100,6 +100,19 @@ enum Cmd {
     },
     /// The organisation's record on the chain, proven.
     Status,
+    /// Record on the chain one use of a citizen's data under a grant made to this
+    /// organisation (the citizen's wallet shows it).
+    Use {
+        /// The grant's id.
+        #[arg(long)]
+        grant: String,
+        /// The data category used (one the grant covers).
+        #[arg(long)]
+        category: String,
+        /// What it was used for.
+        #[arg(long)]
+        purpose: String,
+    },
 }
 
 fn passphrase(cli: &Cli) -> anyhow::Result<Passphrase> {
@@ -228,6 +241,20 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     if matches { "matches" } else { "DOES NOT match" }
                 ),
                 None => format!("{} is not registered on the chain", s.org()),
+            });
+        }
+        Cmd::Use {
+            grant,
+            category,
+            purpose,
+        } => {
+            let mut s = Service::open(&cli.data, &pass)?;
+            let r = s.record_use(grant, category, purpose)?;
+            show(cli, &serde_json::to_value(&r)?, || {
+                format!(
+                    "use {} of {category} under {grant} is proven on chain at height {}",
+                    r.subject, r.height
+                )
             });
         }
     }

@@ -164,6 +164,30 @@ impl Service {
         Ok(self.wallet.request_outcome(id)?)
     }
 
+    /// Record on the chain a use of a citizen's data under `grant` (made to this
+    /// organisation): the grant is proven active, unexpired and covering `category` first,
+    /// and the use proven landed after. The citizen's wallet shows it in the grant's history.
+    pub fn record_use(
+        &mut self,
+        grant: &str,
+        category: &str,
+        purpose: &str,
+    ) -> Result<citywallet_wallet::dto::ReceiptOut> {
+        let key = &self.key;
+        let signer = citywallet_light_client::act::Signer {
+            public: key.verifying_key().to_bytes(),
+            sign: Box::new(move |m| key.sign(m).to_bytes()),
+        };
+        Ok(self.wallet.record_data_use_as(
+            &signer,
+            &citywallet_light_client::act::NewUse {
+                grant,
+                category,
+                purpose,
+            },
+        )?)
+    }
+
     /// The organisation's record on the chain, proven now: whether it is registered, active
     /// and holds this key.
     pub fn status(&mut self) -> Result<(Option<citywallet_protocol::OrgRecord>, bool)> {

@@ -141,4 +141,49 @@ fn an_operator_sets_up_serves_asks_and_reads_the_outcome() {
     let o = run(&data, &["outcome", id]).expect("outcome");
     assert_eq!(o["status"], "verified", "{o}");
     assert_eq!(o["answers"]["credit-0"][0]["disclosed"][0]["name"], "tier");
+
+    // The citizen grants the institute health data; the operator records a use of it, and
+    // the citizen sees it, proven. A category the grant does not cover is refused.
+    w.set_setting("effect_wait_secs", 20).expect("setting");
+    let grant = w
+        .create_grant(&citywallet_wallet::dto::GrantIn {
+            org: "health-research".into(),
+            categories: vec!["health".into()],
+            purpose: "asthma study".into(),
+            expires: "2099-12-31".into(),
+        })
+        .expect("grant")
+        .subject;
+    let used = run(
+        &data,
+        &[
+            "use",
+            "--grant",
+            &grant,
+            "--category",
+            "health",
+            "--purpose",
+            "asthma cohort extract",
+        ],
+    )
+    .expect("use");
+    assert_eq!(used["action"], "record_data_use");
+    let e = run(
+        &data,
+        &[
+            "use",
+            "--grant",
+            &grant,
+            "--category",
+            "mobility",
+            "--purpose",
+            "travel study",
+        ],
+    )
+    .expect_err("not covered");
+    assert!(e.contains("grant_not_covering"), "{e}");
+    let uses = w.grant_uses(&grant).expect("uses");
+    assert_eq!(uses.uses.len(), 1);
+    assert_eq!(uses.uses[0].id, used["subject"].as_str().expect("id"));
+    assert_eq!(uses.uses[0].purpose, "asthma cohort extract");
 }

@@ -29,7 +29,7 @@ pub const REPORT_CATEGORIES: [&str; 6] = [
     "noise",
 ];
 
-fn receipt_out(r: &Receipt) -> ReceiptOut {
+pub(crate) fn receipt_out(r: &Receipt) -> ReceiptOut {
     let h = &r.header.signed_header.header;
     ReceiptOut {
         id: r.tx_hash.clone(),

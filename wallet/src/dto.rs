@@ -423,6 +423,50 @@ pub struct ReportsOut {
     pub reward_points: u64,
 }
 
+/// One use of the citizen's data an organisation recorded under a grant, proven.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DataUseItem {
+    /// The use's id.
+    pub id: String,
+    /// The data category used.
+    pub category: String,
+    /// What the organisation says it was for.
+    pub purpose: String,
+    /// Block time it was recorded at, Unix seconds.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// Its place in the grant's log (0 first).
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Height of the verified header it was proven against.
+    #[ts(type = "number")]
+    pub height: u64,
+    /// Not seen at the previous look.
+    pub new: bool,
+    /// Within three days of the grant's expiry.
+    pub near_expiry: bool,
+    /// At or after the grant's expiry (the node refuses these: a sign of a faulty chain).
+    pub after_expiry: bool,
+}
+
+/// The proven history of uses under one grant.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct GrantUsesOut {
+    /// Grant id.
+    pub grant: String,
+    /// Every use, oldest first.
+    pub uses: Vec<DataUseItem>,
+    /// How many are new since the previous look.
+    pub new_uses: u32,
+    /// How many the chain's log holds (more than `uses` when a look reads only part).
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 /// A receipt, checked.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -30,6 +30,7 @@ pub mod issuance;
 mod jws;
 pub mod oid4vp;
 mod tools;
+pub mod uses;
 mod vault;
 pub mod verifier;
 

@@ -425,6 +425,128 @@ fn grants_are_made_and_revoked_and_refusals_send_nothing() {
     );
 }
 
+/// The organisation's key from the devnet's key file, as a signer.
+fn org_signer(env: &Env, org: &str) -> citywallet_light_client::act::Signer<'static> {
+    let bytes = std::fs::read(
+        env.net
+            .data_dir()
+            .join(citywallet_node::devnet::org_key_file(org)),
+    )
+    .expect("org key file");
+    let (_, secret) = citywallet_protocol::keyfile::OrgKeyFile::parse(&bytes).expect("parse");
+    let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    citywallet_light_client::act::Signer {
+        public: key.verifying_key().to_bytes(),
+        sign: Box::new(move |m| ed25519_dalek::Signer::sign(&key, m).to_bytes()),
+    }
+}
+
+fn use_of<'a>(grant: &'a str, category: &'a str) -> citywallet_light_client::act::NewUse<'a> {
+    citywallet_light_client::act::NewUse {
+        grant,
+        category,
+        purpose: "asthma cohort, monthly extract",
+    }
+}
+
+#[test]
+fn an_organisation_records_uses_and_the_citizen_sees_them_proven_and_new() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let mut operator = env.wallet("health-research-operator");
+    let org = org_signer(&env, "health-research");
+    let made = citizen
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect("grant");
+    let id = made.subject.clone();
+    let none = citizen.grant_uses(&id).expect("uses");
+    assert!(none.uses.is_empty() && none.new_uses == 0 && none.total == 0);
+
+    let first = operator
+        .record_data_use_as(&org, &use_of(&id, "health"))
+        .expect("use");
+    assert_eq!(first.action, ActionKind::RecordDataUse);
+    let seen = citizen.grant_uses(&id).expect("uses");
+    assert_eq!((seen.uses.len(), seen.new_uses, seen.total), (1, 1, 1));
+    let u = &seen.uses[0];
+    assert!(u.new && !u.near_expiry && !u.after_expiry);
+    assert_eq!(
+        (u.id.as_str(), u.category.as_str()),
+        (first.subject.as_str(), "health")
+    );
+    assert!(u.height >= first.height);
+    // Seen once: no longer new; a second use is.
+    assert_eq!(citizen.grant_uses(&id).expect("uses").new_uses, 0);
+    operator
+        .record_data_use_as(&org, &use_of(&id, "health"))
+        .expect("use");
+    let seen = citizen.grant_uses(&id).expect("uses");
+    assert_eq!((seen.uses.len(), seen.new_uses), (2, 1));
+    assert!(!seen.uses[0].new && seen.uses[1].new && seen.uses[1].seq == 1);
+
+    // Refused before anything is sent: a category the grant does not cover, a key that is
+    // not the organisation's, a grant that does not exist.
+    let sent = env.broadcasts();
+    let citizen_key = citywallet_light_client::act::Signer {
+        public: env.identity_key(&citizen),
+        sign: Box::new(|_| [0u8; 64]),
+    };
+    for (signer, u, code) in [
+        (&org, use_of(&id, "mobility"), "grant_not_covering"),
+        (&citizen_key, use_of(&id, "health"), "not_yours"),
+        (&org, use_of("grant-nope", "health"), "not_on_chain"),
+    ] {
+        assert_eq!(
+            operator
+                .record_data_use_as(signer, &u)
+                .expect_err("refused")
+                .code(),
+            code
+        );
+    }
+    assert_eq!(env.broadcasts(), sent, "nothing sent");
+
+    // Revoked: no more uses, and the history stays.
+    citizen.revoke_grant(&id).expect("revoke");
+    assert_eq!(
+        operator
+            .record_data_use_as(&org, &use_of(&id, "health"))
+            .expect_err("revoked")
+            .code(),
+        "not_active"
+    );
+    assert_eq!(citizen.grant_uses(&id).expect("uses").uses.len(), 2);
+}
+
+#[test]
+fn a_use_near_a_grants_expiry_is_marked_and_none_is_taken_after_it() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let mut operator = env.wallet("health-research-operator");
+    let org = org_signer(&env, "health-research");
+    let expires =
+        tendermint::Time::from_unix_timestamp(env.net.clock.now().unix_timestamp() + 2 * 86_400, 0)
+            .expect("time")
+            .to_rfc3339();
+    let id = citizen
+        .create_grant(&grant("health-research", &["health"], &expires))
+        .expect("grant")
+        .subject;
+    operator
+        .record_data_use_as(&org, &use_of(&id, "health"))
+        .expect("use");
+    let seen = citizen.grant_uses(&id).expect("uses");
+    assert!(seen.uses[0].near_expiry && !seen.uses[0].after_expiry);
+    env.net.clock.advance(Duration::from_secs(3 * 86_400));
+    assert_eq!(
+        operator
+            .record_data_use_as(&org, &use_of(&id, "health"))
+            .expect_err("expired")
+            .code(),
+        "grant_expired"
+    );
+}
+
 #[test]
 fn a_technician_provisions_devices_one_by_one_and_from_a_csv() {
     let env = Env::new();

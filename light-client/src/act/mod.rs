@@ -15,8 +15,8 @@ use citywallet_core::keys::KeyPair;
 use citywallet_core::vault::{StoredReceipt, Vault};
 use citywallet_protocol::rules::{Field, check_id};
 use citywallet_protocol::{
-    Account, ActionKind, Code, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord,
-    Role, keys,
+    Account, ActionKind, Code, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord,
+    ReportRecord, Role, keys,
 };
 use sha2::{Digest, Sha256};
 use tendermint_light_client_verifier::types::LightBlock;
@@ -226,6 +226,20 @@ pub struct NewGrant<'a> {
     pub expires_at: u64,
 }
 
+/// A use of a citizen's data to record, as the organisation a grant names.
+#[derive(Debug, Clone)]
+pub struct NewUse<'a> {
+    /// The grant it is made under.
+    pub grant: &'a str,
+    /// The data category used.
+    pub category: &'a str,
+    /// What it was used for.
+    pub purpose: &'a str,
+}
+
+/// Most uses one look at a grant reads ([`Session::data_uses`]); the next look reads on.
+pub const MAX_USES_PER_LOOK: usize = 512;
+
 /// A device to register.
 #[derive(Debug, Clone)]
 pub struct NewDevice<'a> {
@@ -274,6 +288,45 @@ impl Session<'_> {
     pub fn grant(&self, at: &LightBlock, id: &str) -> Result<Option<GrantRecord>> {
         self.read_as(at, keys::grant(id))
     }
+    /// Proven data use record.
+    pub fn data_use(&self, at: &LightBlock, id: &str) -> Result<Option<DataUseRecord>> {
+        self.read_as(at, keys::data_use(id))
+    }
+
+    /// The uses recorded under `grant` from its place `from` on (at most
+    /// [`MAX_USES_PER_LOOK`]), each with its proven read at `at`, and the log's proven
+    /// count. The count, each page and each record are proven; a record that is not the
+    /// grant's, or not at its place in the log, is refused.
+    pub fn data_uses(
+        &self,
+        at: &LightBlock,
+        grant: &str,
+        from: u64,
+    ) -> Result<(u64, Vec<(DataUseRecord, ProvenRead)>)> {
+        let count: u64 = self.read_as(at, keys::use_count(grant))?.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut page = from / keys::LOG_PAGE;
+        while page < keys::log_pages(count) && out.len() < MAX_USES_PER_LOOK {
+            let ids: Vec<String> = self
+                .read_as(at, keys::use_page(grant, page))?
+                .ok_or_else(|| Error::BadRecord(format!("uses/{grant}/page/{page}")))?;
+            for (i, id) in ids.iter().enumerate() {
+                let seq = page * keys::LOG_PAGE + i as u64;
+                if seq < from || seq >= count || out.len() >= MAX_USES_PER_LOOK {
+                    continue;
+                }
+                let read = self.read(at, &keys::data_use(id))?;
+                let rec: DataUseRecord = read
+                    .decode()?
+                    .filter(|r: &DataUseRecord| r.grant == grant && r.seq == seq && &r.id == id)
+                    .ok_or_else(|| Error::BadRecord(format!("datause/{id}")))?;
+                out.push((rec, read));
+            }
+            page += 1;
+        }
+        Ok((count, out))
+    }
+
     /// Proven report record.
     pub fn report(&self, at: &LightBlock, id: &str) -> Result<Option<ReportRecord>> {
         self.read_as(at, keys::report(id))
@@ -505,6 +558,33 @@ impl Session<'_> {
         let g = self.grant(&at, id)?;
         let step = step::revoke_grant(id, &citizen.public, g.as_ref())?;
         self.act(&at, citizen, &step, self.wait())
+    }
+
+    /// Record a use of a citizen's data under a grant, signed by `org` (the key of the
+    /// organisation the grant names). Proves first that the grant is active, unexpired and
+    /// covers the category, and that the key is the organisation's. Returns the use id with
+    /// the receipt.
+    pub fn record_data_use(&mut self, org: &Signer<'_>, new: &NewUse<'_>) -> Result<Receipt> {
+        id_field(new.grant, Field::GrantId)?;
+        let id = random_id("use")?;
+        let at = self.fresh()?;
+        let grant = self.grant(&at, new.grant)?;
+        let org_record = match &grant {
+            Some(g) => self.org(&at, &g.org)?,
+            None => None,
+        };
+        let existing = self.data_use(&at, &id)?;
+        let now = unix_secs(self.now());
+        let step = step::record_data_use(
+            &id,
+            new,
+            &org.public,
+            now,
+            grant.as_ref(),
+            org_record.as_ref(),
+            existing.as_ref(),
+        )?;
+        self.act(&at, org, &step, self.wait())
     }
 
     /// Register a device key (`technician`'s role in the device's department proven, the id

@@ -3,14 +3,14 @@
 //! everything it judges is an argument.
 
 use citywallet_protocol::{
-    Action, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord, ReportStatus, Role,
-    Status, TxBody, check_fields, keys,
+    Action, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord,
+    ReportStatus, Role, Status, TxBody, check_fields, keys,
 };
 
 use crate::client::ProvenRead;
 use crate::error::{Error, Precondition, Result};
 
-use super::{NewDevice, NewGrant, NewReport, report_evidence_hash};
+use super::{NewDevice, NewGrant, NewReport, NewUse, report_evidence_hash};
 
 /// How long a submitted transaction stays valid, seconds.
 pub const TX_LIFETIME_SECS: u64 = 600;
@@ -71,6 +71,13 @@ pub enum Effect {
         /// The status it must have.
         status: ReportStatus,
     },
+    /// `datause/{id}` exists under this grant.
+    UseRecorded {
+        /// Use id.
+        id: String,
+        /// Grant id.
+        grant: String,
+    },
 }
 
 impl Effect {
@@ -85,6 +92,7 @@ impl Effect {
                 credential_id,
             } => keys::revoked(issuer, credential_id),
             Self::RoleHeld { role, key } => keys::role(*role, key),
+            Self::UseRecorded { id, .. } => keys::data_use(id),
         }
     }
 
@@ -110,6 +118,9 @@ impl Effect {
                 .decode::<DeviceRecord>()?
                 .is_some_and(|d| d.status == Status::Inactive),
             Self::CredentialRevoked { .. } | Self::RoleHeld { .. } => read.value.is_some(),
+            Self::UseRecorded { grant, .. } => read
+                .decode::<DataUseRecord>()?
+                .is_some_and(|u| &u.grant == grant),
         })
     }
 }
@@ -271,6 +282,62 @@ pub fn revoke_grant(id: &str, citizen: &[u8; 32], grant: Option<&GrantRecord>) -
         Action::RevokeGrant { id: id.to_owned() },
         id,
         Effect::GrantRevoked { id: id.to_owned() },
+    )
+}
+
+/// Record use `id` (`new`) under its grant (proven as `grant`, with its organisation's
+/// proven record `org`) as the organisation key `signer` at `now`; `existing` is the proven
+/// use of that id.
+pub fn record_data_use(
+    id: &str,
+    new: &NewUse<'_>,
+    signer: &[u8; 32],
+    now: u64,
+    grant: Option<&GrantRecord>,
+    org: Option<&OrgRecord>,
+    existing: Option<&DataUseRecord>,
+) -> Result<Step> {
+    let (grant_id, category) = (new.grant, new.category);
+    let g = grant.ok_or_else(|| not_on_chain("grant", grant_id))?;
+    let org = org.ok_or_else(|| Precondition::OrgUnknown(g.org.clone()))?;
+    if org.key != hex::encode(signer) {
+        return Err(Precondition::NotYours {
+            kind: "grant",
+            id: grant_id.to_owned(),
+        }
+        .into());
+    }
+    if org.status != Status::Active {
+        return Err(Precondition::OrgInactive(org.id.clone()).into());
+    }
+    if g.status != Status::Active {
+        return Err(not_active("grant", grant_id));
+    }
+    if g.expires_at <= now {
+        return Err(Precondition::GrantExpired(grant_id.to_owned()).into());
+    }
+    if !g.categories.iter().any(|c| c == category) {
+        return Err(Precondition::GrantNotCovering {
+            grant: grant_id.to_owned(),
+            category: category.to_owned(),
+        }
+        .into());
+    }
+    if existing.is_some() {
+        return Err(exists("data use", id));
+    }
+    Step::new(
+        Action::RecordDataUse {
+            id: id.to_owned(),
+            grant: grant_id.to_owned(),
+            category: category.to_owned(),
+            purpose: new.purpose.to_owned(),
+        },
+        id,
+        Effect::UseRecorded {
+            id: id.to_owned(),
+            grant: grant_id.to_owned(),
+        },
     )
 }
 

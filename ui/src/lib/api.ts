@@ -19,6 +19,7 @@ import type { VerdictOut } from './bindings/VerdictOut';
 import type { ChainStatus } from './bindings/ChainStatus';
 import type { SyncProgress } from './bindings/SyncProgress';
 import type { ReportIn } from './bindings/ReportIn';
+import type { GrantUsesOut } from './bindings/GrantUsesOut';
 import type { ReportsOut } from './bindings/ReportsOut';
 import type { ReceiptOut } from './bindings/ReceiptOut';
 import type { OrgItem } from './bindings/OrgItem';
@@ -112,6 +113,7 @@ export const api = {
   setSetting: (name: string, value: number) => call<SettingItem[]>('set_setting', { name, value }),
   reportForm: () => call<ReportForm>('report_form'),
   submitReport: (report: ReportIn) => call<ReceiptOut>('submit_report', { report }),
+  grantUses: (grant: string) => call<GrantUsesOut>('grant_uses', { grant }),
   reports: () => call<ReportsOut>('reports'),
   receipt: (subject: string) => call<ReceiptOut>('receipt', { subject }),
   organisations: () => call<OrgItem[]>('organisations'),
