@@ -320,12 +320,7 @@ pub fn credential(cmd: CredentialCmd, vault: &Path, out: &Output) -> anyhow::Res
             tx_code,
             private,
         } => {
-            let offer = offer_text(&offer)?;
-            let c = if private {
-                w.accept_offer_private(&offer, tx_code.as_deref())?
-            } else {
-                w.accept_offer(&offer, tx_code.as_deref())?
-            };
+            let c = w.take_offer(&offer_text(&offer)?, tx_code.as_deref(), private)?;
             out.show(&c, || received(&c))
         }
         CredentialCmd::Renew { id } => {
@@ -381,11 +376,7 @@ fn demo(
 ) -> anyhow::Result<()> {
     let primary = w.nodes_out()?.primary;
     let demo = citywallet_demo::Demo::new(devnet_data, &primary);
-    let c = if private {
-        citywallet_demo::request_private(&demo, w, kind)?
-    } else {
-        citywallet_demo::request(&demo, w, kind, unix_now())?
-    };
+    let c = citywallet_demo::request_as(&demo, w, kind, private, unix_now())?;
     out.show(&c, || received(&c))
 }
 

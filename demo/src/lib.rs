@@ -230,3 +230,18 @@ pub fn request_private(
     let offer = demo.offer(kind)?;
     Ok(wallet.accept_offer_private(&offer, None)?)
 }
+
+/// [`request_private`] when `private`, else [`request`].
+pub fn request_as(
+    demo: &Demo,
+    wallet: &mut citywallet_wallet::Wallet,
+    kind: &str,
+    private: bool,
+    now: i64,
+) -> Result<citywallet_wallet::dto::CredentialItem> {
+    if private {
+        request_private(demo, wallet, kind)
+    } else {
+        request(demo, wallet, kind, now)
+    }
+}

@@ -306,12 +306,8 @@ impl App {
         })?;
         let primary = self.wallet.nodes_out()?.primary;
         let demo = Demo::new(data, &primary);
-        if private {
-            return citywallet_demo::request_private(&demo, &mut self.wallet, kind)
-                .map_err(demo_error);
-        }
         let now = tendermint::Time::now().unix_timestamp();
-        citywallet_demo::request(&demo, &mut self.wallet, kind, now).map_err(demo_error)
+        citywallet_demo::request_as(&demo, &mut self.wallet, kind, private, now).map_err(demo_error)
     }
 }
 

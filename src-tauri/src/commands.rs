@@ -202,11 +202,7 @@ pub async fn accept_offer(
     private: bool,
 ) -> AppResult<CredentialItem> {
     wallet(&state, move |w| {
-        if private {
-            w.accept_offer_private(&offer, tx_code.as_deref())
-        } else {
-            w.accept_offer(&offer, tx_code.as_deref())
-        }
+        w.take_offer(&offer, tx_code.as_deref(), private)
     })
     .await
 }

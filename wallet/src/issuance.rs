@@ -376,6 +376,16 @@ impl Wallet {
         self.accept(offer, tx_code, false)
     }
 
+    /// [`Wallet::accept_offer`], or [`Wallet::accept_offer_private`] when `private`.
+    pub fn take_offer(
+        &mut self,
+        offer: &str,
+        tx_code: Option<&str>,
+        private: bool,
+    ) -> Result<CredentialItem> {
+        self.accept(offer, tx_code, private)
+    }
+
     /// [`Wallet::accept_offer`] for a private credential: the request carries a commitment
     /// to the holder secret and the prover nym (both from the recovery phrase), the issuer
     /// signs blindly, and the credential (no ids, this window's validity) is kept once its

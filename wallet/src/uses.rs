@@ -57,17 +57,19 @@ impl Wallet {
         let at = s.fresh()?;
         let (count, fresh) = s.data_uses(&at, grant, from)?;
         drop(s);
+        let height = at.height().value();
         let v = self.vault_mut()?;
-        for (rec, read) in &fresh {
+        let mut all = kept;
+        for (rec, read) in fresh {
             let body = serde_json::to_vec(&KeptUse {
-                read: read.clone(),
+                read,
                 header: at.clone(),
             })
             .map_err(|_| Error::Encode("a data use's receipt"))?;
             v.replace_document(USE_SPACE, &name(grant, rec.seq), &body)?;
+            all.push((rec, height));
         }
-        let all = self.kept_uses(grant)?;
-        self.vault_mut()?.replace_document(
+        v.replace_document(
             SEEN_SPACE,
             grant,
             &serde_json::to_vec(&(all.len() as u64)).map_err(|_| Error::Encode("a count"))?,
