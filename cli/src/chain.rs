@@ -177,6 +177,22 @@ pub enum DeviceCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Stand in for a device's firmware: from its provisioning bundle alone, write batches
+    /// of readings and anchor each on the chain with the device key (no wallet vault used).
+    Simulate(crate::simulate::SimulateArgs),
+    /// Check a device's readings file against the device's anchor of that batch on the
+    /// chain (proven by this wallet's light client); fails when they differ.
+    CheckReading {
+        /// The batch file.
+        file: PathBuf,
+    },
+    /// Technician: every device of your department, with its proven status and latest
+    /// anchor and its age.
+    Department {
+        /// Start at this place in the department's log.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -374,8 +390,30 @@ pub fn org(cmd: OrgCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
 }
 
 pub fn device(cmd: DeviceCmd, vault: &Path, out: &Output) -> anyhow::Result<()> {
+    if let DeviceCmd::Simulate(a) = cmd {
+        return crate::simulate::simulate(a, out);
+    }
     let mut w = open(vault)?;
     match cmd {
+        DeviceCmd::Simulate(_) => unreachable!("handled above"),
+        DeviceCmd::CheckReading { file } => {
+            let bytes = read_file(&file, citywallet_wallet::anchors::MAX_BATCH_BYTES as u64)?;
+            let c = w.check_reading(&bytes)?;
+            out.show(&c, || text::reading_check(&c))?;
+            if c.matches {
+                Ok(())
+            } else {
+                Err(citywallet_wallet::Error::ReadingsNotAnchored {
+                    device: c.device,
+                    seq: c.seq,
+                }
+                .into())
+            }
+        }
+        DeviceCmd::Department { from } => {
+            let d = w.department_devices(from)?;
+            out.show(&d, || text::department(&d))
+        }
         DeviceCmd::New { label } => {
             let d = w.new_device_key(label.as_deref())?;
             out.show(&d, || {

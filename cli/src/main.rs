@@ -8,6 +8,7 @@
 mod chain;
 mod creds;
 mod secrets;
+mod simulate;
 mod text;
 
 use std::io::Read;

@@ -7,8 +7,9 @@ use citywallet_core::credentials::Verified;
 use citywallet_core::vault::{DeviceRecord, IdentityInfo};
 use citywallet_light_client::officer::OfficerVerdict;
 use citywallet_wallet::dto::{
-    ActivityItem, ChainStatus, CredentialDetail, CredentialItem, DeviceItem, NodesOut, OrgItem,
-    PendingReportsOut, ProvisionRow, ReceiptOut, ReportsOut, SettingItem, SyncOut, TrustedOut,
+    ActivityItem, ChainStatus, CredentialDetail, CredentialItem, DepartmentDevicesOut, DeviceItem,
+    NodesOut, OrgItem, PendingReportsOut, ProvisionRow, ReadingCheckOut, ReceiptOut, ReportsOut,
+    SettingItem, SyncOut, TrustedOut,
 };
 
 pub fn identity(id: &IdentityInfo) -> String {
@@ -66,15 +67,78 @@ pub fn device_keys(devices: &[DeviceRecord]) -> String {
         .join("\n")
 }
 
+fn device_line(d: &DeviceItem) -> String {
+    let anchor = match &d.latest_anchor {
+        Some(a) => format!(
+            "batch {} at height {}, {} ago",
+            a.seq,
+            a.height,
+            age(a.age_secs)
+        ),
+        None => "no anchor yet".into(),
+    };
+    format!(
+        "{:<20} {:?}  {}  {}  {anchor}",
+        d.id, d.status, d.kind, d.location
+    )
+}
+
+/// A duration as people read it: seconds, minutes, hours or days.
+fn age(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
 pub fn devices(devices: &[DeviceItem]) -> String {
     if devices.is_empty() {
         return "no devices registered by this wallet".into();
     }
     devices
         .iter()
-        .map(|d| format!("{:<20} {:?}  {}  {}", d.id, d.status, d.kind, d.location))
+        .map(device_line)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+pub fn department(d: &DepartmentDevicesOut) -> String {
+    let mut lines = vec![format!(
+        "department {}: {} devices on the chain",
+        d.department, d.total
+    )];
+    lines.extend(d.devices.iter().map(device_line));
+    if let Some(next) = d.next {
+        lines.push(format!("more: --from {next}"));
+    }
+    lines.join("\n")
+}
+
+pub fn reading_check(c: &ReadingCheckOut) -> String {
+    let anchor = match &c.anchor {
+        Some(a) if c.matches => format!(
+            "matches the anchor at height {} ({} readings, anchored {} ago)",
+            a.height,
+            a.count,
+            age(a.age_secs)
+        ),
+        Some(a) => format!(
+            "DOES NOT MATCH the anchor at height {} (digest {}, {} readings)",
+            a.height, a.digest, a.count
+        ),
+        None => "DOES NOT MATCH: the chain holds no anchor of this batch".into(),
+    };
+    let device = match c.device_active {
+        Some(true) => "active",
+        Some(false) => "revoked",
+        None => "not registered",
+    };
+    format!(
+        "device {} ({device}), batch {}: {} readings, digest {}\n{anchor}\n(proven at height {})",
+        c.device, c.seq, c.count, c.digest, c.height
+    )
 }
 
 pub fn rows(rows: &[ProvisionRow]) -> String {

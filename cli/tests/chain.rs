@@ -10,6 +10,7 @@ use citywallet_chain_tests::Net;
 use serde_json::Value;
 
 const PASS: &str = "correct horse battery";
+const DEVICE_PASS: &str = "sensor on the tram stop 9";
 
 /// The devnet's demo issuers (issuer services, served from this test's process: they are
 /// the issuers' business, not the command line's), until dropped.
@@ -43,12 +44,18 @@ impl Env {
     }
 
     fn run(&self, vault: &str, args: &[&str]) -> Output {
+        self.run_with(vault, args, DEVICE_PASS)
+    }
+
+    /// As [`Env::run`], with `device_pass` as the device passphrase.
+    fn run_with(&self, vault: &str, args: &[&str], device_pass: &str) -> Output {
         Command::new(env!("CARGO_BIN_EXE_citywallet"))
             .arg("--vault")
             .arg(self.path(vault))
             .arg("--json")
             .args(args)
             .env("CITYWALLET_PASSPHRASE", PASS)
+            .env("CITYWALLET_DEVICE_PASSPHRASE", device_pass)
             .env_remove("CITYWALLET_VAULT")
             .stdin(Stdio::null())
             .output()
@@ -399,4 +406,127 @@ fn review_batch_provisioning_and_backups_from_the_command_line() {
     );
     let words = env.ok("citizen.db", &["phrase", "show"]);
     assert_eq!(words["words"].as_array().map(Vec::len), Some(24));
+}
+
+#[test]
+fn a_simulated_device_anchors_from_its_bundle_until_revoked_and_a_batch_file_is_checked() {
+    let net = Net::start(4);
+    let env = Env {
+        dir: tempfile::tempdir().expect("dir"),
+    };
+    env.wallet("citizen.db", &net);
+    env.wallet("staff.db", &net);
+    let _issuers = demo_issuers(&net);
+    let data = net.data_dir().to_string_lossy().into_owned();
+    env.ok(
+        "staff.db",
+        &[
+            "credential",
+            "demo",
+            "--type",
+            "technician",
+            "--devnet-data",
+            &data,
+        ],
+    );
+    let device = format!("sim-{}", std::process::id());
+    env.ok(
+        "staff.db",
+        &[
+            "device",
+            "register",
+            "--id",
+            &device,
+            "--kind",
+            "air-quality-sensor",
+            "--location",
+            "cell-8a2b",
+            "--department",
+            "environment",
+        ],
+    );
+    let bundle = env.s("sim.cwbundle");
+    env.ok(
+        "staff.db",
+        &["device", "bundle", "--id", &device, "--out", &bundle],
+    );
+
+    // The simulator has the bundle and its passphrase only (its own state beside it).
+    let out_dir = env.s("batches");
+    let simulate = |count: &str| {
+        env.run(
+            "unused.db",
+            &[
+                "device",
+                "simulate",
+                "--bundle",
+                &bundle,
+                "--count",
+                count,
+                "--interval",
+                "0",
+                "--readings",
+                "5",
+                "--out",
+                &out_dir,
+            ],
+        )
+    };
+    let wrong = env.run_with(
+        "unused.db",
+        &["device", "simulate", "--bundle", &bundle, "--count", "1"],
+        "not the device passphrase",
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&wrong.stderr).expect("json error");
+    assert_eq!(err["error"]["code"], "wrong_passphrase");
+    let ran = simulate("2");
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let ran: Value = serde_json::from_slice(&ran.stdout).expect("json");
+    let batches = ran["batches"].as_array().expect("batches");
+    assert_eq!(batches.len(), 2);
+    assert_eq!(
+        (batches[0]["seq"].as_u64(), batches[1]["seq"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(
+        !env.path("unused.db").exists(),
+        "the simulator uses no wallet vault"
+    );
+    let file = batches[1]["file"].as_str().expect("file").to_owned();
+
+    // Anyone with the light client checks the file; a changed reading is refused.
+    let check = env.ok("citizen.db", &["device", "check-reading", &file]);
+    assert_eq!(
+        (check["matches"].as_bool(), check["seq"].as_u64()),
+        (Some(true), Some(2))
+    );
+    let text = std::fs::read_to_string(&file).expect("read");
+    let tampered = env.path("tampered.jsonl");
+    std::fs::write(&tampered, text.replacen("\"pm25\":", "\"pm25\":1", 1)).expect("write");
+    env.refused(
+        "citizen.db",
+        &["device", "check-reading", &tampered.to_string_lossy()],
+        "readings_not_anchored",
+    );
+
+    // The department's view shows the latest proven anchor; a revoked device anchors no more.
+    let dept = env.ok("staff.db", &["device", "department"]);
+    let listed = dept["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["id"] == device.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(listed["latestAnchor"]["seq"], 2);
+    env.ok("staff.db", &["device", "revoke", &device]);
+    let after = simulate("1");
+    assert_eq!(after.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&after.stderr).expect("json error");
+    assert_eq!(err["error"]["code"], "not_active");
 }

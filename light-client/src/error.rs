@@ -142,6 +142,8 @@ pub enum ErrorCode {
     OtherDepartment,
     /// `reward_over_cap`.
     RewardOverCap,
+    /// `batch_not_newer`.
+    BatchNotNewer,
     /// `header_bad_signature`.
     HeaderBadSignature,
     /// `header_insufficient_power`.
@@ -351,6 +353,17 @@ pub enum Precondition {
         reward: u64,
         /// The cap.
         cap: u64,
+    },
+    /// A device's batch is not numbered above its last anchored one (a replay, or a
+    /// batch older than one on the chain).
+    #[error("batch {seq} of device {device} is not above its last anchored batch {last}")]
+    BatchNotNewer {
+        /// Device id.
+        device: String,
+        /// The batch's number.
+        seq: u64,
+        /// The last one anchored.
+        last: u64,
     },
 }
 
@@ -640,6 +653,7 @@ impl Precondition {
             Self::GrantNotCovering { .. } => ErrorCode::GrantNotCovering,
             Self::OtherDepartment { .. } => ErrorCode::OtherDepartment,
             Self::RewardOverCap { .. } => ErrorCode::RewardOverCap,
+            Self::BatchNotNewer { .. } => ErrorCode::BatchNotNewer,
         }
     }
 

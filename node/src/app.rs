@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use citywallet_protocol::{
-    Account, Action, Code, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, MAX_TX_BYTES,
-    MAX_USES_PER_GRANT, OrgRecord, ReportRecord, ReportStatus, RevocationRecord, RewardRecord,
-    Role, SignedTx, Status, keys,
+    Account, Action, AnchorRecord, Code, DEVICE_CLOCK_SKEW_SECS, DataUseRecord, DeviceRecord,
+    GrantRecord, IssuerRecord, MAX_TX_BYTES, MAX_USES_PER_GRANT, OrgRecord, ReportRecord,
+    ReportStatus, RevocationRecord, RewardRecord, Role, SignedTx, Status, keys,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -765,6 +765,13 @@ impl App {
                         status: Status::Active,
                     },
                 );
+                append_to_log(
+                    view,
+                    out,
+                    keys::department_device_count(department),
+                    |p| keys::department_device_page(department, p),
+                    id,
+                )?;
             }
             Action::RevokeDevice { id } => {
                 if !has_role(Role::Technician)? {
@@ -1090,6 +1097,51 @@ impl App {
                     |p| keys::use_page(grant, p),
                     id,
                 )?;
+            }
+            Action::AnchorReadings {
+                device,
+                seq,
+                digest,
+                count,
+                taken_at,
+            } => {
+                let Some(d) = view.get::<DeviceRecord>(&keys::device(device))? else {
+                    refuse!(Code::UnknownTarget, "no device {device}");
+                };
+                if d.public_key != signer_hex {
+                    refuse!(
+                        Code::Unauthorized,
+                        "only device {device}'s registered key may anchor its readings"
+                    );
+                }
+                if d.status != Status::Active {
+                    refuse!(Code::Unauthorized, "device {device} is revoked");
+                }
+                let last = view.get::<AnchorRecord>(&keys::anchor(device))?;
+                if let Some(l) = last.as_ref().filter(|l| *seq <= l.seq) {
+                    refuse!(
+                        Code::Duplicate,
+                        "batch {seq} of device {device} is not above its last anchored batch {}",
+                        l.seq
+                    );
+                }
+                if *taken_at > time.saturating_add(DEVICE_CLOCK_SKEW_SECS) {
+                    refuse!(
+                        Code::InvalidField,
+                        "batch {seq} of device {device} is dated {taken_at}, ahead of the chain's time {time}"
+                    );
+                }
+                let rec = AnchorRecord {
+                    device: device.clone(),
+                    seq: *seq,
+                    digest: hex::encode(digest),
+                    count: *count,
+                    taken_at: *taken_at,
+                    time,
+                    height,
+                };
+                put(out, keys::anchor_at(device, *seq), &rec);
+                put(out, keys::anchor(device), &rec);
             }
             Action::SetValidator { public_key, power } => {
                 need_admin!();

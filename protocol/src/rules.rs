@@ -80,6 +80,8 @@ pub enum Field {
     Presentation,
     /// A data use's id.
     UseId,
+    /// How many readings an anchored batch holds.
+    ReadingCount,
 }
 
 impl Field {
@@ -107,6 +109,7 @@ impl Field {
             Self::RevocationBound => "revocation_bound",
             Self::Presentation => "presentation",
             Self::UseId => "use_id",
+            Self::ReadingCount => "reading_count",
         }
     }
 }
@@ -133,6 +136,8 @@ pub enum Problem {
     TooMuchPower,
     /// Outside [`MIN_REVOCATION_DELAY_SECS`] to [`MAX_REVOCATION_DELAY_SECS`].
     OutOfRange,
+    /// Not 1 to [`crate::MAX_READINGS_PER_ANCHOR`] readings.
+    BadCount,
 }
 
 impl Problem {
@@ -148,6 +153,7 @@ impl Problem {
             Self::NotAKey => "not_a_key",
             Self::TooMuchPower => "too_much_power",
             Self::OutOfRange => "out_of_range",
+            Self::BadCount => "bad_count",
         }
     }
 }
@@ -178,6 +184,9 @@ fn describe(p: Problem) -> String {
         Problem::TooMuchPower => format!("is above {MAX_VALIDATOR_POWER}"),
         Problem::OutOfRange => {
             format!("must be {MIN_REVOCATION_DELAY_SECS} to {MAX_REVOCATION_DELAY_SECS} seconds")
+        }
+        Problem::BadCount => {
+            format!("must be 1 to {} readings", crate::MAX_READINGS_PER_ANCHOR)
         }
     }
 }
@@ -316,6 +325,13 @@ pub fn check_fields(action: &Action) -> Result<(), FieldError> {
             check_id(grant, F::GrantId)?;
             check_id(category, F::Categories)?;
             check_text(purpose, F::Purpose)
+        }
+        Action::AnchorReadings { device, count, .. } => {
+            check_id(device, F::DeviceId)?;
+            if !(1..=crate::MAX_READINGS_PER_ANCHOR).contains(count) {
+                return fail(F::ReadingCount, Problem::BadCount);
+            }
+            Ok(())
         }
         Action::SubmitPrivateReport {
             id,

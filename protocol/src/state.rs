@@ -191,6 +191,33 @@ pub struct DataUseRecord {
 /// (`rate_limited`), so no organisation grows a citizen's history without bound.
 pub const MAX_USES_PER_GRANT: u64 = 100_000;
 
+/// `anchor/{device}` (the device's latest) and `anchors/{device}/{seq}` (each one): a batch
+/// of readings a registered device anchored, signed by its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchorRecord {
+    /// The device's id.
+    pub device: String,
+    /// The batch's sequence number.
+    pub seq: u64,
+    /// SHA-256 of the batch, hex (see [`crate::readings`]).
+    pub digest: String,
+    /// How many readings it holds.
+    pub count: u64,
+    /// When the device closed the batch, by its clock (Unix seconds).
+    pub taken_at: u64,
+    /// Block time (Unix seconds) it was anchored at.
+    pub time: u64,
+    /// Block height it was anchored at.
+    pub height: u64,
+}
+
+/// Most readings one anchor may count (a batch of a minute at 1 kHz is well below it).
+pub const MAX_READINGS_PER_ANCHOR: u64 = 100_000;
+
+/// How far ahead of the block time a device's clock may put a batch, seconds: a batch
+/// closed later than that is refused (`invalid_field`).
+pub const DEVICE_CLOCK_SKEW_SECS: u64 = 300;
+
 /// Where a report stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,6 +409,30 @@ pub mod keys {
     /// of recording: the citizen proves the grant's whole history from the count and pages.
     pub fn use_page(grant: &str, page: u64) -> Vec<u8> {
         key(&["uses", grant, "page", &page.to_string()])
+    }
+    /// `deptdevices/{department hex}/count` → how many devices were registered in the
+    /// department (JSON number); the department is hex-encoded, as it is free text.
+    pub fn department_device_count(department: &str) -> Vec<u8> {
+        key(&["deptdevices", &hex::encode(department), "count"])
+    }
+    /// `deptdevices/{department hex}/page/{p}` → JSON list of the department's device ids
+    /// `p × LOG_PAGE` onwards, in order of registration: its technicians read every device
+    /// of the department from the count and pages, proven complete.
+    pub fn department_device_page(department: &str, page: u64) -> Vec<u8> {
+        key(&[
+            "deptdevices",
+            &hex::encode(department),
+            "page",
+            &page.to_string(),
+        ])
+    }
+    /// `anchor/{device}` → the device's latest [`super::AnchorRecord`].
+    pub fn anchor(device: &str) -> Vec<u8> {
+        key(&["anchor", device])
+    }
+    /// `anchors/{device}/{seq}` → the [`super::AnchorRecord`] of batch `seq`.
+    pub fn anchor_at(device: &str, seq: u64) -> Vec<u8> {
+        key(&["anchors", device, &seq.to_string()])
     }
     /// `validator/{key hex}` → power
     pub fn validator(k: &[u8; 32]) -> Vec<u8> {

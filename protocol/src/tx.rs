@@ -192,6 +192,21 @@ pub enum Action {
         /// What it was used for.
         purpose: String,
     },
+    /// 18, a registered device (its own key, from its provisioning bundle): anchor a batch
+    /// of its readings. Fields: device str, seq u64, digest bytes32, count u64, taken_at
+    /// u64.
+    AnchorReadings {
+        /// The device's id.
+        device: String,
+        /// The batch's sequence number: above the device's last anchored one.
+        seq: u64,
+        /// SHA-256 of the batch (see `citywallet_protocol::readings`).
+        digest: [u8; 32],
+        /// How many readings the batch holds.
+        count: u64,
+        /// When the device closed the batch, by its clock (Unix seconds).
+        taken_at: u64,
+    },
 }
 
 /// What kind of action a transaction is, without its fields (receipts and logs name it).
@@ -235,11 +250,13 @@ pub enum ActionKind {
     SubmitPrivateReport,
     /// [`Action::RecordDataUse`].
     RecordDataUse,
+    /// [`Action::AnchorReadings`].
+    AnchorReadings,
 }
 
 impl ActionKind {
     /// Every kind, in tag order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::RegisterIssuer,
         Self::DeactivateIssuer,
         Self::RegisterOrg,
@@ -258,6 +275,7 @@ impl ActionKind {
         Self::SetRevocationBound,
         Self::SubmitPrivateReport,
         Self::RecordDataUse,
+        Self::AnchorReadings,
     ];
 
     /// A stable snake_case name, for logs, events and receipts.
@@ -281,6 +299,7 @@ impl ActionKind {
             Self::SetRevocationBound => "set_revocation_bound",
             Self::SubmitPrivateReport => "submit_private_report",
             Self::RecordDataUse => "record_data_use",
+            Self::AnchorReadings => "anchor_readings",
         }
     }
 
@@ -312,6 +331,7 @@ impl Action {
             Self::SetRevocationBound { .. } => ActionKind::SetRevocationBound,
             Self::SubmitPrivateReport { .. } => ActionKind::SubmitPrivateReport,
             Self::RecordDataUse { .. } => ActionKind::RecordDataUse,
+            Self::AnchorReadings { .. } => ActionKind::AnchorReadings,
         }
     }
 
@@ -478,6 +498,20 @@ impl Action {
                 w.str(category);
                 w.str(purpose);
             }
+            Self::AnchorReadings {
+                device,
+                seq,
+                digest,
+                count,
+                taken_at,
+            } => {
+                w.u8(18);
+                w.str(device);
+                w.u64(*seq);
+                w.bytes(digest);
+                w.u64(*count);
+                w.u64(*taken_at);
+            }
         }
     }
 
@@ -566,6 +600,13 @@ impl Action {
                 grant: r.str()?,
                 category: r.str()?,
                 purpose: r.str()?,
+            },
+            18 => Self::AnchorReadings {
+                device: r.str()?,
+                seq: r.u64()?,
+                digest: r.array()?,
+                count: r.u64()?,
+                taken_at: r.u64()?,
             },
             tag => return Err(DecodeError::UnknownAction(tag)),
         })

@@ -83,6 +83,13 @@ fn actions() -> Vec<Action> {
             category: "health".into(),
             purpose: "study".into(),
         },
+        Action::AnchorReadings {
+            device: "d".into(),
+            seq: 7,
+            digest: [10; 32],
+            count: 60,
+            taken_at: 1_700_000_000,
+        },
     ]
 }
 

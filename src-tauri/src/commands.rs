@@ -526,6 +526,14 @@ pub async fn devices(state: State<'_, AppState>) -> AppResult<Vec<DeviceItem>> {
 }
 
 #[tauri::command]
+pub async fn department_devices(
+    state: State<'_, AppState>,
+    from: u64,
+) -> AppResult<citywallet_wallet::dto::DepartmentDevicesOut> {
+    technician(&state, move |w| w.department_devices(from)).await
+}
+
+#[tauri::command]
 pub async fn revoke_device(state: State<'_, AppState>, id: String) -> AppResult<ReceiptOut> {
     technician(&state, move |w| w.revoke_device(&id)).await
 }

@@ -207,6 +207,7 @@ pub fn run() {
             commands::provision_device,
             commands::provision_csv,
             commands::devices,
+            commands::department_devices,
             commands::revoke_device,
             commands::export_bundle,
         ])

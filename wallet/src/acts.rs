@@ -54,7 +54,7 @@ fn report_state(s: ReportStatus) -> ReportState {
 }
 
 impl Wallet {
-    fn signer(&self, path: KeyPath) -> Result<Signer<'static>> {
+    pub(crate) fn signer(&self, path: KeyPath) -> Result<Signer<'static>> {
         Ok(Signer::from_key(self.vault()?.key_pair(path)?))
     }
 
@@ -334,6 +334,8 @@ impl Wallet {
             location: device.location.to_owned(),
             status: DeviceStatus::Active,
             receipt: Some(receipt.tx_hash),
+            department: device.department.to_owned(),
+            latest_anchor: None,
         })
     }
 
@@ -387,6 +389,7 @@ impl Wallet {
                 registered.push((r.subject, r.id));
             }
         }
+        let now = self.now_secs().max(0) as u64;
         let mut s = self.anchored(Spend::Sync)?;
         let at = s.sync(&mut |_| {})?;
         let mut out = Vec::new();
@@ -394,20 +397,22 @@ impl Wallet {
             let Some(d) = s.device(&at, &subject)? else {
                 continue;
             };
+            let latest_anchor = s
+                .latest_anchor(&at, &d.id)?
+                .map(|a| crate::anchors::anchor_item(a, now));
             out.push(DeviceItem {
                 index: local
                     .iter()
                     .find(|l| l.public_key_hex == d.public_key)
                     .map(|l| l.index),
-                status: match d.status {
-                    Status::Active => DeviceStatus::Active,
-                    Status::Inactive => DeviceStatus::Revoked,
-                },
+                status: crate::anchors::device_status(d.status),
                 id: d.id,
                 public_key_hex: d.public_key,
                 kind: d.kind,
                 location: d.location,
                 receipt: Some(receipt),
+                department: d.department,
+                latest_anchor,
             });
         }
         Ok(out)

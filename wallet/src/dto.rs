@@ -618,6 +618,82 @@ pub struct DeviceItem {
     pub status: DeviceStatus,
     /// Receipt id.
     pub receipt: Option<String>,
+    /// Its department.
+    pub department: String,
+    /// Its latest anchored batch of readings, proven (`None`: it has anchored none).
+    pub latest_anchor: Option<AnchorItem>,
+}
+
+/// A batch of readings a device anchored on the chain, proven.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AnchorItem {
+    /// The device's id.
+    pub device: String,
+    /// The batch's sequence number.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Its digest, hex.
+    pub digest: String,
+    /// How many readings it holds.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// When the device closed it (its clock), Unix seconds.
+    #[ts(type = "number")]
+    pub taken_at: u64,
+    /// Block time it was anchored at, Unix seconds.
+    #[ts(type = "number")]
+    pub time: u64,
+    /// Block height it was anchored at.
+    #[ts(type = "number")]
+    pub height: u64,
+    /// Seconds from its anchoring to now (the wallet's clock).
+    #[ts(type = "number")]
+    pub age_secs: u64,
+}
+
+/// A device's devices-of-the-department list, as a technician reads it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DepartmentDevicesOut {
+    /// The technician's department, proven.
+    pub department: String,
+    /// How many devices the department's log holds, proven.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// The devices read, in order of registration, from `from`.
+    pub devices: Vec<DeviceItem>,
+    /// Where the next look starts, `None` when this one reached the end.
+    #[ts(type = "number | null")]
+    pub next: Option<u64>,
+}
+
+/// A readings file checked against its device's anchor on the chain.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReadingCheckOut {
+    /// The device the file names.
+    pub device: String,
+    /// The batch number it names.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// How many readings it holds.
+    #[ts(type = "number")]
+    pub count: u64,
+    /// The file's digest, hex.
+    pub digest: String,
+    /// The file is the batch the device anchored: same digest and count.
+    pub matches: bool,
+    /// The device's anchor of that batch, proven (`None`: the chain proves there is none).
+    pub anchor: Option<AnchorItem>,
+    /// The device's record, proven (`None`: no such device).
+    pub device_active: Option<bool>,
+    /// Height of the verified header the check was proven against.
+    #[ts(type = "number")]
+    pub height: u64,
 }
 
 /// One row of a CSV batch.

@@ -50,6 +50,10 @@ pub enum WalletErrorCode {
     InvalidAnchor,
     /// A list's "older" cursor is not one the wallet handed out.
     InvalidCursor,
+    /// A device's readings file is not a batch as devices write them.
+    ReadingsMalformed,
+    /// A readings file is not the batch its device anchored on the chain.
+    ReadingsNotAnchored,
     /// Words may be given back only right after the phrase was created or revealed.
     ConfirmClosed,
     /// Claims are not a JSON object.
@@ -278,6 +282,18 @@ pub enum Error {
     /// A paging cursor that is not two positions (`S.F`) as the wallet hands them out.
     #[error("that is not a cursor for older reports (it is two numbers, S.F)")]
     InvalidCursor,
+    /// A readings file that is not a batch as devices write them.
+    #[error("that is not a device's readings file: {0}")]
+    ReadingsMalformed(&'static str),
+    /// A readings file that is not the batch its device anchored (changed, or never
+    /// anchored).
+    #[error("the file is not the batch {seq} device {device} anchored on the chain")]
+    ReadingsNotAnchored {
+        /// The device the file names.
+        device: String,
+        /// The batch it names.
+        seq: u64,
+    },
     /// Claims that are not a JSON object.
     #[error("the claims must be a JSON object")]
     InvalidClaims,
@@ -409,6 +425,8 @@ impl Error {
             Self::UnknownSetting(_) => C::UnknownSetting,
             Self::InvalidAnchor => C::InvalidAnchor,
             Self::InvalidCursor => C::InvalidCursor,
+            Self::ReadingsMalformed(_) => C::ReadingsMalformed,
+            Self::ReadingsNotAnchored { .. } => C::ReadingsNotAnchored,
             Self::ConfirmClosed => C::ConfirmClosed,
             Self::InvalidClaims => C::InvalidClaims,
             Self::PassphraseRequired => C::PassphraseRequired,

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod acts;
+pub mod anchors;
 mod chain;
 mod credentials;
 pub mod dto;

@@ -887,3 +887,120 @@ fn the_review_queue_pages_and_a_flood_expires_unread_reports() {
         "not_on_chain"
     );
 }
+
+#[test]
+fn a_device_anchors_its_batches_until_revoked_and_anyone_checks_a_batch() {
+    use citywallet_wallet::anchors::{ReadingBatch, device_signer};
+    let env = Env::new();
+    let mut tech = env.wallet("technician");
+    env.net.give_role(Role::Technician, env.identity_key(&tech));
+    let made = tech
+        .provision(&DeviceIn {
+            id: "aq-0001".into(),
+            kind: "air-quality-sensor".into(),
+            location: "cell-8a2b".into(),
+            department: "environment".into(),
+            ..DeviceIn::default()
+        })
+        .expect("provision");
+    assert_eq!(made.latest_anchor.map(|a| a.seq), None);
+    let bundle_file = env.dir.path().join("aq-0001.cwbundle");
+    let pass = Passphrase::from("device passphrase 7");
+    tech.export_bundle("aq-0001", &pass, &bundle_file)
+        .expect("bundle");
+
+    // The device: its bundle, its key, its own state started from the bundle's anchor.
+    let bundle = citywallet_core::vault::DeviceBundle::from_json(
+        &std::fs::read(&bundle_file).expect("read"),
+    )
+    .expect("bundle");
+    let signer = device_signer(&bundle.open(&pass).expect("open"));
+    let mut device = env.wallet_on("device-state", PRIMARY);
+    device.create(&pass, "").expect("state");
+    device.start_from_bundle(&bundle).expect("start");
+    let batch = |seq: u64| ReadingBatch {
+        device: "aq-0001".into(),
+        seq,
+        taken_at: env.net.clock.now().unix_timestamp() as u64,
+        readings: (0..5)
+            .map(|i| format!(r#"{{"t":{i},"pm25":{}}}"#, 10 + seq + i))
+            .collect(),
+    };
+    for seq in [1, 2] {
+        let r = device
+            .anchor_batch_as(&signer, &batch(seq))
+            .expect("anchor");
+        assert_eq!(
+            (r.action, r.subject),
+            (ActionKind::AnchorReadings, format!("aq-0001/{seq}"))
+        );
+    }
+    let sent = env.broadcasts();
+    assert_eq!(
+        device
+            .anchor_batch_as(&signer, &batch(2))
+            .expect_err("replayed")
+            .code(),
+        "batch_not_newer"
+    );
+    let other = device_signer(&Zeroizing::new([42u8; 32]));
+    assert_eq!(
+        device
+            .anchor_batch_as(&other, &batch(3))
+            .expect_err("another key")
+            .code(),
+        "not_yours"
+    );
+    assert_eq!(env.broadcasts(), sent, "a refused anchor is never sent");
+
+    // Anyone with the light client checks a batch file; a changed reading does not match.
+    let mut citizen = env.wallet("citizen");
+    let file = batch(2).to_file().expect("file");
+    let check = citizen.check_reading(&file).expect("check");
+    assert!(check.matches && check.device_active == Some(true));
+    assert_eq!(check.anchor.as_ref().map(|a| a.count), Some(5));
+    let tampered = String::from_utf8(file)
+        .expect("utf8")
+        .replace(r#""pm25":12"#, r#""pm25":11"#);
+    let check = citizen
+        .check_reading(tampered.as_bytes())
+        .expect("check tampered");
+    assert!(!check.matches);
+    let unanchored = citizen
+        .check_reading(&batch(9).to_file().expect("file"))
+        .expect("check");
+    assert!(!unanchored.matches && unanchored.anchor.is_none());
+    assert_eq!(
+        citizen
+            .check_reading(b"{\"format\":\"x\"}\n")
+            .expect_err("not a batch")
+            .code(),
+        "readings_malformed"
+    );
+
+    // The technician's views: the latest proven anchor per device.
+    let listed = tech.devices().expect("devices");
+    assert_eq!(listed[0].latest_anchor.as_ref().map(|a| a.seq), Some(2));
+    let dept = tech.department_devices(0).expect("department");
+    assert_eq!((dept.department.as_str(), dept.total), ("environment", 1));
+    assert_eq!(
+        dept.devices[0].latest_anchor.as_ref().map(|a| a.seq),
+        Some(2)
+    );
+
+    // Revoked: the device's next batch is refused before it is sent.
+    tech.revoke_device("aq-0001").expect("revoke");
+    let sent = env.broadcasts();
+    assert_eq!(
+        device
+            .anchor_batch_as(&signer, &batch(3))
+            .expect_err("revoked")
+            .code(),
+        "not_active"
+    );
+    assert_eq!(env.broadcasts(), sent);
+    let check = citizen
+        .check_reading(&batch(2).to_file().expect("file"))
+        .expect("check");
+    assert!(check.matches && check.device_active == Some(false));
+}

@@ -10,6 +10,8 @@
 //! * `bench-long`: a devnet over 100,000 blocks: memory, disk and restart time (a table).
 //! * `bench-load`: concurrent wallets against the CometBFT localnet and the devnet, and raw
 //!   transaction throughput (a table; `LOAD_WALLETS`, `LOAD_ACTIONS`).
+//! * `bench-anchors`: 1,000 devices anchoring every 10 s against the localnet and the devnet,
+//!   then beside a flood from unregistered keys (`tests/chain/benches/anchors.rs`).
 //! * `fuzz [seconds] [target…]`: the fuzz targets, each for `seconds` (see `fuzz.rs`).
 //! * `mobile-check`: the phone builds as far as this machine allows (see `mobile.rs`).
 //! * `localnet [--stop] [--validators N] [--rpc-nodes K] [--block-time MS] [--dir DIR]`: real
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         ]),
         "bench-app" => bench_app(),
         "bench-load" => bench_load(),
+        "bench-anchors" => bench_anchors(),
         "bench-growth" => cargo(&[
             "bench",
             "--locked",
@@ -65,7 +68,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "localnet" => localnet(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => Err(
-            "usage: cargo xtask <ci|demo|devnet|app|ui|e2e|bench|bench-app|bench-load|bench-long|bench-growth|mobile-check|fuzz|localnet>"
+            "usage: cargo xtask <ci|demo|devnet|app|ui|e2e|bench|bench-app|bench-load|bench-anchors|bench-long|bench-growth|mobile-check|fuzz|localnet>"
                 .into(),
         ),
     };
@@ -194,6 +197,18 @@ fn bench_load() -> Result {
         "citywallet-chain-tests",
         "--bench",
         "load",
+    ])
+}
+
+fn bench_anchors() -> Result {
+    cargo(&["build", "--locked", "--release", "-p", "citywallet-node"])?;
+    cargo(&[
+        "bench",
+        "--locked",
+        "-p",
+        "citywallet-chain-tests",
+        "--bench",
+        "anchors",
     ])
 }
 

@@ -15,8 +15,8 @@ use citywallet_core::keys::KeyPair;
 use citywallet_core::vault::{StoredReceipt, Vault};
 use citywallet_protocol::rules::{Field, check_id};
 use citywallet_protocol::{
-    Account, ActionKind, Code, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord,
-    ReportRecord, Role, keys,
+    Account, ActionKind, AnchorRecord, Code, DataUseRecord, DeviceRecord, GrantRecord,
+    IssuerRecord, OrgRecord, ReportRecord, Role, keys,
 };
 use sha2::{Digest, Sha256};
 use tendermint_light_client_verifier::types::LightBlock;
@@ -240,6 +240,24 @@ pub struct NewUse<'a> {
 /// Most uses one look at a grant reads ([`Session::data_uses`]); the next look reads on.
 pub const MAX_USES_PER_LOOK: usize = 512;
 
+/// Most devices one look at a department reads ([`Session::department_devices`]).
+pub const MAX_DEVICES_PER_LOOK: usize = 256;
+
+/// A batch of readings to anchor, as the device signs it.
+#[derive(Debug, Clone)]
+pub struct NewAnchor<'a> {
+    /// The device's id.
+    pub device: &'a str,
+    /// The batch's sequence number.
+    pub seq: u64,
+    /// Its digest ([`citywallet_protocol::readings::batch_digest`]).
+    pub digest: [u8; 32],
+    /// How many readings it holds.
+    pub count: u64,
+    /// When the device closed it (Unix seconds).
+    pub taken_at: u64,
+}
+
 /// A device to register.
 #[derive(Debug, Clone)]
 pub struct NewDevice<'a> {
@@ -293,6 +311,37 @@ impl Session<'_> {
         self.read_as(at, keys::data_use(id))
     }
 
+    /// The ids of a paged log ([`keys::LOG_PAGE`]) from its place `from` on, at most
+    /// `limit`, each with its place, and the log's proven count: the count and each page
+    /// read are proven at `at`, and a page the count says exists but the chain lacks is
+    /// refused (`what` names the log).
+    fn log_ids(
+        &self,
+        at: &LightBlock,
+        count_key: Vec<u8>,
+        page_key: impl Fn(u64) -> Vec<u8>,
+        from: u64,
+        limit: usize,
+        what: &str,
+    ) -> Result<(u64, Vec<(u64, String)>)> {
+        let count: u64 = self.read_as(at, count_key)?.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut page = from / keys::LOG_PAGE;
+        while page < keys::log_pages(count) && out.len() < limit {
+            let ids: Vec<String> = self
+                .read_as(at, page_key(page))?
+                .ok_or_else(|| Error::BadRecord(format!("{what}, page {page}")))?;
+            for (i, id) in ids.into_iter().enumerate() {
+                let place = page * keys::LOG_PAGE + i as u64;
+                if place >= from && place < count && out.len() < limit {
+                    out.push((place, id));
+                }
+            }
+            page += 1;
+        }
+        Ok((count, out))
+    }
+
     /// The uses recorded under `grant` from its place `from` on (at most
     /// [`MAX_USES_PER_LOOK`]), each with its proven read at `at`, and the log's proven
     /// count. The count, each page and each record are proven; a record that is not the
@@ -303,26 +352,50 @@ impl Session<'_> {
         grant: &str,
         from: u64,
     ) -> Result<(u64, Vec<(DataUseRecord, ProvenRead)>)> {
-        let count: u64 = self.read_as(at, keys::use_count(grant))?.unwrap_or(0);
-        let mut out = Vec::new();
-        let mut page = from / keys::LOG_PAGE;
-        while page < keys::log_pages(count) && out.len() < MAX_USES_PER_LOOK {
-            let ids: Vec<String> = self
-                .read_as(at, keys::use_page(grant, page))?
-                .ok_or_else(|| Error::BadRecord(format!("uses/{grant}/page/{page}")))?;
-            for (i, id) in ids.iter().enumerate() {
-                let seq = page * keys::LOG_PAGE + i as u64;
-                if seq < from || seq >= count || out.len() >= MAX_USES_PER_LOOK {
-                    continue;
-                }
-                let read = self.read(at, &keys::data_use(id))?;
-                let rec: DataUseRecord = read
-                    .decode()?
-                    .filter(|r: &DataUseRecord| r.grant == grant && r.seq == seq && &r.id == id)
-                    .ok_or_else(|| Error::BadRecord(format!("datause/{id}")))?;
-                out.push((rec, read));
-            }
-            page += 1;
+        let (count, ids) = self.log_ids(
+            at,
+            keys::use_count(grant),
+            |p| keys::use_page(grant, p),
+            from,
+            MAX_USES_PER_LOOK,
+            &format!("uses of {grant}"),
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (seq, id) in ids {
+            let read = self.read(at, &keys::data_use(&id))?;
+            let rec: DataUseRecord = read
+                .decode()?
+                .filter(|r: &DataUseRecord| r.grant == grant && r.seq == seq && r.id == id)
+                .ok_or_else(|| Error::BadRecord(format!("datause/{id}")))?;
+            out.push((rec, read));
+        }
+        Ok((count, out))
+    }
+
+    /// The devices registered in `department` from their place `from` on (at most
+    /// [`MAX_DEVICES_PER_LOOK`]), each proven at `at`, and how many the department's log
+    /// holds. A record that is not of that department is refused.
+    pub fn department_devices(
+        &self,
+        at: &LightBlock,
+        department: &str,
+        from: u64,
+    ) -> Result<(u64, Vec<DeviceRecord>)> {
+        let (count, ids) = self.log_ids(
+            at,
+            keys::department_device_count(department),
+            |p| keys::department_device_page(department, p),
+            from,
+            MAX_DEVICES_PER_LOOK,
+            "the department's devices",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (_, id) in ids {
+            let rec = self
+                .device(at, &id)?
+                .filter(|d| d.department == department && d.id == id)
+                .ok_or_else(|| Error::BadRecord(format!("device/{id}")))?;
+            out.push(rec);
         }
         Ok((count, out))
     }
@@ -334,6 +407,28 @@ impl Session<'_> {
     /// Proven device record.
     pub fn device(&self, at: &LightBlock, id: &str) -> Result<Option<DeviceRecord>> {
         self.read_as(at, keys::device(id))
+    }
+    /// Proven latest anchor of device `device`.
+    pub fn latest_anchor(&self, at: &LightBlock, device: &str) -> Result<Option<AnchorRecord>> {
+        self.read_as(at, keys::anchor(device))
+    }
+    /// Device `device`'s anchor of batch `seq`, with its proven read (`None` in the record
+    /// when the chain proves there is none). A record that is not that batch's is refused.
+    pub fn device_anchor(
+        &self,
+        at: &LightBlock,
+        device: &str,
+        seq: u64,
+    ) -> Result<(Option<AnchorRecord>, ProvenRead)> {
+        let read = self.read(at, &keys::anchor_at(device, seq))?;
+        let rec: Option<AnchorRecord> = read.decode()?;
+        if rec
+            .as_ref()
+            .is_some_and(|r| r.device != device || r.seq != seq)
+        {
+            return Err(Error::BadRecord(format!("anchors/{device}/{seq}")));
+        }
+        Ok((rec, read))
     }
     /// Proven revocation status: `Some` when revoked.
     pub fn revocation(
@@ -585,6 +680,18 @@ impl Session<'_> {
             existing.as_ref(),
         )?;
         self.act(&at, org, &step, self.wait())
+    }
+
+    /// Anchor a batch of readings as the device whose key `device` signs (the device proven
+    /// registered with that key and active, the batch proven above its last anchored one),
+    /// and prove it landed.
+    pub fn anchor_readings(&mut self, device: &Signer<'_>, new: &NewAnchor<'_>) -> Result<Receipt> {
+        id_field(new.device, Field::DeviceId)?;
+        let at = self.fresh()?;
+        let d = self.device(&at, new.device)?;
+        let last = self.latest_anchor(&at, new.device)?;
+        let step = step::anchor_readings(new, &device.public, d.as_ref(), last.as_ref())?;
+        self.act(&at, device, &step, self.wait())
     }
 
     /// Register a device key (`technician`'s role in the device's department proven, the id

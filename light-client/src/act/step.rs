@@ -3,14 +3,14 @@
 //! everything it judges is an argument.
 
 use citywallet_protocol::{
-    Action, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord, ReportRecord,
-    ReportStatus, Role, Status, TxBody, check_fields, keys,
+    Action, AnchorRecord, DataUseRecord, DeviceRecord, GrantRecord, IssuerRecord, OrgRecord,
+    ReportRecord, ReportStatus, Role, Status, TxBody, check_fields, keys,
 };
 
 use crate::client::ProvenRead;
 use crate::error::{Error, Precondition, Result};
 
-use super::{NewDevice, NewGrant, NewReport, NewUse, report_evidence_hash};
+use super::{NewAnchor, NewDevice, NewGrant, NewReport, NewUse, report_evidence_hash};
 
 /// How long a submitted transaction stays valid, seconds.
 pub const TX_LIFETIME_SECS: u64 = 600;
@@ -78,6 +78,15 @@ pub enum Effect {
         /// Grant id.
         grant: String,
     },
+    /// `anchors/{device}/{seq}` holds this digest.
+    Anchored {
+        /// Device id.
+        device: String,
+        /// Batch sequence number.
+        seq: u64,
+        /// The batch's digest, hex.
+        digest: String,
+    },
 }
 
 impl Effect {
@@ -93,6 +102,7 @@ impl Effect {
             } => keys::revoked(issuer, credential_id),
             Self::RoleHeld { role, key } => keys::role(*role, key),
             Self::UseRecorded { id, .. } => keys::data_use(id),
+            Self::Anchored { device, seq, .. } => keys::anchor_at(device, *seq),
         }
     }
 
@@ -121,6 +131,9 @@ impl Effect {
             Self::UseRecorded { grant, .. } => read
                 .decode::<DataUseRecord>()?
                 .is_some_and(|u| &u.grant == grant),
+            Self::Anchored { device, digest, .. } => read
+                .decode::<AnchorRecord>()?
+                .is_some_and(|a| &a.device == device && &a.digest == digest),
         })
     }
 }
@@ -337,6 +350,50 @@ pub fn record_data_use(
         Effect::UseRecorded {
             id: id.to_owned(),
             grant: grant_id.to_owned(),
+        },
+    )
+}
+
+/// Anchor batch `new` as the device key `signer`; `device` is the device's proven record
+/// and `last` its proven latest anchor.
+pub fn anchor_readings(
+    new: &NewAnchor<'_>,
+    signer: &[u8; 32],
+    device: Option<&DeviceRecord>,
+    last: Option<&AnchorRecord>,
+) -> Result<Step> {
+    let d = device.ok_or_else(|| not_on_chain("device", new.device))?;
+    if d.public_key != hex::encode(signer) {
+        return Err(Precondition::NotYours {
+            kind: "device",
+            id: new.device.to_owned(),
+        }
+        .into());
+    }
+    if d.status != Status::Active {
+        return Err(not_active("device", new.device));
+    }
+    if let Some(l) = last.filter(|l| new.seq <= l.seq) {
+        return Err(Precondition::BatchNotNewer {
+            device: new.device.to_owned(),
+            seq: new.seq,
+            last: l.seq,
+        }
+        .into());
+    }
+    Step::new(
+        Action::AnchorReadings {
+            device: new.device.to_owned(),
+            seq: new.seq,
+            digest: new.digest,
+            count: new.count,
+            taken_at: new.taken_at,
+        },
+        &format!("{}/{}", new.device, new.seq),
+        Effect::Anchored {
+            device: new.device.to_owned(),
+            seq: new.seq,
+            digest: hex::encode(new.digest),
         },
     )
 }

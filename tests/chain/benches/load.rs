@@ -7,111 +7,25 @@
 //! `cargo xtask bench-load` (or `cargo bench -p citywallet-chain-tests --bench load`);
 //! `LOAD_WALLETS=10,50,200` and `LOAD_ACTIONS=2` (per wallet) choose the sizes.
 
+mod common;
+
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use citywallet_chain_tests::{Net, localnet};
 use citywallet_core::vault::{KdfParams, Passphrase};
-use citywallet_node::localnet::{rpc_get, status};
 use citywallet_protocol::{Action, TxBody};
 use citywallet_wallet::dto::{GrantIn, ReportIn};
 use citywallet_wallet::{HttpConnect, Network, SystemClock, Wallet};
+use common::*;
 use ed25519_dalek::{Signer as _, SigningKey};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const FAST: KdfParams = KdfParams {
     m_cost_kib: 256,
     t_cost: 1,
     p_cost: 1,
 };
-
-/// A chain under test: its RPC URLs, the processes whose CPU is counted, its chain id.
-struct Target {
-    name: &'static str,
-    urls: Vec<String>,
-    pids: Vec<(String, u32)>,
-    chain_id: String,
-}
-
-fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-        .unwrap_or_else(|| default.to_vec())
-}
-
-fn ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// CPU seconds (user + system) a process has used.
-fn cpu_secs(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    // Fields after the command name (which may hold spaces), from field 3 on.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / ticks_per_second()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-/// `GET path` on the node at `url` (`http://host:port`): its JSON-RPC result.
-fn get(url: &str, path: &str) -> Option<Value> {
-    rpc_get(url.trim_start_matches("http://").parse().ok()?, path)
-}
-
-fn latest_height(url: &str) -> u64 {
-    url.trim_start_matches("http://")
-        .parse()
-        .ok()
-        .and_then(status)
-        .map_or(0, |s| s.height)
-}
-
-/// Transactions in blocks `from..=to` and the seconds between the first and last block
-/// that carry some.
-fn committed(url: &str, from: u64, to: u64) -> (u64, f64) {
-    let mut txs = 0u64;
-    let mut first: Option<tendermint::Time> = None;
-    let mut last: Option<tendermint::Time> = None;
-    for h in from..=to {
-        let Some(b) = get(url, &format!("/block?height={h}")) else {
-            continue;
-        };
-        let n = b["block"]["data"]["txs"].as_array().map_or(0, Vec::len) as u64;
-        if n == 0 {
-            continue;
-        }
-        let t: Option<tendermint::Time> = b["block"]["header"]["time"]
-            .as_str()
-            .and_then(|s| s.parse().ok());
-        txs += n;
-        if first.is_none() {
-            first = t;
-        }
-        last = t.or(last);
-    }
-    let span = match (first, last) {
-        (Some(a), Some(b)) => b.duration_since(a).map_or(0.0, |d| d.as_secs_f64()),
-        _ => 0.0,
-    };
-    (txs, span)
-}
 
 struct Row {
     target: &'static str,
@@ -310,30 +224,6 @@ fn raw_throughput(t: &Target, signers: usize, per_signer: usize) -> (u64, f64, u
     (got, started.elapsed().as_secs_f64(), to - from)
 }
 
-fn localnet_target(net: &citywallet_node::localnet::Localnet) -> Target {
-    Target {
-        name: "localnet",
-        urls: net.nodes().iter().map(|n| n.url()).collect(),
-        pids: net
-            .nodes()
-            .iter()
-            .filter_map(|n| n.pids.map(|(c, a)| (n.name.clone(), c, a)))
-            .flat_map(|(name, c, a)| [(format!("{name} cometbft"), c), (format!("{name} app"), a)])
-            .chain([("wallets".to_owned(), std::process::id())])
-            .collect(),
-        chain_id: net.genesis().chain_id.clone(),
-    }
-}
-
-fn devnet_target(net: &Net) -> Target {
-    Target {
-        name: "devnet",
-        urls: vec![net.primary.clone(), net.witness.clone()],
-        pids: vec![("devnet and wallets".into(), std::process::id())],
-        chain_id: net.devnet().genesis().chain_id.clone(),
-    }
-}
-
 fn print_rows(rows: &[Row]) {
     println!(
         "\n| chain | wallets | actions ok | failed | verified actions/s | p50 | p99 | committed tx/s | CPU (share of one core, 2 cores = 200%) |"
@@ -391,7 +281,7 @@ fn main() {
     let mut raw = Vec::new();
     {
         let (net, _dir) = localnet::start(4, 0);
-        let t = localnet_target(&net);
+        let t = localnet_target(&net, "wallets");
         for &w in &sizes {
             rows.push(run_wallets(&t, w, actions));
             print_rows(&rows[rows.len() - 1..]);
@@ -400,7 +290,7 @@ fn main() {
     }
     {
         let net = Net::start_devnet_with_block_time(4, Duration::from_millis(500));
-        let t = devnet_target(&net);
+        let t = devnet_target(&net, "devnet and wallets");
         for &w in &sizes {
             rows.push(run_wallets(&t, w, actions));
             print_rows(&rows[rows.len() - 1..]);

@@ -3,6 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ErrorInfo } from './bindings/ErrorInfo';
+import type { DepartmentDevicesOut } from './bindings/DepartmentDevicesOut';
 import type { OfferPreview } from './bindings/OfferPreview';
 import type { RequestPreview } from './bindings/RequestPreview';
 import type { Candidate } from './bindings/Candidate';
@@ -129,6 +130,7 @@ export const api = {
   provision: (device: DeviceIn) => call<DeviceItem>('provision_device', { device }),
   provisionCsv: (csv: string) => call<ProvisionRow[]>('provision_csv', { csv }),
   devices: () => call<DeviceItem[]>('devices'),
+  departmentDevices: (from = 0) => call<DepartmentDevicesOut>('department_devices', { from }),
   revokeDevice: (id: string) => call<ReceiptOut>('revoke_device', { id }),
   exportBundle: (deviceId: string, devicePassphrase: string) =>
     call<string>('export_bundle', { deviceId, devicePassphrase }),

@@ -25,6 +25,14 @@ export function t(key: string, params: Record<string, string | number> = {}): st
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? `{${k}}`));
 }
 
+/// How long ago, in the largest whole unit: seconds, minutes, hours or days.
+export function age(secs: number): string {
+  if (secs < 60) return t('age.secs', { n: secs });
+  if (secs < 3600) return t('age.mins', { n: Math.floor(secs / 60) });
+  if (secs < 86400) return t('age.hours', { n: Math.floor(secs / 3600) });
+  return t('age.days', { n: Math.floor(secs / 86400) });
+}
+
 /// A human sentence for an error, with its code.
 export function errorText(e: ErrorInfo): string {
   const key = `error.${e.code}`;

@@ -3,4 +3,4 @@
 /**
  * What kind of action a transaction is, without its fields (receipts and logs name it).
  */
-export type ActionKind = "register_issuer" | "deactivate_issuer" | "register_org" | "deactivate_org" | "register_role" | "provision_device" | "revoke_device" | "revoke_credential" | "submit_report" | "review_report" | "grant_access" | "revoke_grant" | "set_validator" | "remove_role" | "rotate_admin" | "set_revocation_bound" | "submit_private_report" | "record_data_use";
+export type ActionKind = "register_issuer" | "deactivate_issuer" | "register_org" | "deactivate_org" | "register_role" | "provision_device" | "revoke_device" | "revoke_credential" | "submit_report" | "review_report" | "grant_access" | "revoke_grant" | "set_validator" | "remove_role" | "rotate_admin" | "set_revocation_bound" | "submit_private_report" | "record_data_use" | "anchor_readings";
