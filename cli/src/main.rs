@@ -112,6 +112,9 @@ enum Command {
     Settings(chain::SettingsCmd),
     /// The activity log, newest first.
     Activity,
+    /// After `recover` from the phrase alone: rebuild from proven chain state the grants,
+    /// reports (and reward points) and registered devices of this wallet's keys.
+    Restore,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +193,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Grant(cmd) => chain::grant(cmd, &path, &out),
         Command::Org(cmd) => chain::org(cmd, &path, &out),
         Command::Settings(cmd) => chain::settings(cmd, &path, &out),
+        Command::Restore => {
+            let r = open(&path)?.restore_from_chain()?;
+            out.show(&r, || {
+                format!(
+                    "restored from the chain (proven at height {}): {} grants, {} reports, {} devices; {} reward points",
+                    r.height, r.grants, r.reports, r.devices, r.reward_points
+                )
+            })
+        }
         Command::Activity => {
             let list = open(&path)?.activity()?;
             out.show(&list, || text::activity(&list))

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use citywallet_protocol::{
     Account, Action, AnchorRecord, Code, DEVICE_CLOCK_SKEW_SECS, DataUseRecord, DeviceRecord,
-    GrantRecord, IssuerRecord, MAX_TX_BYTES, MAX_USES_PER_GRANT, OrgRecord, ReportRecord,
-    ReportStatus, RevocationRecord, RewardRecord, Role, SignedTx, Status, keys,
+    GrantRecord, IssuerRecord, MAX_OWNED, MAX_TX_BYTES, MAX_USES_PER_GRANT, OrgRecord, Owned,
+    ReportRecord, ReportStatus, RevocationRecord, RewardRecord, Role, SignedTx, Status, keys,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -222,6 +222,32 @@ fn append_to_log(
     put(out, page, &list);
     put(out, count_key, &(count + 1));
     Ok(())
+}
+
+/// Append `id` to `owner`'s own log of `what` (see [`keys::owned_count`]), or the refusal
+/// when the log is full.
+fn append_owned(
+    view: &View<'_>,
+    out: &mut Changes,
+    what: Owned,
+    owner: &[u8; 32],
+    id: &str,
+) -> Result<Result<(), TxResult>> {
+    let count: u64 = view.get(&keys::owned_count(what, owner))?.unwrap_or(0);
+    if count >= MAX_OWNED {
+        return Ok(Err(TxResult::refused(
+            Code::RateLimited,
+            format!("this key's log of {} is full", what.as_str()),
+        )));
+    }
+    append_to_log(
+        view,
+        out,
+        keys::owned_count(what, owner),
+        |p| keys::owned_page(what, owner, p),
+        id,
+    )?;
+    Ok(Ok(()))
 }
 
 /// Before a report from a key without standing starts a new page of the ring: when that
@@ -596,6 +622,13 @@ impl App {
         macro_rules! refuse {
             ($code:expr, $($msg:tt)*) => { return Ok(Err(R::refused($code, format!($($msg)*)))) };
         }
+        macro_rules! own {
+            ($what:expr, $id:expr) => {
+                if let Err(r) = append_owned(view, out, $what, &signer, $id)? {
+                    return Ok(Err(r));
+                }
+            };
+        }
         macro_rules! need_admin {
             () => {
                 if !is_admin {
@@ -772,6 +805,7 @@ impl App {
                     |p| keys::department_device_page(department, p),
                     id,
                 )?;
+                own!(Owned::Devices, id);
             }
             Action::RevokeDevice { id } => {
                 if !has_role(Role::Technician)? {
@@ -855,6 +889,7 @@ impl App {
                         None,
                     ),
                 );
+                own!(Owned::Reports, id);
                 // Anyone may file, from as many fresh keys as they like: reports from keys
                 // with standing (points from an accepted report, or a role) go to the
                 // review log; the others to a ring of the newest, which a flood only
@@ -918,6 +953,7 @@ impl App {
                         Some(pseudonym),
                     ),
                 );
+                own!(Owned::Reports, id);
                 // A resident's report goes to the review log, with the reports of keys with
                 // standing.
                 append_to_log(view, out, keys::report_count(), keys::report_page, id)?;
@@ -1018,6 +1054,7 @@ impl App {
                         status: Status::Active,
                     },
                 );
+                own!(Owned::Grants, id);
             }
             Action::RevokeGrant { id } => {
                 let Some(mut rec) = view.get::<GrantRecord>(&keys::grant(id))? else {

@@ -30,9 +30,9 @@ pub use codec::DecodeError;
 pub use rules::{Field, FieldError, Problem, check_fields};
 pub use state::{
     Account, AnchorRecord, DEFAULT_MAX_REWARD, DEVICE_CLOCK_SKEW_SECS, DataUseRecord, DeviceRecord,
-    GrantRecord, IssuerRecord, MAX_CREDENTIAL_ID_CHARS, MAX_ID_CHARS, MAX_READINGS_PER_ANCHOR,
-    MAX_USES_PER_GRANT, OrgRecord, ReportRecord, ReportStatus, RevocationRecord, RewardRecord,
-    Role, Status, is_valid_credential_id, is_valid_id, keys,
+    GrantRecord, IssuerRecord, MAX_CREDENTIAL_ID_CHARS, MAX_ID_CHARS, MAX_OWNED,
+    MAX_READINGS_PER_ANCHOR, MAX_USES_PER_GRANT, OrgRecord, Owned, ReportRecord, ReportStatus,
+    RevocationRecord, RewardRecord, Role, Status, is_valid_credential_id, is_valid_id, keys,
 };
 pub use tx::{Action, ActionKind, MAX_TX_BYTES, SignedTx, TxBody, signing_bytes};
 

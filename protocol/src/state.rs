@@ -268,6 +268,33 @@ pub struct Account {
     pub nonce: u64,
 }
 
+/// What a key's own log lists ([`keys::owned_count`]): what a wallet restores after a
+/// recovery from the phrase alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owned {
+    /// The grants a citizen's identity key made.
+    Grants,
+    /// The reports a report key filed.
+    Reports,
+    /// The devices a technician's key registered.
+    Devices,
+}
+
+impl Owned {
+    /// Lower-case name (the state key's segment).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grants => "grants",
+            Self::Reports => "reports",
+            Self::Devices => "devices",
+        }
+    }
+}
+
+/// Most ids one key's own log holds: past it the key's next grant, report or registration
+/// is refused (`rate_limited`), so no key grows its log without bound.
+pub const MAX_OWNED: u64 = 100_000;
+
 /// State key paths. Ids never contain `/` (the node refuses them), so keys are unambiguous;
 /// a credential id may, and is always the last segment.
 pub mod keys {
@@ -422,6 +449,22 @@ pub mod keys {
         key(&[
             "deptdevices",
             &hex::encode(department),
+            "page",
+            &page.to_string(),
+        ])
+    }
+    /// `owned/{key hex}/{what}/count` → how many ids the key's own log of `what` holds.
+    pub fn owned_count(what: super::Owned, owner: &[u8; 32]) -> Vec<u8> {
+        key(&["owned", &hex::encode(owner), what.as_str(), "count"])
+    }
+    /// `owned/{key hex}/{what}/page/{p}` → JSON list of the ids `p × LOG_PAGE` onwards of
+    /// what the key made, in order: a recovered wallet proves the whole list complete from
+    /// the count and each page.
+    pub fn owned_page(what: super::Owned, owner: &[u8; 32], page: u64) -> Vec<u8> {
+        key(&[
+            "owned",
+            &hex::encode(owner),
+            what.as_str(),
             "page",
             &page.to_string(),
         ])

@@ -430,6 +430,13 @@ pub async fn create_grant(state: State<'_, AppState>, grant: GrantIn) -> AppResu
 }
 
 #[tauri::command]
+pub async fn restore_from_chain(
+    state: State<'_, AppState>,
+) -> AppResult<citywallet_wallet::dto::RestoredOut> {
+    wallet(&state, |w| w.restore_from_chain()).await
+}
+
+#[tauri::command]
 pub async fn grant_uses(
     state: State<'_, AppState>,
     grant: String,

@@ -198,6 +198,7 @@ pub fn run() {
             commands::create_grant,
             commands::revoke_grant,
             commands::grant_uses,
+            commands::restore_from_chain,
             commands::grants,
             commands::activity,
             commands::export_vault,

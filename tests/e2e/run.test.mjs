@@ -264,6 +264,8 @@ test('onboarding, recovery, lock and a wrong passphrase', async () => {
     await ui.button('Unlock');
     await ui.see('Your identity');
     assert.equal(await ui.text('[data-testid="did"]'), did);
+    // What the first phone does on the chain comes back to a phone recovered from the phrase.
+    await reportAndGrant(ui);
     // Recovery in a second app: the same phrase gives the same identity.
     const second = await app('recovered');
     try {
@@ -273,6 +275,12 @@ test('onboarding, recovery, lock and a wrong passphrase', async () => {
       await second.fill('New passphrase', PASS);
       await second.fill('Repeat the passphrase', PASS);
       await second.button('Recover wallet');
+      await second.see('Your wallet is back.');
+      await second.button('Restore from the chain');
+      const restored = await second.text('[data-testid="restored"]');
+      assert.match(restored, /proven at height \d+: grants 1, reports 1, devices 0, reward points 0\./);
+      await second.shot('07-restored-from-chain');
+      await second.button('Continue');
       await second.see('Your identity');
       assert.equal(await second.text('[data-testid="did"]'), did);
       await second.shot('07-recovered');
@@ -646,6 +654,10 @@ test('a technician provisions two devices from a CSV', async () => {
     assert.match(text, /aq-e2e-1\s*Registered, proven at height \d+/);
     assert.match(text, /tc-e2e-2\s*Registered, proven at height \d+/);
     await ui.see('traffic-counter');
+    // No device has anchored readings yet; the department's list shows both, proven.
+    await ui.see('No readings anchored yet');
+    await ui.button("Show the department's devices");
+    await until('the department list', async () => /aq-e2e-1[\s\S]*tc-e2e-2/.test(await ui.text('[data-testid="department-devices"]')), 60_000);
     await ui.shot('16-technician-csv');
   } finally {
     await ui.close();

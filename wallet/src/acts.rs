@@ -59,7 +59,7 @@ impl Wallet {
     }
 
     /// Keep `receipt` and `change` in the vault, in one write.
-    fn keep(&mut self, receipt: &Receipt, change: OwnChange<'_>) -> Result<()> {
+    pub(crate) fn keep(&mut self, receipt: &Receipt, change: OwnChange<'_>) -> Result<()> {
         let now = self.now_secs();
         let stored = receipt.to_stored(now)?;
         self.vault_mut()?.record_receipt(&stored, change)?;

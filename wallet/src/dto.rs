@@ -670,6 +670,25 @@ pub struct DepartmentDevicesOut {
     pub next: Option<u64>,
 }
 
+/// What a recovery from the chain brought back, proven at one header.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RestoredOut {
+    /// Height of the verified header everything was proven against.
+    #[ts(type = "number")]
+    pub height: u64,
+    /// Grants restored.
+    pub grants: u32,
+    /// Reports restored.
+    pub reports: u32,
+    /// Registered devices restored.
+    pub devices: u32,
+    /// The report key's reward points, proven.
+    #[ts(type = "number")]
+    pub reward_points: u64,
+}
+
 /// A readings file checked against its device's anchor on the chain.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

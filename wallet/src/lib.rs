@@ -30,6 +30,7 @@ pub mod input;
 pub mod issuance;
 mod jws;
 pub mod oid4vp;
+mod restore;
 mod tools;
 pub mod uses;
 mod vault;

@@ -1004,3 +1004,79 @@ fn a_device_anchors_its_batches_until_revoked_and_anyone_checks_a_batch() {
         .expect("check");
     assert!(check.matches && check.device_active == Some(false));
 }
+
+#[test]
+fn a_wallet_recovered_from_its_phrase_alone_restores_its_grants_reports_and_devices_from_the_chain()
+{
+    let env = Env::new();
+    let mut old = env.wallet_on("old-phone", PRIMARY);
+    let phrase = old.create(&Passphrase::from(PASS), "").expect("create");
+    let mut officer = env.wallet("officer");
+    env.net.give_role(Role::Officer, env.identity_key(&officer));
+    env.net.give_role(Role::Technician, env.identity_key(&old));
+
+    let kept = old
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect("grant")
+        .subject;
+    let revoked = old
+        .create_grant(&grant("health-research", &["mobility"], "2099-12-31"))
+        .expect("grant")
+        .subject;
+    old.revoke_grant(&revoked).expect("revoke");
+    let filed = old
+        .submit_report(&report("cell-8a2b"))
+        .expect("report")
+        .subject;
+    officer.review_report(&filed, true, 5).expect("review");
+    old.provision(&DeviceIn {
+        id: "aq-restore-1".into(),
+        kind: "air-quality-sensor".into(),
+        location: "cell-8a2b".into(),
+        department: "environment".into(),
+        ..DeviceIn::default()
+    })
+    .expect("device");
+    // Someone else's grant is not this wallet's.
+    env.wallet("neighbour")
+        .create_grant(&grant("health-research", &["health"], "2099-12-31"))
+        .expect("grant");
+
+    // A new phone, the phrase alone.
+    let mut new = env.wallet_on("new-phone", PRIMARY);
+    new.recover(&phrase.phrase(), &Passphrase::from(PASS), "")
+        .expect("recover");
+    assert!(new.grants().expect("grants").is_empty());
+    let back = new.restore_from_chain().expect("restore");
+    assert_eq!(
+        (back.grants, back.reports, back.devices, back.reward_points),
+        (2, 1, 1, 5)
+    );
+    let grants = new.grants().expect("grants");
+    let states: Vec<_> = grants.iter().map(|g| (g.id.clone(), g.status)).collect();
+    assert!(states.contains(&(kept.clone(), GrantState::Active)));
+    assert!(states.contains(&(revoked.clone(), GrantState::Revoked)));
+    assert_eq!(grants[0].org_name, "City Health Research Institute");
+    let reports = new.reports().expect("reports");
+    assert_eq!(
+        (
+            reports.reports[0].id.as_str(),
+            reports.reports[0].status,
+            reports.reward_points
+        ),
+        (filed.as_str(), ReportState::Accepted, 5)
+    );
+    let devices = new.devices().expect("devices");
+    assert_eq!(
+        (devices[0].id.as_str(), devices[0].status),
+        ("aq-restore-1", DeviceStatus::Active)
+    );
+    // Each came back as a proven read kept as a receipt, checkable offline.
+    for subject in [&kept, &revoked, &filed, &"aq-restore-1".to_owned()] {
+        let r = new.receipt(subject).expect("receipt");
+        assert!(r.id.starts_with("restored:"), "{}", r.id);
+    }
+    // Again: nothing new to bring back.
+    let again = new.restore_from_chain().expect("restore again");
+    assert_eq!((again.grants, again.reports, again.devices), (0, 0, 0));
+}

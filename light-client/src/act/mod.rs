@@ -240,6 +240,9 @@ pub struct NewUse<'a> {
 /// Most uses one look at a grant reads ([`Session::data_uses`]); the next look reads on.
 pub const MAX_USES_PER_LOOK: usize = 512;
 
+/// Most ids one look at a key's own log reads ([`Session::owned`]).
+pub const MAX_OWNED_PER_LOOK: usize = 1024;
+
 /// Most devices one look at a department reads ([`Session::department_devices`]).
 pub const MAX_DEVICES_PER_LOOK: usize = 256;
 
@@ -370,6 +373,27 @@ impl Session<'_> {
             out.push((rec, read));
         }
         Ok((count, out))
+    }
+
+    /// The ids in `owner`'s own log of `what` from place `from` on (at most
+    /// [`MAX_OWNED_PER_LOOK`]), with the log's proven count: what a key made, proven
+    /// complete, for a wallet recovered from its phrase.
+    pub fn owned(
+        &self,
+        at: &LightBlock,
+        what: citywallet_protocol::Owned,
+        owner: &[u8; 32],
+        from: u64,
+    ) -> Result<(u64, Vec<String>)> {
+        let (count, ids) = self.log_ids(
+            at,
+            keys::owned_count(what, owner),
+            |p| keys::owned_page(what, owner, p),
+            from,
+            MAX_OWNED_PER_LOOK,
+            &format!("the key's {}", what.as_str()),
+        )?;
+        Ok((count, ids.into_iter().map(|(_, id)| id).collect()))
     }
 
     /// The devices registered in `department` from their place `from` on (at most

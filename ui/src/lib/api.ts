@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ErrorInfo } from './bindings/ErrorInfo';
 import type { DepartmentDevicesOut } from './bindings/DepartmentDevicesOut';
+import type { RestoredOut } from './bindings/RestoredOut';
 import type { OfferPreview } from './bindings/OfferPreview';
 import type { RequestPreview } from './bindings/RequestPreview';
 import type { Candidate } from './bindings/Candidate';
@@ -114,6 +115,7 @@ export const api = {
   setSetting: (name: string, value: number) => call<SettingItem[]>('set_setting', { name, value }),
   reportForm: () => call<ReportForm>('report_form'),
   submitReport: (report: ReportIn) => call<ReceiptOut>('submit_report', { report }),
+  restoreFromChain: () => call<RestoredOut>('restore_from_chain'),
   grantUses: (grant: string) => call<GrantUsesOut>('grant_uses', { grant }),
   reports: () => call<ReportsOut>('reports'),
   receipt: (subject: string) => call<ReceiptOut>('receipt', { subject }),

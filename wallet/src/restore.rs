@@ -1,0 +1,185 @@
+//! Recovery from the chain: a wallet recovered from its phrase alone (no export file)
+//! rebuilds what the chain holds of it. Its keys' own logs on the chain (`owned/{key}/…`,
+//! proven complete from their counts and pages) list the grants its identity key made, the
+//! reports its report key filed and the devices its identity key registered; each record is
+//! read proven against one header verified now and kept with that proof and header as a
+//! receipt (its id `restored:{state key}`: the proof is of the state, not of a transaction).
+//! What never went on the chain (a report's description, evidence files, credentials) does
+//! not come back. Running it again adds only what is new.
+
+use citywallet_core::keys::KeyPath;
+use citywallet_core::vault::{GrantEntry, GrantState, OwnChange, ReportEntry, ReportState};
+use citywallet_light_client::act::Receipt;
+use citywallet_light_client::client::ProvenRead;
+use citywallet_protocol::{
+    ActionKind, DeviceRecord, GrantRecord, Owned, ReportRecord, ReportStatus, Status, keys,
+};
+use tendermint_light_client_verifier::types::LightBlock;
+
+use crate::dto::RestoredOut;
+use crate::error::{Error, Result};
+use crate::{Spend, Wallet};
+
+/// The receipt of a record read proven at `at`.
+fn restored_receipt(
+    action: ActionKind,
+    subject: &str,
+    read: ProvenRead,
+    at: &LightBlock,
+) -> Receipt {
+    Receipt {
+        action,
+        subject: subject.to_owned(),
+        tx_hash: format!("restored:{}", read.key),
+        read,
+        header: at.clone(),
+    }
+}
+
+/// Every id of `owner`'s own log of `what`, look by look.
+fn all_owned(
+    s: &citywallet_light_client::session::Session<'_>,
+    at: &LightBlock,
+    what: Owned,
+    owner: &[u8; 32],
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    loop {
+        let (count, more) = s.owned(at, what, owner, ids.len() as u64)?;
+        let done = more.is_empty();
+        ids.extend(more);
+        if done || ids.len() as u64 >= count {
+            return Ok(ids);
+        }
+    }
+}
+
+impl Wallet {
+    /// Rebuild from proven chain state what this wallet's keys made: grants, reports (with
+    /// the report key's reward points) and registered devices, each kept with its proof.
+    /// Items the vault holds already are left as they are.
+    pub fn restore_from_chain(&mut self) -> Result<RestoredOut> {
+        let identity = self.signer(KeyPath::IDENTITY)?.public;
+        let reporter = self.signer(KeyPath::report(0)?)?.public;
+        let identity_hex = hex::encode(identity);
+        let reporter_hex = hex::encode(reporter);
+        let have_grants: Vec<String> = self.vault()?.grants()?.into_iter().map(|g| g.id).collect();
+        let have_reports: Vec<String> =
+            self.vault()?.reports()?.into_iter().map(|r| r.id).collect();
+        let have_devices: Vec<String> = self
+            .vault()?
+            .receipts(None)?
+            .into_iter()
+            .filter(|r| r.kind == ActionKind::ProvisionDevice)
+            .map(|r| r.subject)
+            .collect();
+        let now = self.now_secs();
+
+        let mut s = self.anchored(Spend::Sync)?;
+        let at = s.sync(&mut |_| {})?;
+        let mut grants = Vec::new();
+        for id in all_owned(&s, &at, Owned::Grants, &identity)? {
+            if have_grants.contains(&id) {
+                continue;
+            }
+            let read = s.read(&at, &keys::grant(&id))?;
+            let Some(g) = read.decode::<GrantRecord>()? else {
+                continue;
+            };
+            if g.citizen != identity_hex || g.id != id {
+                return Err(
+                    citywallet_light_client::Error::BadRecord(format!("grant/{id}")).into(),
+                );
+            }
+            let org_name = s
+                .org(&at, &g.org)?
+                .map_or_else(|| g.org.clone(), |o| o.name);
+            grants.push((g, org_name, read));
+        }
+        let mut reports = Vec::new();
+        for id in all_owned(&s, &at, Owned::Reports, &reporter)? {
+            if have_reports.contains(&id) {
+                continue;
+            }
+            let read = s.read(&at, &keys::report(&id))?;
+            // Gone: filed from a key without standing and expired from the chain unread.
+            let Some(r) = read.decode::<ReportRecord>()? else {
+                continue;
+            };
+            if r.reporter != reporter_hex || r.id != id {
+                return Err(
+                    citywallet_light_client::Error::BadRecord(format!("report/{id}")).into(),
+                );
+            }
+            reports.push((r, read));
+        }
+        let mut devices = Vec::new();
+        for id in all_owned(&s, &at, Owned::Devices, &identity)? {
+            if have_devices.contains(&id) {
+                continue;
+            }
+            let read = s.read(&at, &keys::device(&id))?;
+            let Some(d) = read.decode::<DeviceRecord>()? else {
+                continue;
+            };
+            if d.technician != identity_hex || d.id != id {
+                return Err(
+                    citywallet_light_client::Error::BadRecord(format!("device/{id}")).into(),
+                );
+            }
+            devices.push((d, read));
+        }
+        let reward_points = s.rewards(&at, &reporter)?;
+        drop(s);
+
+        let out = RestoredOut {
+            height: at.height().value(),
+            grants: grants.len() as u32,
+            reports: reports.len() as u32,
+            devices: devices.len() as u32,
+            reward_points,
+        };
+        for (g, org_name, read) in grants {
+            let receipt = restored_receipt(ActionKind::GrantAccess, &g.id, read, &at);
+            let entry = GrantEntry {
+                id: g.id.clone(),
+                status: match g.status {
+                    Status::Active => GrantState::Active,
+                    Status::Inactive => GrantState::Revoked,
+                },
+                org: g.org,
+                org_name,
+                categories: g.categories,
+                purpose: g.purpose,
+                expires_at: g.expires_at,
+                receipt: receipt.tx_hash.clone(),
+                created_at: now,
+            };
+            self.keep(&receipt, OwnChange::NewGrant(&entry))?;
+        }
+        for (r, read) in reports {
+            let receipt = restored_receipt(ActionKind::SubmitReport, &r.id, read, &at);
+            let entry = ReportEntry {
+                id: r.id.clone(),
+                status: match r.status {
+                    ReportStatus::Submitted => ReportState::Submitted,
+                    ReportStatus::Accepted => ReportState::Accepted,
+                    ReportStatus::Rejected => ReportState::Rejected,
+                },
+                category: r.category,
+                location: r.location_cell,
+                // Only its hash is on the chain: the description stayed on the old device.
+                description: String::new(),
+                evidence_hash: r.evidence_hash,
+                receipt: receipt.tx_hash.clone(),
+                created_at: i64::try_from(r.time).map_err(|_| Error::Encode("a report's time"))?,
+            };
+            self.keep(&receipt, OwnChange::NewReport(&entry))?;
+        }
+        for (d, read) in devices {
+            let receipt = restored_receipt(ActionKind::ProvisionDevice, &d.id, read, &at);
+            self.keep(&receipt, OwnChange::None)?;
+        }
+        Ok(out)
+    }
+}
