@@ -1,6 +1,6 @@
 //! `cargo bench -p citywallet-node`: transactions through CheckTx + FinalizeBlock (signature
-//! checks included), blocks per second with 4 and 100 validators, and a proven query with
-//! 1,000,000 keys in state.
+//! checks included), blocks per second with 4 and 100 validators, a proven query with
+//! 1,000,000 keys in state, and the CheckTx refusal of an anchor from an unregistered key.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -217,5 +217,82 @@ fn queries(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, throughput, blocks, queries);
+/// What a flood of anchors from unregistered keys costs: the CheckTx refusal of one, for a
+/// device that does not exist and for a registered one (from a key not its own).
+fn anchor_refusals(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let technician = key(1 << 41);
+    let mut g = genesis(&[key(1 << 40)]);
+    g.technicians = vec![citywallet_node::app::TechnicianEntry::new(
+        hex::encode(technician.verifying_key().as_bytes()),
+        "environment",
+    )];
+    let mut app = App::new(
+        Store::open(&dir.path().join("state.redb")).expect("store"),
+        CHAIN,
+    );
+    app.init_chain(&g).expect("genesis");
+    let provision = TxBody {
+        chain_id: CHAIN.into(),
+        signer: technician.verifying_key().to_bytes(),
+        nonce: 0,
+        expires_at: 0,
+        action: Action::ProvisionDevice {
+            id: "aq-1".into(),
+            public_key: [20; 32],
+            kind: "air-quality-sensor".into(),
+            location: "cell-1".into(),
+            department: "environment".into(),
+        },
+    }
+    .sign_with(|m| technician.sign(m).to_bytes())
+    .encode();
+    assert_eq!(
+        app.deliver_tx(&provision, 1, T0)
+            .expect("deliver")
+            .code
+            .value(),
+        0
+    );
+    app.commit(1).expect("commit");
+    let mut next = 0u64;
+    let mut grp = c.benchmark_group("CheckTx of an anchor from an unregistered key (refused)");
+    for (name, device) in [
+        ("unknown device", "aq-none"),
+        ("registered device, not its key", "aq-1"),
+    ] {
+        grp.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    next += 1;
+                    let k = key(1 << 42 | next);
+                    TxBody {
+                        chain_id: CHAIN.into(),
+                        signer: k.verifying_key().to_bytes(),
+                        nonce: 0,
+                        expires_at: 0,
+                        action: Action::AnchorReadings {
+                            device: device.into(),
+                            seq: 1,
+                            digest: [3; 32],
+                            count: 60,
+                            taken_at: T0,
+                        },
+                    }
+                    .sign_with(|m| k.sign(m).to_bytes())
+                    .encode()
+                },
+                |tx| {
+                    let r = app.check_tx(&tx, T0).expect("check");
+                    assert_ne!(r.code.value(), 0);
+                    r
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    grp.finish();
+}
+
+criterion_group!(benches, throughput, blocks, queries, anchor_refusals);
 criterion_main!(benches);

@@ -54,6 +54,36 @@ fn all_owned(
     }
 }
 
+/// The records `owner`'s own log of `what` lists and the vault does not `have`, each with
+/// its proven read (`key` makes a record's state key); `mine` gives a record's id when it is
+/// the owner's. A listed record that is absent (expired) is skipped; one that is not the
+/// owner's, or not under its id, is refused.
+fn owned_records<T: serde::de::DeserializeOwned>(
+    s: &citywallet_light_client::session::Session<'_>,
+    at: &LightBlock,
+    what: Owned,
+    owner: &[u8; 32],
+    have: &[String],
+    key: fn(&str) -> Vec<u8>,
+    mine: impl Fn(&T) -> Option<String>,
+) -> Result<Vec<(T, ProvenRead)>> {
+    let mut out = Vec::new();
+    for id in all_owned(s, at, what, owner)? {
+        if have.contains(&id) {
+            continue;
+        }
+        let read = s.read(at, &key(&id))?;
+        let Some(rec) = read.decode::<T>()? else {
+            continue;
+        };
+        if mine(&rec).as_deref() != Some(id.as_str()) {
+            return Err(citywallet_light_client::Error::BadRecord(read.key).into());
+        }
+        out.push((rec, read));
+    }
+    Ok(out)
+}
+
 impl Wallet {
     /// Rebuild from proven chain state what this wallet's keys made: grants, reports (with
     /// the report key's reward points) and registered devices, each kept with its proof.
@@ -77,58 +107,43 @@ impl Wallet {
 
         let mut s = self.anchored(Spend::Sync)?;
         let at = s.sync(&mut |_| {})?;
-        let mut grants = Vec::new();
-        for id in all_owned(&s, &at, Owned::Grants, &identity)? {
-            if have_grants.contains(&id) {
-                continue;
-            }
-            let read = s.read(&at, &keys::grant(&id))?;
-            let Some(g) = read.decode::<GrantRecord>()? else {
-                continue;
-            };
-            if g.citizen != identity_hex || g.id != id {
-                return Err(
-                    citywallet_light_client::Error::BadRecord(format!("grant/{id}")).into(),
-                );
-            }
-            let org_name = s
-                .org(&at, &g.org)?
-                .map_or_else(|| g.org.clone(), |o| o.name);
-            grants.push((g, org_name, read));
-        }
-        let mut reports = Vec::new();
-        for id in all_owned(&s, &at, Owned::Reports, &reporter)? {
-            if have_reports.contains(&id) {
-                continue;
-            }
-            let read = s.read(&at, &keys::report(&id))?;
-            // Gone: filed from a key without standing and expired from the chain unread.
-            let Some(r) = read.decode::<ReportRecord>()? else {
-                continue;
-            };
-            if r.reporter != reporter_hex || r.id != id {
-                return Err(
-                    citywallet_light_client::Error::BadRecord(format!("report/{id}")).into(),
-                );
-            }
-            reports.push((r, read));
-        }
-        let mut devices = Vec::new();
-        for id in all_owned(&s, &at, Owned::Devices, &identity)? {
-            if have_devices.contains(&id) {
-                continue;
-            }
-            let read = s.read(&at, &keys::device(&id))?;
-            let Some(d) = read.decode::<DeviceRecord>()? else {
-                continue;
-            };
-            if d.technician != identity_hex || d.id != id {
-                return Err(
-                    citywallet_light_client::Error::BadRecord(format!("device/{id}")).into(),
-                );
-            }
-            devices.push((d, read));
-        }
+        let grants: Vec<(GrantRecord, ProvenRead)> = owned_records(
+            &s,
+            &at,
+            Owned::Grants,
+            &identity,
+            &have_grants,
+            keys::grant,
+            |g: &GrantRecord| (g.citizen == identity_hex).then(|| g.id.clone()),
+        )?;
+        let grants = grants
+            .into_iter()
+            .map(|(g, read)| {
+                let name = s
+                    .org(&at, &g.org)?
+                    .map_or_else(|| g.org.clone(), |o| o.name);
+                Ok((g, name, read))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // A report the chain let expire (from a key without standing, unread) is absent.
+        let reports: Vec<(ReportRecord, ProvenRead)> = owned_records(
+            &s,
+            &at,
+            Owned::Reports,
+            &reporter,
+            &have_reports,
+            keys::report,
+            |r: &ReportRecord| (r.reporter == reporter_hex).then(|| r.id.clone()),
+        )?;
+        let devices: Vec<(DeviceRecord, ProvenRead)> = owned_records(
+            &s,
+            &at,
+            Owned::Devices,
+            &identity,
+            &have_devices,
+            keys::device,
+            |d: &DeviceRecord| (d.technician == identity_hex).then(|| d.id.clone()),
+        )?;
         let reward_points = s.rewards(&at, &reporter)?;
         drop(s);
 

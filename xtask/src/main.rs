@@ -46,8 +46,8 @@ fn main() -> ExitCode {
             "citywallet-issuer",
         ]),
         "bench-app" => bench_app(),
-        "bench-load" => bench_load(),
-        "bench-anchors" => bench_anchors(),
+        "bench-load" => chain_bench("load"),
+        "bench-anchors" => chain_bench("anchors"),
         "bench-growth" => cargo(&[
             "bench",
             "--locked",
@@ -186,9 +186,9 @@ fn bench_app() -> Result {
         .current_dir(root()))
 }
 
-/// Wallets under load on both chains (see `tests/chain/benches/load.rs`), with the node's
-/// release build beside the bench binary.
-fn bench_load() -> Result {
+/// A chain bench of `tests/chain/benches/` (`load`: wallets under load on both chains;
+/// `anchors`: devices anchoring), with the node's release build beside the bench binary.
+fn chain_bench(name: &str) -> Result {
     cargo(&["build", "--locked", "--release", "-p", "citywallet-node"])?;
     cargo(&[
         "bench",
@@ -196,19 +196,7 @@ fn bench_load() -> Result {
         "-p",
         "citywallet-chain-tests",
         "--bench",
-        "load",
-    ])
-}
-
-fn bench_anchors() -> Result {
-    cargo(&["build", "--locked", "--release", "-p", "citywallet-node"])?;
-    cargo(&[
-        "bench",
-        "--locked",
-        "-p",
-        "citywallet-chain-tests",
-        "--bench",
-        "anchors",
+        name,
     ])
 }
 
