@@ -8,7 +8,9 @@
 //! not come back. Running it again adds only what is new.
 
 use citywallet_core::keys::KeyPath;
-use citywallet_core::vault::{GrantEntry, GrantState, OwnChange, ReportEntry, ReportState};
+use citywallet_core::vault::{
+    DeviceKeyState, GrantEntry, GrantState, OwnChange, ReportEntry, ReportState,
+};
 use citywallet_light_client::act::Receipt;
 use citywallet_light_client::client::ProvenRead;
 use citywallet_protocol::{
@@ -84,7 +86,42 @@ fn owned_records<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
+/// How many device key indices a restore looks through for the keys of the devices it
+/// brings back.
+pub const DEVICE_KEY_SCAN: u64 = 256;
+
 impl Wallet {
+    /// Make again, in order and labelled with their device ids, the wallet's device keys
+    /// (`m/7083'/0'/2'/i'`, `i` below [`DEVICE_KEY_SCAN`]) that restored `devices` are
+    /// registered with, so their bundles can be exported again.
+    fn rederive_device_keys(&mut self, devices: &[(DeviceRecord, ProvenRead)]) -> Result<()> {
+        let vault = self.vault_mut()?;
+        let mut found: Vec<(u64, String)> = Vec::new();
+        for i in 0..DEVICE_KEY_SCAN {
+            let public = vault.key_pair(KeyPath::device(i)?)?.public().to_hex();
+            if let Some((d, _)) = devices.iter().find(|(d, _)| d.public_key == public) {
+                found.push((i, d.id.clone()));
+            }
+        }
+        let Some(last) = found.iter().map(|(i, _)| *i).max() else {
+            return Ok(());
+        };
+        let next = vault
+            .devices()?
+            .iter()
+            .map(|d| u64::from(d.index) + 1)
+            .max()
+            .unwrap_or(0);
+        for i in next..=last {
+            let label = found
+                .iter()
+                .find(|(f, _)| *f == i)
+                .map(|(_, id)| id.as_str());
+            vault.new_device(label)?;
+        }
+        Ok(())
+    }
+
     /// Rebuild from proven chain state what this wallet's keys made: grants, reports (with
     /// the report key's reward points) and registered devices, each kept with its proof.
     /// Items the vault holds already are left as they are.
@@ -191,9 +228,16 @@ impl Wallet {
             };
             self.keep(&receipt, OwnChange::NewReport(&entry))?;
         }
+        self.rederive_device_keys(&devices)?;
         for (d, read) in devices {
             let receipt = restored_receipt(ActionKind::ProvisionDevice, &d.id, read, &at);
-            self.keep(&receipt, OwnChange::None)?;
+            let key = crate::input::hex32(&d.public_key, "the device key")?;
+            let state = match d.status {
+                Status::Active => DeviceKeyState::Registered,
+                Status::Inactive => DeviceKeyState::Revoked,
+            };
+            // A device key this wallet made comes back with it (a no-op for the device's own).
+            self.keep(&receipt, OwnChange::DeviceKey(&key, state))?;
         }
         Ok(out)
     }

@@ -1068,9 +1068,16 @@ fn a_wallet_recovered_from_its_phrase_alone_restores_its_grants_reports_and_devi
     );
     let devices = new.devices().expect("devices");
     assert_eq!(
-        (devices[0].id.as_str(), devices[0].status),
-        ("aq-restore-1", DeviceStatus::Active)
+        (devices[0].id.as_str(), devices[0].status, devices[0].index),
+        ("aq-restore-1", DeviceStatus::Active, Some(0))
     );
+    // Its wallet-made key came back with it: the bundle can be exported again.
+    new.export_bundle(
+        "aq-restore-1",
+        &Passphrase::from("device passphrase 8"),
+        &env.dir.path().join("restored.cwbundle"),
+    )
+    .expect("bundle again");
     // Each came back as a proven read kept as a receipt, checkable offline.
     for subject in [&kept, &revoked, &filed, &"aq-restore-1".to_owned()] {
         let r = new.receipt(subject).expect("receipt");
