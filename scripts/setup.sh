@@ -8,6 +8,8 @@ packages=(build-essential pkg-config perl make ca-certificates)
 # The desktop app (Tauri 2 on WebKitGTK), and its end-to-end tests: WebKit's WebDriver and a
 # virtual display.
 packages+=(libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb)
+# A font with Simplified Chinese, so the zh-CN screens render (and their screenshots show it).
+packages+=(fonts-noto-cjk)
 # Node.js runs the interoperability check with an independent BBS implementation.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -21,6 +21,8 @@
 //! [`CLOCK_SKEW_SECS`]) is refused, so a revocation takes effect within the bound, online and
 //! offline; the verdict states the bound.
 
+use std::collections::BTreeMap;
+
 use citywallet_core::credentials::{Challenge, IssuerPublicKey, Presentation, Verified};
 use citywallet_core::vault::{Snapshot, Vault};
 use citywallet_protocol::{IssuerRecord, Status, keys};
@@ -98,6 +100,32 @@ pub fn snapshot_header_hash(vault: &Vault) -> Result<Option<Vec<u8>>> {
     Ok(Some(
         body.header.signed_header.header.hash().as_bytes().to_vec(),
     ))
+}
+
+/// The registered names of the issuers in the vault's registry snapshot (issuer id to
+/// name), each record checked again against the snapshot's header, which must still be one
+/// this wallet verified. Empty when the wallet has no snapshot yet: names are shown as the
+/// chain gave them at the last sync, and a credential whose issuer is not in it shows its
+/// id only.
+pub fn snapshot_issuer_names(vault: &Vault) -> Result<BTreeMap<String, String>> {
+    let Some(snap) = vault.snapshot(SNAPSHOT)? else {
+        return Ok(BTreeMap::new());
+    };
+    let body: SnapshotBody = serde_json::from_slice(&snap.body)
+        .map_err(|_| Error::BadRecord("the registry snapshot".into()))?;
+    let hash = body.header.signed_header.header.hash();
+    if vault.trusted_header_by_hash(hash.as_bytes())?.is_none() {
+        return Err(Error::BadRecord("the registry snapshot's header".into()));
+    }
+    let prefix = String::from_utf8_lossy(&keys::issuer("")).into_owned();
+    let mut names = BTreeMap::new();
+    for r in body.reads.iter().filter(|r| r.key.starts_with(&prefix)) {
+        r.verify(&body.header)?;
+        if let Some(rec) = r.decode::<IssuerRecord>()? {
+            names.insert(rec.id, rec.name);
+        }
+    }
+    Ok(names)
 }
 
 /// A presentation in either form, read but not yet checked.

@@ -221,6 +221,14 @@ pub async fn preview_request(
 }
 
 #[tauri::command]
+pub async fn preview_challenge(
+    state: State<'_, AppState>,
+    challenge: String,
+) -> AppResult<citywallet_wallet::oid4vp::ChallengePreview> {
+    wallet(&state, move |w| w.preview_challenge(&challenge)).await
+}
+
+#[tauri::command]
 pub async fn answer_request(
     state: State<'_, AppState>,
     request: String,

@@ -170,6 +170,7 @@ pub fn run() {
             commands::accept_offer,
             commands::renew_credential,
             commands::preview_request,
+            commands::preview_challenge,
             commands::answer_request,
             commands::refuse_request,
             commands::delete_credential,

@@ -33,6 +33,7 @@ fn item(c: &CredentialSummary) -> CredentialItem {
     CredentialItem {
         id: c.id.clone(),
         issuer: c.issuer.clone(),
+        issuer_name: None,
         kind: c.kind,
         claims: c.claims.clone(),
         valid_from: c.valid_from,
@@ -91,11 +92,27 @@ impl Wallet {
         let mut all = self.private_vcs()?;
         all.extend(self.vcs()?);
         all.extend(self.vault()?.held_credentials()?.iter().map(item));
+        let names = self.issuer_names()?;
+        for c in &mut all {
+            c.issuer_name = names.get(&c.issuer).cloned();
+        }
         Ok(all)
+    }
+
+    /// The chain's names of the issuers, from the registry snapshot verified at the last
+    /// sync (empty before the first).
+    fn issuer_names(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(officer::snapshot_issuer_names(self.vault()?)?)
     }
 
     /// One held credential with its claims.
     pub fn credential(&self, id: &str) -> Result<CredentialDetail> {
+        let mut d = self.credential_unnamed(id)?;
+        d.issuer_name = self.issuer_names()?.remove(&d.issuer);
+        Ok(d)
+    }
+
+    fn credential_unnamed(&self, id: &str) -> Result<CredentialDetail> {
         let w3c = if self.holds_vc(id)? {
             Some((self.vc(id)?, false))
         } else {
@@ -111,6 +128,7 @@ impl Wallet {
             return Ok(CredentialDetail {
                 id: s.id,
                 issuer: s.issuer,
+                issuer_name: None,
                 kind: s.kind,
                 holder: subject["id"].as_str().unwrap_or_default().to_owned(),
                 valid_from: s.valid_from,
@@ -134,6 +152,7 @@ impl Wallet {
         Ok(CredentialDetail {
             id: c.id.clone(),
             issuer: c.issuer.clone(),
+            issuer_name: None,
             kind: c.kind,
             holder: c.holder.clone(),
             valid_from: c.valid_from,

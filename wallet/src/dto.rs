@@ -148,6 +148,9 @@ pub struct CredentialItem {
     pub id: String,
     /// Issuer id.
     pub issuer: String,
+    /// The issuer's name as the city chain registers it (from the registry verified at the
+    /// last sync), or `None` when that registry does not name it.
+    pub issuer_name: Option<String>,
     /// Type.
     pub kind: CredentialType,
     /// Claim names.
@@ -175,6 +178,9 @@ pub struct CredentialDetail {
     pub id: String,
     /// Issuer id.
     pub issuer: String,
+    /// The issuer's name as the city chain registers it (from the registry verified at the
+    /// last sync), or `None` when that registry does not name it.
+    pub issuer_name: Option<String>,
     /// Type.
     pub kind: CredentialType,
     /// Holder DID.

@@ -870,6 +870,7 @@ pub(crate) fn summary(v: &Value) -> Result<CredentialItem> {
     Ok(CredentialItem {
         id: id.to_owned(),
         issuer: issuer.to_owned(),
+        issuer_name: None,
         kind,
         claims,
         valid_from: time("validFrom").ok_or(bad("no validFrom"))?,

@@ -382,6 +382,18 @@ fn recognition(held: &Held, q: &dcql::CredentialQuery) -> Recognition {
     }
 }
 
+/// An officer's challenge, as a citizen sees it before showing anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChallengePreview {
+    /// Who asks.
+    pub verifier: VerifierOut,
+    /// How old the challenge is, seconds (an officer's check refuses one past 5 minutes).
+    #[ts(type = "number")]
+    pub age_secs: u64,
+}
+
 /// A verifier's request, as a citizen sees it before answering.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -549,6 +561,45 @@ impl Wallet {
             height,
             granted,
         })
+    }
+
+    /// Who gave an officer's challenge (its JSON text), from the chain at a header verified
+    /// now, before anything is shown to them: a challenge naming a key that holds the
+    /// officer role is an officer's (with the department); any other verifier is
+    /// unverified, and the citizen decides.
+    pub fn preview_challenge(&mut self, challenge: &str) -> Result<ChallengePreview> {
+        let c = citywallet_core::credentials::Challenge::from_json(challenge.trim().as_bytes())?;
+        let age_secs = u64::try_from(self.now_secs() - c.issued_at).unwrap_or(0);
+        let unverified = VerifierOut {
+            client_id: c.verifier.clone(),
+            kind: VerifierKind::Unverified,
+            name: None,
+            height: None,
+            granted: Vec::new(),
+        };
+        let Ok(key) = citywallet_core::keys::parse_did_key(&c.verifier) else {
+            return Ok(ChallengePreview {
+                verifier: unverified,
+                age_secs,
+            });
+        };
+        let mut s = self.anchored(crate::Spend::Sync)?;
+        let at = s.fresh()?;
+        let department =
+            s.role_department(&at, citywallet_protocol::Role::Officer, &key.to_bytes())?;
+        let verifier = match department {
+            Some(d) => VerifierOut {
+                kind: VerifierKind::Officer,
+                name: Some(d).filter(|d| !d.is_empty()),
+                height: Some(at.height().value()),
+                ..unverified
+            },
+            None => VerifierOut {
+                height: Some(at.height().value()),
+                ..unverified
+            },
+        };
+        Ok(ChallengePreview { verifier, age_secs })
     }
 
     /// The W3C credentials held: id, JSON, expanded types.

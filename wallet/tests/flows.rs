@@ -13,6 +13,7 @@ use citywallet_light_client::clock::Clock;
 use citywallet_node::devnet::CREDIT_BUREAU_KEY_FILE;
 use citywallet_protocol::{ActionKind, Role};
 use citywallet_wallet::dto::{DeviceIn, DeviceStatus, GrantIn, ReportIn, VerdictMode, WordCheck};
+use citywallet_wallet::oid4vp::VerifierKind;
 use citywallet_wallet::{Check, IssueArgs, Network, Wallet, issue_credential};
 use zeroize::Zeroizing;
 
@@ -290,6 +291,49 @@ fn a_citizen_presents_and_an_officer_verifies_online_and_offline() {
         .verify_text(&again.text, &fresh.text, Check::Offline)
         .expect_err("too old");
     assert_eq!(e.code(), "snapshot_too_old");
+}
+
+#[test]
+fn a_citizen_sees_who_gave_a_challenge_and_the_chain_names_its_issuers() {
+    let env = Env::new();
+    let mut citizen = env.wallet("citizen");
+    let officer = env.wallet("officer");
+    let credential = env.credit_credential(&mut citizen);
+    // The issuer's name comes from the registry verified at a sync; before one, none.
+    let name = |w: &Wallet| w.credential(&credential).expect("detail").issuer_name;
+    let synced = citizen.sync(&mut |_| {}).expect("sync");
+    assert_eq!(synced.snapshot.issuers, 2);
+    assert_eq!(name(&citizen).as_deref(), Some("City Credit Bureau"));
+    assert_eq!(
+        citizen.credentials().expect("list")[0]
+            .issuer_name
+            .as_deref(),
+        Some("City Credit Bureau")
+    );
+
+    // A challenge from a key with no officer role: unverified, proven at a fresh header.
+    let (_, challenge) = officer.new_challenge(None).expect("challenge");
+    let seen = citizen.preview_challenge(&challenge.text).expect("preview");
+    assert_eq!(seen.verifier.kind, VerifierKind::Unverified);
+    assert_eq!(
+        seen.verifier.client_id,
+        officer.identity_info().expect("identity").did
+    );
+    assert!(seen.verifier.height.is_some());
+    // Once the city gives that key the officer role, the same challenge is an officer's.
+    env.net.give_role(Role::Officer, env.identity_key(&officer));
+    let seen = citizen.preview_challenge(&challenge.text).expect("preview");
+    assert_eq!(seen.verifier.kind, VerifierKind::Officer);
+    assert!(seen.age_secs < 300);
+    // A challenge naming something that is not a did:key is unverified without a lookup.
+    let (_, other) = officer.new_challenge(Some("desk-7")).expect("challenge");
+    let seen = citizen.preview_challenge(&other.text).expect("preview");
+    assert_eq!(seen.verifier.kind, VerifierKind::Unverified);
+    assert_eq!(seen.verifier.height, None);
+    let e = citizen
+        .preview_challenge("{\"nonce\": 1}")
+        .expect_err("malformed");
+    assert_eq!(e.code(), "invalid_challenge");
 }
 
 #[test]

@@ -7,6 +7,7 @@ import type { DepartmentDevicesOut } from './bindings/DepartmentDevicesOut';
 import type { RestoredOut } from './bindings/RestoredOut';
 import type { OfferPreview } from './bindings/OfferPreview';
 import type { RequestPreview } from './bindings/RequestPreview';
+import type { ChallengePreview } from './bindings/ChallengePreview';
 import type { Candidate } from './bindings/Candidate';
 import type { AppStatus } from './bindings/AppStatus';
 import type { Strength } from './bindings/Strength';
@@ -88,6 +89,7 @@ export const api = {
   renewCredential: (id: string) => call<CredentialItem>('renew_credential', { id }),
   importCredential: (json: string) => call<CredentialItem>('import_credential', { json }),
   previewOffer: (offer: string) => call<OfferPreview>('preview_offer', { offer }),
+  previewChallenge: (challenge: string) => call<ChallengePreview>('preview_challenge', { challenge }),
   previewRequest: (request: string) => call<RequestPreview>('preview_request', { request }),
   answerRequest: (request: string, choose: Record<string, string>) =>
     call<Candidate[]>('answer_request', { request, choose }),

@@ -12,6 +12,7 @@ export const locales = [
 
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('locale') : null;
 export const i18n = $state({ locale: saved && dicts[saved] ? saved : 'en' });
+if (typeof document !== 'undefined') document.documentElement.lang = i18n.locale;
 
 export function setLocale(id: string) {
   if (!dicts[id]) return;

@@ -15,6 +15,11 @@ id: string,
  */
 issuer: string, 
 /**
+ * The issuer's name as the city chain registers it (from the registry verified at the
+ * last sync), or `None` when that registry does not name it.
+ */
+issuerName: string | null, 
+/**
  * Type.
  */
 kind: CredentialType, 
